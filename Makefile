@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# netdive: Linux networking internals from inside the kernel, in Rust, in a QEMU lab.
+#
+#   make lab        set up, build, boot, guided demo (then a guest shell on a terminal)
+#   make test       set up, build the debug kernel, run every test; ends "N passed, N failed"
+#
+#   make run CMD='...'   boot the lab kernel, run one command, return its exit status
+#   make shell           boot the lab kernel into a shell
+#   make modules         rebuild what changed (our Rust crate additions and samples)
+#   make bench           pktgen benchmarks, Rust against the kernel's C, in one boot
+#   make doctor          check the toolchain; say what is missing and how to get it
+#   make rustfmtcheck    rustfmt --check on our Rust code (make rustfmt to fix)
+#   make CLIPPY=1        build with clippy; its warnings in our code fail the build
+#   make clean           remove this configuration's kernel builds (keeps the toolchain)
+#
+# KERNEL=lab|test picks the kernel for run, shell, modules and bench (default lab).
+
+SHELL := /bin/bash
+KERNEL ?= lab
+TIMEOUT ?= 900
+ND := $(CURDIR)
+BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
+
+.PHONY: all lab test run shell modules build bench doctor setup clean distclean \
+	rustfmt rustfmtcheck host-test
+
+all: build
+
+setup:
+	@bash $(ND)/scripts/setup.sh
+
+build: setup
+	@bash $(ND)/scripts/build.sh $(KERNEL) $(BUILD_ARGS)
+
+modules: build
+
+lab: setup
+	@bash $(ND)/scripts/build.sh lab
+	@bash $(ND)/scripts/lab.sh
+
+test: setup
+	@bash $(ND)/scripts/test.sh
+
+run: build
+	@if [ -z "$(strip $(CMD))" ]; then echo "usage: make run CMD='uname -r; lsmod'" >&2; exit 2; fi
+	@bash $(ND)/qemu/run.sh --kernel $(KERNEL) --timeout $(TIMEOUT) -- "$$ND_RUN_CMD"
+run: export ND_RUN_CMD = $(CMD)
+
+shell: build
+	@bash $(ND)/qemu/run.sh --kernel $(KERNEL) --shell
+
+bench: build
+	@bash $(ND)/scripts/bench.sh $(KERNEL)
+
+doctor:
+	@bash $(ND)/scripts/doctor.sh
+
+host-test:
+	@bash $(ND)/scripts/host-test.sh
+
+rustfmt rustfmtcheck:
+	@bash $(ND)/scripts/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check,)
+
+clean:
+	@bash $(ND)/scripts/clean.sh
+
+distclean:
+	@bash $(ND)/scripts/clean.sh --all

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the in-guest tests (sourced by qemu/tests/*.sh).
+# A test says FAIL with a reason and exits 1; it never passes by saying nothing.
+
+ND_PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "$*"; exit 77; }
+note() { echo "$*"; }
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+	note "ok: $3 = $1"
+}
+
+# expect_ge ACTUAL MIN WHAT
+expect_ge() {
+	[ "$1" -ge "$2" ] 2>/dev/null || fail "$3: got '$1', expected at least $2"
+	note "ok: $3 = $1 (>= $2)"
+}
+
+# must CMD...: run a command that has to succeed, showing it.
+must() {
+	local out
+	out=$("$@" 2>&1) || fail "'$*' failed: $(echo "$out" | tail -n 3)"
+	[ -n "$out" ] && printf '%s\n' "$out"
+	return 0
+}
+
+# must_fail CMD...: run a command that has to fail.
+must_fail() {
+	"$@" >/dev/null 2>&1 && fail "'$*' succeeded but should have failed"
+	return 0
+}
+
+# The kernel log lines printed since the mark was taken (mark_dmesg).
+mark_dmesg() { ND_DMESG_MARK=$(dmesg | wc -l); }
+dmesg_since_mark() { dmesg | tail -n +$((${ND_DMESG_MARK:-0} + 1)); }
+
+# Unload a module if loaded, so a test starts from a known state.
+unload() { ! grep -q "^$1 " /proc/modules || rmmod "$1"; }
+
+# Two namespaces ns1/ns2 joined by a pair of KIND (rveth or veth): ends x0 (ns1, 10.9.0.1,
+# fd00::1) and x1 (ns2, 10.9.0.2, fd00::2), both up. Extra arguments go to `ip link add`.
+pair_in_namespaces() {
+	local kind=$1
+	shift
+	ip netns add ns1 && ip netns add ns2 || fail "cannot create namespaces"
+	ip link add name x0 netns ns1 "$@" type "$kind" peer name x1 netns ns2 ||
+		fail "ip link add ... type $kind peer ... failed"
+	ip -n ns1 addr add 10.9.0.1/24 dev x0
+	ip -n ns2 addr add 10.9.0.2/24 dev x1
+	ip -n ns1 addr add fd00::1/64 dev x0 nodad
+	ip -n ns2 addr add fd00::2/64 dev x1 nodad
+	ip -n ns1 link set x0 up
+	ip -n ns2 link set x1 up
+	ip -n ns1 link set lo up
+	ip -n ns2 link set lo up
+}
+
+cleanup_namespaces() {
+	ip netns del ns1 2>/dev/null
+	ip netns del ns2 2>/dev/null
+	return 0
+}
+
+# stat NS DEV FIELD: a counter from sysfs statistics (rx_packets, tx_bytes, ...).
+stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }

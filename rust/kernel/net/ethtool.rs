@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! ethtool operations: `struct ethtool_ops`.
+//!
+//! C header: [`include/linux/ethtool.h`](srctree/include/linux/ethtool.h), core in
+//! `net/ethtool/` (netlink) and `net/ethtool/ioctl.c`.
+//!
+//! `ethtool -i` calls `get_drvinfo`; `ethtool` (no option) `get_link_ksettings` and
+//! `get_link`; `ethtool -S` first `get_sset_count(ETH_SS_STATS)`, then `get_strings`
+//! for the names and `get_ethtool_stats` for the values, one `u64` per name.
+
+use super::dev::{Driver, DriverDevice};
+use crate::{bindings, macros::vtable, prelude::*, str::CStr};
+use core::{fmt, marker::PhantomData, mem::MaybeUninit};
+
+/// Length of one statistics name: `ETH_GSTRING_LEN`.
+pub const GSTRING_LEN: usize = bindings::ETH_GSTRING_LEN as usize;
+
+/// `struct ethtool_drvinfo`, what `ethtool -i` prints.
+#[repr(transparent)]
+pub struct DrvInfo(bindings::ethtool_drvinfo);
+
+fn copy_cstr(dst: &mut [u8], src: &CStr) {
+    let n = src.len().min(dst.len() - 1);
+    for (d, s) in dst.iter_mut().zip(&src.as_bytes()[..n]) {
+        *d = *s;
+    }
+    dst[n] = 0;
+}
+
+impl DrvInfo {
+    /// Sets the driver name (`driver:`).
+    pub fn set_driver(&mut self, name: &CStr) {
+        copy_cstr(&mut self.0.driver, name);
+    }
+
+    /// Sets the driver version (`version:`).
+    pub fn set_version(&mut self, version: &CStr) {
+        copy_cstr(&mut self.0.version, version);
+    }
+
+    /// Sets the bus information (`bus-info:`).
+    pub fn set_bus_info(&mut self, bus: &CStr) {
+        copy_cstr(&mut self.0.bus_info, bus);
+    }
+}
+
+/// The link settings `ethtool <dev>` shows (`struct ethtool_link_ksettings`).
+#[repr(transparent)]
+pub struct LinkSettings(bindings::ethtool_link_ksettings);
+
+impl LinkSettings {
+    /// Speed in Mb/s and full duplex, twisted pair, no autonegotiation: what a virtual
+    /// Ethernet device reports (veth says 10000).
+    pub fn set_virtual(&mut self, speed_mbps: u32) {
+        self.0.base.speed = speed_mbps;
+        self.0.base.duplex = bindings::DUPLEX_FULL as u8;
+        self.0.base.port = bindings::PORT_TP as u8;
+        self.0.base.autoneg = bindings::AUTONEG_DISABLE as u8;
+    }
+}
+
+/// Writes the statistics names for `get_strings`, one `ETH_GSTRING_LEN` slot each.
+pub struct Strings<'a> {
+    buf: &'a mut [u8],
+    used: usize,
+}
+
+impl Strings<'_> {
+    /// Adds one name (truncated to 31 bytes); names beyond the announced count are
+    /// ignored.
+    pub fn push(&mut self, name: fmt::Arguments<'_>) {
+        let start = self.used * GSTRING_LEN;
+        let Some(slot) = self.buf.get_mut(start..start + GSTRING_LEN) else {
+            return;
+        };
+        slot.fill(0);
+        let mut w = SlotWriter { slot, len: 0 };
+        let _ = fmt::write(&mut w, name);
+        self.used += 1;
+    }
+}
+
+struct SlotWriter<'a> {
+    slot: &'a mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for SlotWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for b in s.bytes() {
+            if self.len + 1 >= self.slot.len() {
+                break;
+            }
+            self.slot[self.len] = b;
+            self.len += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The ethtool operations of a driver's devices.
+#[vtable]
+pub trait Operations: 'static {
+    /// The driver whose devices these operations serve.
+    type Driver: Driver;
+
+    /// `ethtool -i`.
+    fn get_drvinfo(dev: &DriverDevice<Self::Driver>, info: &mut DrvInfo);
+
+    /// `ethtool <dev>`: speed, duplex, port.
+    fn get_link_ksettings(_dev: &DriverDevice<Self::Driver>, _s: &mut LinkSettings) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// How many statistics `ethtool -S` shows.
+    fn stats_count(_dev: &DriverDevice<Self::Driver>) -> usize {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Their names, in order.
+    fn stats_strings(_dev: &DriverDevice<Self::Driver>, _names: &mut Strings<'_>) {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Their values, in the same order.
+    fn stats_values(_dev: &DriverDevice<Self::Driver>, _values: &mut [u64]) {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+pub(crate) struct OpsTable<E: Operations>(PhantomData<E>);
+
+impl<E: Operations> OpsTable<E> {
+    pub(crate) const OPS: bindings::ethtool_ops = bindings::ethtool_ops {
+        get_drvinfo: Some(Self::get_drvinfo),
+        get_link: Some(bindings::ethtool_op_get_link),
+        get_link_ksettings: if E::HAS_GET_LINK_KSETTINGS {
+            Some(Self::get_link_ksettings)
+        } else {
+            None
+        },
+        get_sset_count: if E::HAS_STATS_COUNT {
+            Some(Self::get_sset_count)
+        } else {
+            None
+        },
+        get_strings: if E::HAS_STATS_STRINGS {
+            Some(Self::get_strings)
+        } else {
+            None
+        },
+        get_ethtool_stats: if E::HAS_STATS_VALUES {
+            Some(Self::get_ethtool_stats)
+        } else {
+            None
+        },
+        // SAFETY: every other member is an optional function pointer or a flag word;
+        // all-zero means "not supported".
+        ..unsafe { MaybeUninit::zeroed().assume_init() }
+    };
+
+    /// # Safety
+    ///
+    /// `dev` is a registered device of `E::Driver` (ethtool only reaches registered
+    /// devices, and these ops are only installed on devices of that driver).
+    unsafe fn dev<'a>(dev: *mut bindings::net_device) -> &'a DriverDevice<E::Driver> {
+        // SAFETY: per the function's contract.
+        unsafe { &*dev.cast() }
+    }
+
+    unsafe extern "C" fn get_drvinfo(
+        dev: *mut bindings::net_device,
+        info: *mut bindings::ethtool_drvinfo,
+    ) {
+        // SAFETY: a registered device of ours; `info` is valid for this call.
+        unsafe { E::get_drvinfo(Self::dev(dev), &mut *info.cast::<DrvInfo>()) };
+    }
+
+    unsafe extern "C" fn get_link_ksettings(
+        dev: *mut bindings::net_device,
+        s: *mut bindings::ethtool_link_ksettings,
+    ) -> i32 {
+        crate::error::from_result(|| {
+            // SAFETY: a registered device of ours; `s` is valid for this call.
+            unsafe { E::get_link_ksettings(Self::dev(dev), &mut *s.cast::<LinkSettings>()) }
+                .map(|()| 0)
+        })
+    }
+
+    unsafe extern "C" fn get_sset_count(dev: *mut bindings::net_device, sset: i32) -> i32 {
+        if sset != bindings::ethtool_stringset_ETH_SS_STATS as i32 {
+            return super::errno(bindings::EOPNOTSUPP).to_errno();
+        }
+        // SAFETY: a registered device of ours.
+        E::stats_count(unsafe { Self::dev(dev) }) as i32
+    }
+
+    unsafe extern "C" fn get_strings(dev: *mut bindings::net_device, sset: u32, buf: *mut u8) {
+        if sset != bindings::ethtool_stringset_ETH_SS_STATS {
+            return;
+        }
+        // SAFETY: a registered device of ours.
+        let dev = unsafe { Self::dev(dev) };
+        let n = E::stats_count(dev);
+        // SAFETY: the core allocated `get_sset_count() * ETH_GSTRING_LEN` bytes.
+        let buf = unsafe { core::slice::from_raw_parts_mut(buf, n * GSTRING_LEN) };
+        E::stats_strings(dev, &mut Strings { buf, used: 0 });
+    }
+
+    unsafe extern "C" fn get_ethtool_stats(
+        dev: *mut bindings::net_device,
+        _stats: *mut bindings::ethtool_stats,
+        data: *mut u64,
+    ) {
+        // SAFETY: a registered device of ours.
+        let dev = unsafe { Self::dev(dev) };
+        let n = E::stats_count(dev);
+        // SAFETY: the core allocated `get_sset_count()` values (zeroed).
+        let values = unsafe { core::slice::from_raw_parts_mut(data, n) };
+        E::stats_values(dev, values);
+    }
+}

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make test`: build the debug kernel, run host-side unit tests, boot the guest and run
+# the whole in-guest suite (KTAP), then print one line: "N passed, N failed".
+# Any splat in the guest's kernel log fails the test that was running; a guest that
+# hangs or panics fails every test that did not report.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+nd_setup_vars
+
+flavour=${ND_TEST_KERNEL:-test}
+bash "$ND_PROJ/scripts/build.sh" "$flavour" || nd_die "cannot test: the $flavour kernel did not build"
+
+passed=0 failed=0 skipped=0
+out=$ND_BUILDROOT/runs/test-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+
+# --- host-side unit tests (pure logic: header parsing, rule matching) ---------------
+if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
+	nd_stage "host unit tests (cargo test)"
+	if bash "$ND_PROJ/scripts/host-test.sh" >"$out/host-test.log" 2>&1; then hrc=0; else hrc=1; fi
+	sed 's/^/    /' "$out/host-test.log" | grep -E 'test result|FAILED|panicked|error' || true
+	hp=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$out/host-test.log" | awk '{s+=$4} END {print s+0}')
+	hf=$(grep -Eo '[0-9]+ failed' "$out/host-test.log" | awk '{s+=$1} END {print s+0}')
+	if [ "$hrc" != 0 ] && [ "$hf" = 0 ]; then hf=1; echo "    host tests did not run: see $out/host-test.log"; fi
+	passed=$((passed + hp))
+	failed=$((failed + hf))
+fi
+
+# --- the in-guest suite -------------------------------------------------------------
+nd_stage "booting the $flavour kernel and running the in-guest tests (output: $out)"
+bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout "${ND_GUEST_TIMEOUT:-3000}" \
+	-- "bash $ND_PROJ/qemu/guest/run-tests.sh" | tee "$out/ktap.txt"
+grc=${PIPESTATUS[0]}
+
+plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$out/ktap.txt" | head -1)
+ok=$(grep -cE '^ok [0-9]+ ' "$out/ktap.txt")
+sk=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/ktap.txt")
+nok=$(grep -cE '^not ok [0-9]+ ' "$out/ktap.txt")
+reported=$((ok + nok))
+if [ -z "$plan" ]; then
+	echo "not ok - the test suite did not start in the guest (exit $grc)"
+	nok=$((nok + 1))
+elif [ "$reported" -lt "$plan" ]; then
+	echo "not ok - $((plan - reported)) test(s) never reported: the guest stopped (exit $grc) during test $((reported + 1))"
+	nok=$((nok + plan - reported))
+fi
+# Splats outside any test (boot, shutdown) fail the run too.
+if grep -qE 'KASAN|BUG:|Oops|Kernel panic|possible circular locking|rust_panic' "$out/console.log" &&
+	! grep -q 'splat in dmesg' "$out/ktap.txt"; then
+	echo "not ok - kernel splat in the console log outside the tests:"
+	grep -E -A20 'KASAN|BUG:|Oops|Kernel panic|possible circular locking|rust_panic' "$out/console.log" | head -40 | sed 's/^/# /'
+	nok=$((nok + 1))
+fi
+
+passed=$((passed + ok - sk))
+failed=$((failed + nok))
+skipped=$((skipped + sk))
+echo "# results: $out"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
