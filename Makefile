@@ -40,6 +40,7 @@ lab: setup
 
 test: setup
 	@bash $(ND)/scripts/test.sh
+test: export ND_TEST_FILTER = $(T)
 
 run: build
 	@if [ -z "$(strip $(CMD))" ]; then echo "usage: make run CMD='uname -r; lsmod'" >&2; exit 2; fi

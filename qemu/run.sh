@@ -40,7 +40,7 @@ MODS=$(nd_mods_dir "$flavour")
 KREL=$(cat "$B/include/config/kernel.release")
 : "${mem:=$([ "$flavour" = test ] && echo 2G || echo 1G)}"
 
-out=${out:-$ND_BUILDROOT/runs/$(date +%Y%m%d-%H%M%S)-$$}
+out=${out:-$(nd_runs_dir "$flavour")/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 rm -f "$out/exit-status" "$out/console.log"
@@ -48,7 +48,7 @@ rm -f "$out/exit-status" "$out/console.log"
 # The command runs from the caller's directory, with the caller's useful environment.
 printf '%s\n' "$PWD" >"$out/cwd"
 {
-	for v in ND_TEST_FILTER ND_VERBOSE; do
+	for v in $(compgen -v | grep -E '^ND_(TEST|BENCH)_|^ND_VERBOSE$'); do
 		[ -n "${!v:-}" ] && echo "export $v=$(printf '%q' "${!v}")"
 	done
 	printf '%s\n' "$cmd"

@@ -203,7 +203,12 @@ impl dev::Driver for Rveth {
     /// `ndo_start_xmit`: forward the frame to the peer's receive ring and kick its NAPI.
     fn start_xmit(skb: SkBuff, dev: &DriverDevice<Self>) -> TxOutcome {
         let data = dev.data();
-        let txq = &data.tx[skb.queue_mapping() as usize % data.tx.len()];
+        let index = skb.queue_mapping() as usize;
+        // The stack picks a queue below `real_num_tx_queues`, so `index` is in range.
+        let Some(txq) = data.tx.get(index) else {
+            skb.drop_reason(DropReason::NotSpecified);
+            return TxOutcome::Ok;
+        };
         let len = skb.len();
         let guard = rcu::read_lock();
         let Some(peer) = peer_of(dev, &guard).filter(|p| p.is_running()) else {
@@ -211,8 +216,9 @@ impl dev::Driver for Rveth {
             skb.drop_reason(DropReason::DevReady);
             return TxOutcome::Ok;
         };
+        // Transmit queue n feeds the peer's receive queue n (wrapping if it has fewer).
         let rx = &peer.data().rx;
-        let queue = &rx[skb.queue_mapping() as usize % rx.len()];
+        let queue = rx.get(index).unwrap_or_else(|| &rx[index % rx.len()]);
         // Scrub and classify for the receiver: `__dev_forward_skb` checks the MTU,
         // clears socket and routing state, and runs `eth_type_trans` against the peer.
         let skb = match skb.forward_to(peer) {

@@ -8,8 +8,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 nd_setup_vars
 flavour=${1:-lab}
-out=$ND_BUILDROOT/bench/$(date +%Y%m%d-%H%M%S)
+out=$(nd_runs_dir "$flavour")/bench-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 nd_stage "benchmarks in the $flavour kernel (results: $out)"
-ND_BENCH_OUT=$out bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout 1800 \
-	-- "ND_BENCH_OUT=$out bash $ND_PROJ/qemu/guest/bench.sh"
+export ND_BENCH_OUT=$out
+bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout 1800 \
+	-- "bash $ND_PROJ/qemu/guest/bench.sh"

@@ -40,10 +40,11 @@ nd_setup_vars() {
 	ND_KSRC=$ND_CACHE/src/linux-$ND_KVER
 	local rustc_v
 	rustc_v=$(/usr/bin/rustc --version 2>/dev/null || echo none)
-	# The key names everything a rebuild from scratch depends on; our own
-	# rust/ and samples/ are not in it: kbuild rebuilds those incrementally.
-	ND_KEY=$ND_KVER-$( { cat "$ND_PROJ"/qemu/*.config; echo "$rustc_v"; echo "bindgen $ND_BINDGEN_VERSION"; } | sha256sum | cut -c1-12)
-	ND_BUILDROOT=$ND_CACHE/build/$ND_KEY
+	# A build directory's key names everything a rebuild from scratch depends on: the
+	# kernel version, the flavour's config fragments, rustc and bindgen. Our own rust/
+	# and samples/ are not in it: kbuild rebuilds those incrementally.
+	ND_TOOLCHAIN_ID="$rustc_v; bindgen $ND_BINDGEN_VERSION"
+	ND_BUILDROOT=$ND_CACHE/build
 	ND_MAKEVARS=(
 		LLVM=$ND_LLVM_SUFFIX
 		RUSTC=/usr/bin/rustc
@@ -56,8 +57,18 @@ nd_setup_vars() {
 	export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 }
 
+# nd_key lab|test: the key of that flavour's build directory.
+nd_key() {
+	local frags=("$ND_PROJ/qemu/lab.config")
+	[ "$1" = test ] && frags+=("$ND_PROJ/qemu/test.config")
+	echo "$1-$ND_KVER-$({ cat "${frags[@]}"; echo "$ND_TOOLCHAIN_ID"; } | sha256sum | cut -c1-12)"
+}
+
 # nd_build_dir lab|test
-nd_build_dir() { echo "$ND_BUILDROOT/$1"; }
+nd_build_dir() { echo "$ND_BUILDROOT/$(nd_key "$1")/kernel"; }
 
 # The modules of a build, installed where the guest's /lib/modules points.
-nd_mods_dir() { echo "$ND_BUILDROOT/$1-mods"; }
+nd_mods_dir() { echo "$ND_BUILDROOT/$(nd_key "$1")/mods"; }
+
+# Where runs, test results and benchmark results of a flavour go.
+nd_runs_dir() { echo "$ND_BUILDROOT/$(nd_key "$1")/runs"; }

@@ -12,7 +12,7 @@ flavour=${ND_TEST_KERNEL:-test}
 bash "$ND_PROJ/scripts/build.sh" "$flavour" || nd_die "cannot test: the $flavour kernel did not build"
 
 passed=0 failed=0 skipped=0
-out=$ND_BUILDROOT/runs/test-$(date +%Y%m%d-%H%M%S)
+out=$(nd_runs_dir "$flavour")/test-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 
 # --- host-side unit tests (pure logic: header parsing, rule matching) ---------------

@@ -19,17 +19,24 @@ kernel_said
 echo "The module walked init_net's device list under rcu_read_lock(), as for_each_netdev_rcu() does."
 rmmod netdevs
 
-step "Two network namespaces joined by a veth pair (the C reference)"
+step "Lesson 1: rveth, a virtual Ethernet pair driver in Rust (samples/rveth.rs)"
 ip netns add left
 ip netns add right
-show ip link add name veth-l netns left type veth peer name veth-r netns right
-ip -n left addr add 10.0.0.1/24 dev veth-l
-ip -n right addr add 10.0.0.2/24 dev veth-r
-ip -n left link set veth-l up
-ip -n right link set veth-r up
+show ip link add name rv-l netns left type rveth peer name rv-r netns right
+echo "(the kernel loaded rveth.ko by its alias rtnl-link-rveth: $(grep -c '^rveth ' /proc/modules) module)"
+ip -n left addr add 10.0.0.1/24 dev rv-l
+ip -n right addr add 10.0.0.2/24 dev rv-r
+ip -n left link set rv-l up
+show ip -n left -br link show rv-l
+echo "NO-CARRIER: a pair's link is up only when both ends are (netif_carrier_on in ndo_open)."
+ip -n right link set rv-r up
+show ip -n left -br link show rv-l
 show ip netns exec left ping -c 3 -i 0.2 10.0.0.2
+echo "Each echo request went ndo_start_xmit -> the peer's ptr_ring -> NAPI poll -> napi_gro_receive."
+show ip -n right -s link show rv-r
+show ip netns exec right ethtool -S rv-r
+show ip netns exec right ethtool -i rv-r
 ip netns del left
 ip netns del right
-
 echo
 echo "Next: 'make run CMD=...' runs one command here; 'make test' runs the whole suite."

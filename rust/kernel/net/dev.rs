@@ -271,7 +271,7 @@ impl<T: Driver> DriverDevice<T> {
         // SAFETY: reading `netdev_ops` of a valid device; the private area of a device
         // with `T`'s table is a `PrivArea<T>`.
         let ready = unsafe {
-            (*dev.as_raw()).netdev_ops == &OpsTable::<T>::NETDEV_OPS as *const _
+            core::ptr::eq((*dev.as_raw()).netdev_ops, &OpsTable::<T>::NETDEV_OPS)
                 && (*priv_area::<T>(dev.as_raw())).ready
         };
         // SAFETY: checked just above: a `T` device with initialised data.
@@ -333,6 +333,10 @@ impl<T: Driver> OpsTable<T> {
         ..unsafe { MaybeUninit::zeroed().assume_init() }
     };
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn init_callback(dev: *mut bindings::net_device) -> i32 {
         from_result(|| {
             // SAFETY: the core calls `ndo_init` with a valid device being registered.
@@ -351,6 +355,11 @@ impl<T: Driver> OpsTable<T> {
 
     /// `dev->priv_destructor`: drops the private data once the device is unregistered
     /// and unreferenced (`netdev_run_todo`), or when registration fails after `ndo_init`.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     pub(crate) unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
         let area = priv_area::<T>(dev);
         // SAFETY: the core calls this once, when nothing else uses the device; the data is
@@ -363,16 +372,28 @@ impl<T: Driver> OpsTable<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn open_callback(dev: *mut bindings::net_device) -> i32 {
         // SAFETY: only registered (hence initialised) devices are opened.
         from_result(|| T::open(unsafe { DriverDevice::from_raw(dev) }).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn stop_callback(dev: *mut bindings::net_device) -> i32 {
         // SAFETY: only registered (hence initialised) devices are stopped.
         from_result(|| T::stop(unsafe { DriverDevice::from_raw(dev) }).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn start_xmit_callback(
         skb: *mut bindings::sk_buff,
         dev: *mut bindings::net_device,
@@ -389,6 +410,10 @@ impl<T: Driver> OpsTable<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_stats64_callback(
         dev: *mut bindings::net_device,
         stats: *mut bindings::rtnl_link_stats64,
@@ -398,6 +423,10 @@ impl<T: Driver> OpsTable<T> {
         unsafe { T::get_stats64(DriverDevice::from_raw(dev), &mut *stats.cast::<Stats64>()) };
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn set_mac_address_callback(
         dev: *mut bindings::net_device,
         addr: *mut core::ffi::c_void,

@@ -169,6 +169,10 @@ impl<E: Operations> OpsTable<E> {
         unsafe { &*dev.cast() }
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_drvinfo(
         dev: *mut bindings::net_device,
         info: *mut bindings::ethtool_drvinfo,
@@ -177,6 +181,10 @@ impl<E: Operations> OpsTable<E> {
         unsafe { E::get_drvinfo(Self::dev(dev), &mut *info.cast::<DrvInfo>()) };
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_link_ksettings(
         dev: *mut bindings::net_device,
         s: *mut bindings::ethtool_link_ksettings,
@@ -188,6 +196,10 @@ impl<E: Operations> OpsTable<E> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_sset_count(dev: *mut bindings::net_device, sset: i32) -> i32 {
         if sset != bindings::ethtool_stringset_ETH_SS_STATS as i32 {
             return super::errno(bindings::EOPNOTSUPP).to_errno();
@@ -196,6 +208,10 @@ impl<E: Operations> OpsTable<E> {
         E::stats_count(unsafe { Self::dev(dev) }) as i32
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_strings(dev: *mut bindings::net_device, sset: u32, buf: *mut u8) {
         if sset != bindings::ethtool_stringset_ETH_SS_STATS {
             return;
@@ -208,6 +224,10 @@ impl<E: Operations> OpsTable<E> {
         E::stats_strings(dev, &mut Strings { buf, used: 0 });
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_ethtool_stats(
         dev: *mut bindings::net_device,
         _stats: *mut bindings::ethtool_stats,

@@ -77,6 +77,10 @@ impl<T: Poll> Napi<T> {
         self.napi.get()
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn poll_callback(napi: *mut bindings::napi_struct, budget: i32) -> i32 {
         // SAFETY: `napi` is the first field of a pinned `Napi<T>` (type invariant) that was
         // added with this callback, and lives while it is added.

@@ -87,6 +87,11 @@ impl SkbRing {
     }
 }
 
+/// The `destroy` callback of `ptr_ring_cleanup`.
+///
+/// # Safety
+///
+/// `ptr` is an `sk_buff` the ring owned.
 unsafe extern "C" fn free_queued_skb(ptr: *mut core::ffi::c_void) {
     // SAFETY: `ptr_ring_cleanup` hands us each `sk_buff` still in the ring; we own it.
     unsafe { SkBuff::from_raw(ptr.cast()) }.drop_reason(super::skb::DropReason::DevReady);

@@ -323,6 +323,10 @@ impl<T: LinkOps> Registration<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn setup_callback(dev: *mut bindings::net_device) {
         let mut setup = Setup::<T> {
             dev,
@@ -337,6 +341,10 @@ impl<T: LinkOps> Registration<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn validate_callback(
         tb: *mut *mut bindings::nlattr,
         _data: *mut *mut bindings::nlattr,
@@ -345,6 +353,10 @@ impl<T: LinkOps> Registration<T> {
         from_result(|| validate_ether_attrs(tb).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn newlink_callback(
         src_net: *mut bindings::net,
         dev: *mut bindings::net_device,
@@ -378,6 +390,10 @@ impl<T: LinkOps> Registration<T> {
         ret
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn dellink_callback(
         dev: *mut bindings::net_device,
         head: *mut bindings::list_head,
@@ -387,10 +403,18 @@ impl<T: LinkOps> Registration<T> {
         T::dellink(dev, &mut UnregisterQueue(head));
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn num_tx_callback() -> u32 {
         T::num_tx_queues()
     }
 
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
     unsafe extern "C" fn num_rx_callback() -> u32 {
         T::num_rx_queues()
     }
