@@ -36,6 +36,10 @@ for t in ip ethtool tcpdump nft ping bpftool python3; do
 	command -v $t >/dev/null && ok "guest tool $t" "$(command -v $t)" ||
 		no "guest tool $t" "apt-get install iproute2 ethtool tcpdump nftables iputils-ping bpftool python3"
 done
+plugdir=$(strings "$(command -v ip)" 2>/dev/null | grep -m1 -E '^/usr/lib.*/ip$')
+plugdir=${IP_LIB_DIR:-${plugdir:-/usr/lib/ip}}
+[ -f "$plugdir/link_rveth.so" ] && ok "iproute2 rveth plugin" "$plugdir/link_rveth.so" ||
+	no "iproute2 rveth plugin" "bash scripts/iproute2/install.sh (make setup does it); without it 'type rveth peer ...' fails"
 if [ -e /dev/kvm ]; then
 	probe=$ND_CACHE/kvm-probe
 	if [ -f "$probe" ]; then ok "accelerator" "$(tail -1 "$probe") (probed by the last boot)"

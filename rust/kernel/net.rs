@@ -13,12 +13,14 @@
 //! - [`stats`]: single-writer 64-bit counters (`include/linux/u64_stats_sync.h`).
 //! - [`rtnl`]: link types for `ip link add` (`include/net/rtnetlink.h`).
 //! - [`ethtool`]: `struct ethtool_ops` (`include/linux/ethtool.h`).
+//! - [`hdr`]: read-only IPv4/IPv6/TCP/UDP/ICMP header views (pure; also built on the host).
 
 #[cfg(CONFIG_RUST_PHYLIB_ABSTRACTIONS)]
 pub mod phy;
 
 pub mod dev;
 pub mod ethtool;
+pub mod hdr;
 pub mod napi;
 pub mod ns;
 pub mod ring;
