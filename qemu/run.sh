@@ -82,7 +82,7 @@ accel_args() {
 ACCEL=$(accel_args)
 
 append=(
-	console=ttyS0 loglevel=6 panic=-1 oops=panic panic_on_warn=0
+	console=ttyS0 loglevel=$([ "$mode" = shell ] && echo 4 || echo 6) panic=-1 oops=panic panic_on_warn=0
 	root=netdive-root rootfstype=9p "rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose" ro
 	init="$ND_PROJ/qemu/guest/init"
 	netdive.out="$out" netdive.mods="$MODS/lib/modules" netdive.mode="$mode"
