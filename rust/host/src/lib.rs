@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The pure parts of netdive's kernel code, built on the host for `cargo test`:
-//! the very files the kernel crate compiles, included by path.
+//! the very files the kernel compiles (the `kernel` crate's `net/hdr.rs`, rfilter's rule
+//! language), included by path.
 #![no_std]
 
 #[path = "../../kernel/net/hdr.rs"]
 pub mod hdr;
 
+#[path = "../../../samples/rfilter/rules.rs"]
+pub mod rules;
+
 #[cfg(test)]
 mod hdr_tests;
+#[cfg(test)]
+mod rules_tests;
