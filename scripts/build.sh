@@ -51,8 +51,15 @@ add_line_once() {
 
 lay_project_into_tree() {
 	local f rel
-	# Links that point at a clone that is gone, or at another clone, are replaced.
-	find "$ND_KSRC/rust" "$ND_KSRC/samples" -maxdepth 4 -type l -lname '*/rust/*' -delete 2>/dev/null || true
+	# Links into a clone that is gone, or into another clone, or to a file this clone no
+	# longer has, are removed; the others are (re)pointed here below.
+	local l
+	while IFS= read -r l; do
+		case $(readlink "$l") in
+		"$ND_PROJ"/*) [ -e "$l" ] || rm -f "$l" ;;
+		*) rm -f "$l" ;;
+		esac
+	done < <(find "$ND_KSRC/rust" -type l -lname '*/rust/*' 2>/dev/null)
 	while IFS= read -r f; do
 		rel=${f#"$ND_PROJ"/}
 		mkdir -p "$ND_KSRC/$(dirname "$rel")"

@@ -15,3 +15,11 @@
 #include <net/rtnetlink.h>
 #include <uapi/linux/veth.h>
 #include <net/netlink.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
+#include <net/netns/generic.h>

@@ -13,6 +13,7 @@
 //! - [`stats`]: single-writer 64-bit counters (`include/linux/u64_stats_sync.h`).
 //! - [`rtnl`]: link types for `ip link add` (`include/net/rtnetlink.h`).
 //! - [`ethtool`]: `struct ethtool_ops` (`include/linux/ethtool.h`).
+//! - [`filter`]: netfilter hooks per namespace, verdicts, a /proc/net control file.
 //! - [`hdr`]: read-only IPv4/IPv6/TCP/UDP/ICMP header views (pure; also built on the host).
 
 #[cfg(CONFIG_RUST_PHYLIB_ABSTRACTIONS)]
@@ -20,6 +21,7 @@ pub mod phy;
 
 pub mod dev;
 pub mod ethtool;
+pub mod filter;
 pub mod hdr;
 pub mod napi;
 pub mod ns;
@@ -32,4 +34,11 @@ pub mod stats;
 /// from its `bindings` value.
 pub(crate) fn errno(code: u32) -> crate::error::Error {
     crate::error::Error::from_errno(-(code as i32))
+}
+
+/// Whether a networking message may be printed now (`net_ratelimit`: a burst of 10, then
+/// one per 5 seconds, across all of networking).
+pub fn net_ratelimit() -> bool {
+    // SAFETY: no preconditions.
+    unsafe { bindings::net_ratelimit() != 0 }
 }

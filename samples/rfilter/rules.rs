@@ -54,17 +54,13 @@ impl Hook {
         Hook::PostRouting,
     ];
 
-    /// The `NF_INET_*` number.
-    pub fn number(self) -> u32 {
-        self as u32
-    }
-
     /// The hook with `NF_INET_*` number `n`.
     pub fn from_number(n: u32) -> Option<Hook> {
         Self::ALL.get(n as usize).copied()
     }
 
-    fn name(self) -> &'static str {
+    /// The name rules use for it.
+    pub fn name(self) -> &'static str {
         match self {
             Hook::PreRouting => "prerouting",
             Hook::Input => "input",
@@ -410,7 +406,8 @@ impl Rule {
     }
 }
 
-struct Addr<'a>(&'a IpAddr);
+/// Displays an address as `10.9.0.1` or `fd00::1`.
+pub struct Addr<'a>(pub &'a IpAddr);
 
 impl fmt::Display for Addr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -291,3 +291,84 @@ impl Drop for SkBuff {
         };
     }
 }
+
+/// A borrowed socket buffer: what a hook sees while the stack owns the packet.
+///
+/// # Invariants
+///
+/// `ptr` is a valid `sk_buff` for `'a`, and nobody changes its data or length while the
+/// view exists (the hook runs synchronously inside the stack's processing of it).
+pub struct SkBuffRef<'a> {
+    ptr: NonNull<bindings::sk_buff>,
+    _p: core::marker::PhantomData<&'a bindings::sk_buff>,
+}
+
+impl<'a> SkBuffRef<'a> {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `sk_buff` whose data and length stay unchanged for `'a`.
+    pub unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Self {
+        Self {
+            // SAFETY: the caller promises a valid, hence non-null, pointer.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            _p: core::marker::PhantomData,
+        }
+    }
+
+    /// The raw pointer.
+    pub fn as_raw(&self) -> *mut bindings::sk_buff {
+        self.ptr.as_ptr()
+    }
+
+    fn skb(&self) -> &bindings::sk_buff {
+        // SAFETY: valid for `'a` by the type invariant.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Bytes in the packet, `skb->len`.
+    pub fn len(&self) -> u32 {
+        self.skb().len
+    }
+
+    /// Whether the packet is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Up to `buf.len()` bytes of the packet from its network header (the IP header at
+    /// netfilter's IP hooks), as `skb_header_pointer` gives them: borrowed in place when
+    /// they are in the linear part, else copied from the fragments into `buf`. Never
+    /// reads past the packet: the slice is shorter when the packet is.
+    pub fn network_bytes<'b>(&'b self, buf: &'b mut [u8]) -> &'b [u8] {
+        let skb = self.skb();
+        // SAFETY: `head` and `network_header` describe the buffer of a valid skb.
+        let offset = unsafe {
+            skb.head
+                .add(skb.__bindgen_anon_4.headers.as_ref().network_header as usize)
+                .offset_from(skb.data)
+        };
+        if offset < 0 || offset as u32 > skb.len {
+            return &[];
+        }
+        let want = (skb.len - offset as u32).min(buf.len() as u32);
+        let headlen = skb.len - skb.data_len;
+        if offset as u32 + want <= headlen {
+            // SAFETY: the bytes lie in the linear part, valid while the view lives.
+            return unsafe { core::slice::from_raw_parts(skb.data.offset(offset), want as usize) };
+        }
+        // SAFETY: `skb_copy_bits` copies `want` bytes of the packet (linear or not) into
+        // `buf`, which has room for them; it fails only for a range past the packet.
+        let ret = unsafe {
+            bindings::skb_copy_bits(
+                self.as_raw(),
+                offset as i32,
+                buf.as_mut_ptr().cast(),
+                want as i32,
+            )
+        };
+        if ret < 0 {
+            return &[];
+        }
+        &buf[..want as usize]
+    }
+}

@@ -60,3 +60,74 @@ pub fn synchronize_rcu() {
     // SAFETY: `synchronize_rcu` has no preconditions beyond a sleepable context.
     unsafe { bindings::synchronize_rcu() };
 }
+
+/// A heap value that readers use under RCU and writers replace whole.
+///
+/// Readers ([`RcuBox::read`]) take no lock: they see either the old or the new value,
+/// never a half-written one. Writers ([`RcuBox::update`]) take the box's mutex, build a
+/// new value from the current one, publish it (`rcu_assign_pointer`), wait for every
+/// reader that might still see the old one (`synchronize_rcu`) and free it. This is how
+/// netfilter tables, routing tables and XDP programs are swapped while packets flow.
+///
+/// # Invariants
+///
+/// `ptr` always points at a valid `T` owned by this value (from `KBox::into_raw`); it is
+/// only replaced with `writer` held.
+pub struct RcuBox<T: Send + Sync> {
+    ptr: core::sync::atomic::AtomicPtr<T>,
+    writer: core::pin::Pin<crate::alloc::KBox<crate::sync::Mutex<()>>>,
+}
+
+impl<T: Send + Sync> RcuBox<T> {
+    /// Owns `value`.
+    pub fn new(value: crate::alloc::KBox<T>) -> crate::error::Result<Self> {
+        Ok(Self {
+            writer: <crate::alloc::KBox<_> as crate::init::InPlaceInit<_>>::pin_init(
+                crate::new_mutex!(()),
+                crate::alloc::flags::GFP_KERNEL,
+            )?,
+            ptr: core::sync::atomic::AtomicPtr::new(crate::alloc::KBox::into_raw(value)),
+        })
+    }
+
+    /// The current value, for the duration of the read-side section (`rcu_dereference`).
+    #[inline]
+    pub fn read<'a>(&'a self, _guard: &'a Guard) -> &'a T {
+        // SAFETY: the pointer is valid (type invariant); `update` frees an old value only
+        // after a grace period, so it outlives the guard's section.
+        unsafe { &*self.ptr.load(core::sync::atomic::Ordering::Acquire) }
+    }
+
+    /// Replaces the value with what `f` builds from the current one, serialised with
+    /// other writers; if `f` fails, nothing changes. Might sleep (process context).
+    pub fn update<E>(
+        &self,
+        f: impl FnOnce(&T) -> core::result::Result<crate::alloc::KBox<T>, E>,
+    ) -> core::result::Result<(), E> {
+        let _writer = self.writer.lock();
+        let cur = self.ptr.load(core::sync::atomic::Ordering::Acquire);
+        // SAFETY: with the writer lock held nobody else replaces (and frees) `cur`.
+        let new = f(unsafe { &*cur })?;
+        self.ptr.store(
+            crate::alloc::KBox::into_raw(new),
+            core::sync::atomic::Ordering::Release,
+        );
+        synchronize_rcu();
+        // SAFETY: `cur` came from `KBox::into_raw`; after the grace period no reader
+        // references it, and only this writer knew it was replaced.
+        drop(unsafe { crate::alloc::KBox::from_raw(cur) });
+        Ok(())
+    }
+}
+
+impl<T: Send + Sync> Drop for RcuBox<T> {
+    fn drop(&mut self) {
+        // SAFETY: the value is ours; readers borrow `self`, so none is left.
+        drop(unsafe { crate::alloc::KBox::from_raw(*self.ptr.get_mut()) });
+    }
+}
+
+// SAFETY: the value is shared read-only between threads and replaced atomically.
+unsafe impl<T: Send + Sync> Sync for RcuBox<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Send for RcuBox<T> {}
