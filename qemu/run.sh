@@ -86,7 +86,10 @@ append=(
 	root=netdive-root rootfstype=9p "rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose" ro
 	init="$ND_PROJ/qemu/guest/init"
 	netdive.out="$out" netdive.mods="$MODS/lib/modules" netdive.mode="$mode"
-	tsc=reliable no_timer_check noreplace-smp rcupdate.rcu_expedited=1
+	tsc=reliable no_timer_check noreplace-smp rcupdate.rcu_expedited=1 rcupdate.rcu_cpu_stall_timeout=300
+	# ACPI PCI interrupt routing (_PRT) is AML the debug kernel interprets so slowly under
+	# TCG that it times out (AE_AML_LOOP_TIMEOUT, 30 s per device); virtio uses MSI-X.
+	pci=noacpi
 )
 
 qemu=(

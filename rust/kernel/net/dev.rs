@@ -418,9 +418,15 @@ impl<T: Driver> OpsTable<T> {
         dev: *mut bindings::net_device,
         stats: *mut bindings::rtnl_link_stats64,
     ) {
-        // SAFETY: `stats` is a valid, zero-initialised buffer for this call, and
-        // `Stats64` is `repr(transparent)` over it; the device is registered.
-        unsafe { T::get_stats64(DriverDevice::from_raw(dev), &mut *stats.cast::<Stats64>()) };
+        // `stats` may be only 4-byte aligned: rtnetlink hands out the payload of a 64-bit
+        // netlink attribute, which x86 does not pad (`nla_need_padding_for_64bit`). So the
+        // driver fills an aligned copy, written back unaligned.
+        // SAFETY: an all-zero `rtnl_link_stats64` is valid (the core zeroes `stats` too).
+        let mut local = Stats64(unsafe { MaybeUninit::zeroed().assume_init() });
+        // SAFETY: the device is registered, hence initialised.
+        T::get_stats64(unsafe { DriverDevice::from_raw(dev) }, &mut local);
+        // SAFETY: `stats` is valid for writes of one `rtnl_link_stats64` for this call.
+        unsafe { stats.write_unaligned(local.0) };
     }
 
     /// # Safety
