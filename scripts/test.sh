@@ -19,10 +19,11 @@ mkdir -p "$out"
 if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
 	nd_stage "host unit tests (cargo test)"
 	if bash "$ND_PROJ/scripts/host-test.sh" >"$out/host-test.log" 2>&1; then hrc=0; else hrc=1; fi
-	sed 's/^/    /' "$out/host-test.log" | grep -E 'test result|FAILED|panicked|error' || true
+	grep -E 'FAILED|panicked|^error' "$out/host-test.log" | sed 's/^/# /' || true
 	hp=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$out/host-test.log" | awk '{s+=$4} END {print s+0}')
 	hf=$(grep -Eo '[0-9]+ failed' "$out/host-test.log" | awk '{s+=$1} END {print s+0}')
-	if [ "$hrc" != 0 ] && [ "$hf" = 0 ]; then hf=1; echo "    host tests did not run: see $out/host-test.log"; fi
+	if [ "$hrc" != 0 ] && [ "$hf" = 0 ]; then hf=1; echo "# host tests did not run: see $out/host-test.log"; fi
+	echo "# host unit tests (cargo test, rust/host): $hp ok, $hf not ok"
 	passed=$((passed + hp))
 	failed=$((failed + hf))
 fi

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# In the guest: pktgen benchmarks. Each case injects frames with pktgen into one end of
-# a pair and counts what the other end received (rx_packets), so the number is the
-# receive rate of the whole driver path. Cases alternate between ours and the C
-# reference, three rounds, and the median counts.
+# In the guest: pktgen benchmarks, ours against the kernel's C in one boot.
+#  link:   pktgen into one end of a pair, counting what the other end received
+#          (rx_packets): the whole driver path, rveth against veth.
+#  filter: pktgen in netif_receive mode injects UDP frames into a dummy device's receive
+#          path; a PRE_ROUTING rule drops them: rfilter against nftables.
+# Cases alternate between ours and the reference, three rounds; the median counts.
 set -u
 OUT=${ND_BENCH_OUT:-/tmp}
 COUNT=${ND_BENCH_COUNT:-300000}
@@ -13,6 +15,7 @@ PG=/proc/net/pktgen
 modprobe pktgen || { echo "bench: modprobe pktgen failed"; exit 1; }
 modprobe rveth || { echo "bench: modprobe rveth failed"; exit 1; }
 modprobe veth
+modprobe dummy
 
 pgset() { echo "$2" >"$1" || { echo "bench: pktgen refused '$2' on $1"; exit 1; }; }
 
@@ -65,7 +68,7 @@ done
 
 echo
 printf '%-28s %12s %12s %8s\n' "pktgen into one end" "rveth Mpps" "veth Mpps" "ratio"
-json="{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": ["
+json="["
 sep=""
 for size in $cases; do
 	r=${result[rveth-$size]} v=${result[veth-$size]}
@@ -74,7 +77,78 @@ for size in $cases; do
 	json="$json$sep{\"frame_bytes\": $((size + 4)), \"rveth_mpps\": $r, \"veth_mpps\": $v, \"ratio\": $ratio}"
 	sep=", "
 done
-json="$json]}"
-echo "$json" >"$OUT/bench.json"
+json="$json]"
+LINK_JSON=$json
+LINK_RATIO="ratio: rveth/veth $(awk -v a="${result[rveth-60]}" -v b="${result[veth-60]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')"
+
+# --- filter: netif_receive injection, drop at PRE_ROUTING ---------------------------
+# run_inject: COUNT 60-byte UDP frames (dport 9) into bench0's receive path; prints Mpps.
+run_inject() {
+	pgset $PG/kpktgend_0 "rem_device_all"
+	pgset $PG/kpktgend_0 "add_device bench0"
+	pgset $PG/bench0 "count $COUNT"
+	pgset $PG/bench0 "pkt_size 60"
+	pgset $PG/bench0 "delay 0"
+	pgset $PG/bench0 "xmit_mode netif_receive"
+	pgset $PG/bench0 "dst 198.18.0.2"
+	pgset $PG/bench0 "udp_dst_min 9"
+	pgset $PG/bench0 "udp_dst_max 9"
+	pgset $PG/bench0 "dst_mac $(cat /sys/class/net/bench0/address)"
+	pgset $PG/pgctrl "start"
+	local usec sofar
+	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' $PG/bench0)
+	pgset $PG/kpktgend_0 "rem_device_all"
+	awk -v n="$COUNT" -v u="${usec:-0}" 'BEGIN {printf "%.4f", (u > 0) ? n / u : 0}'
+}
+
+filter_case() {
+	rmmod rfilter 2>/dev/null
+	nft flush ruleset
+	case $1 in
+	none) ;;
+	rfilter-1)
+		modprobe rfilter
+		echo "add drop hook prerouting proto udp dport 9" >/proc/net/rfilter ;;
+	rfilter-101)
+		modprobe rfilter
+		for i in $(seq 1 100); do echo "add drop hook prerouting proto udp dport $((1000 + i))"; done >/proc/net/rfilter
+		echo "add drop hook prerouting proto udp dport 9" >/proc/net/rfilter ;;
+	nftables)
+		nft -f - <<-NFT
+			table ip bench {
+				chain pre { type filter hook prerouting priority 0; udp dport 9 drop; }
+			}
+		NFT
+		;;
+	esac
+}
+
+ip link add name bench0 type dummy
+ip addr add 198.18.0.1/24 dev bench0
+ip link set bench0 up
+sysctl -qw net.ipv4.ip_forward=0
+FCASES="none rfilter-1 rfilter-101 nftables"
+for c in $FCASES; do : >"/tmp/bench-$c"; done
+for r in $(seq 1 "$ROUNDS"); do
+	for c in $FCASES; do
+		filter_case "$c"
+		m=$(run_inject)
+		echo "  round $r: $c: $m Mpps"
+		echo "$m" >>"/tmp/bench-$c"
+	done
+done
+filter_case none
+printf '\n%-40s %12s\n' "UDP into bench0, drop at PRE_ROUTING" "Mpps"
+fjson="["
+sep=""
+for c in $FCASES; do
+	result[$c]=$(median <"/tmp/bench-$c")
+	printf '%-40s %12s\n' "$c" "${result[$c]}"
+	fjson="$fjson$sep{\"case\": \"$c\", \"mpps\": ${result[$c]}}"
+	sep=", "
+done
+fjson="$fjson]"
+echo "{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": $LINK_JSON, \"filter\": $fjson}" >"$OUT/bench.json"
 echo "JSON: $OUT/bench.json"
-echo "ratio: rveth/veth $(awk -v a="${result[rveth-60]}" -v b="${result[veth-60]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')"
+echo "$LINK_RATIO"
+echo "ratio: rfilter/nftables $(awk -v a="${result[rfilter-1]}" -v b="${result[nftables]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')"

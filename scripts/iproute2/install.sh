@@ -4,8 +4,9 @@
 # (`peer name X ...`). Idempotent: installs only when the built plugin differs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# ip looks in $IP_LIB_DIR, else its compiled-in library directory (Debian:
-# /usr/lib/<multiarch>/ip), which the binary carries as a string.
+# ip looks in $IP_LIB_DIR, else in its compiled-in library directory: upstream's
+# default is /usr/lib/ip, but Debian 12 builds ip with /usr/lib/<multiarch>/ip, so read
+# it from the strings of the ip binary.
 default_dir=$(strings "$(command -v ip)" 2>/dev/null | grep -m1 -E '^/usr/lib.*/ip$' || true)
 dest_dir=${IP_LIB_DIR:-${default_dir:-/usr/lib/ip}}
 dest=$dest_dir/link_rveth.so

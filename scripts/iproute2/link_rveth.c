@@ -3,12 +3,16 @@
  * iproute2 link plugin for the rveth link kind (samples/rveth.rs).
  *
  * `ip link add ... type KIND peer name X` parses "peer ..." only when iproute2 knows
- * KIND; for others it dlopens $IP_LIB_DIR/link_KIND.so (default /usr/lib/ip) and uses
- * its KIND_link_util. rveth speaks veth's netlink layout (VETH_INFO_PEER carrying a
- * struct ifinfomsg and the peer's attributes), so this plugin lends it the ip binary's
- * own veth parser, found at load time: the syntax and every peer option stay exactly
- * veth's, for the iproute2 that is installed.
+ * KIND; for other kinds it dlopens $IP_LIB_DIR/link_KIND.so and looks up the data
+ * symbol KIND_link_util in it. rveth speaks veth's netlink layout (VETH_INFO_PEER
+ * carrying a struct ifinfomsg and the peer's attributes), so this plugin lends it the
+ * ip binary's own veth parser, found at load time: the syntax and every peer option
+ * stay exactly veth's, for the iproute2 that is installed.
+ *
+ * Build: gcc -O2 -Wall -Werror -shared -fPIC -o link_rveth.so link_rveth.c -ldl
+ * (scripts/iproute2/install.sh does this and installs it).
  */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +20,7 @@
 struct nlmsghdr;
 struct rtattr;
 
-/* The leading members of iproute2's struct link_util (ip/ip_common.h), unchanged since
- * 2012; the plugin reads only these from the ip binary's veth_link_util. */
+/* iproute2 6.1's struct link_util (ip/ip_common.h), member for member. */
 struct link_util {
 	struct link_util *next;
 	const char *id;
@@ -30,13 +33,10 @@ struct link_util {
 	int (*print_ifla_xstats)(struct nlmsghdr *, void *);
 };
 
-static int no_veth_parse(struct link_util *lu, int argc, char **argv, struct nlmsghdr *n)
-{
-	fprintf(stderr,
-		"rveth: this ip binary does not export veth_link_util, so 'peer ...' cannot be\n"
-		"parsed; use 'ip link add name X type rveth' (the peer is named rveth<N>).\n");
-	return -1;
-}
+/* veth's parser, once found; NULL means "cannot parse peer options". */
+static int (*veth_parse_opt)(struct link_util *, int, char **, struct nlmsghdr *);
+/* Why veth's parser was not borrowed, for the error message. */
+static const char *missing = "this ip binary does not export veth_link_util";
 
 static void rveth_help(struct link_util *lu, int argc, char **argv, FILE *f)
 {
@@ -44,20 +44,50 @@ static void rveth_help(struct link_util *lu, int argc, char **argv, FILE *f)
 		   "To get <options> type 'ip link add help'\n");
 }
 
+/* Called with the arguments after "type rveth" (ip calls it only if there are some). */
+static int rveth_parse_opt(struct link_util *lu, int argc, char **argv, struct nlmsghdr *n)
+{
+	if (strcmp(argv[0], "peer") != 0) { /* "help", or anything else veth would refuse */
+		rveth_help(lu, argc, argv, stderr);
+		return -1;
+	}
+	if (!veth_parse_opt) {
+		fprintf(stderr,
+			"rveth: %s; 'peer ...' cannot be parsed. Use 'ip link add name X type rveth'\n"
+			"(the kernel names the peer rveth<N>).\n", missing);
+		return -1;
+	}
+	/* Appends VETH_INFO_PEER (type 1) under IFLA_INFO_DATA, exactly as for veth. */
+	return veth_parse_opt(lu, argc, argv, n);
+}
+
+/* The symbol ip looks up; its `next` is set by ip itself when it registers the kind. */
 struct link_util rveth_link_util = {
 	.id = "rveth",
-	.parse_opt = no_veth_parse,
+	.parse_opt = rveth_parse_opt,
 	.print_help = rveth_help,
 };
 
-__attribute__((constructor)) static void borrow_veth_parser(void)
+/* Runs at dlopen time, before ip reads rveth_link_util. */
+__attribute__((constructor)) static void borrow_veth_link_util(void)
 {
 	const struct link_util *veth = dlsym(RTLD_DEFAULT, "veth_link_util");
 
-	if (!veth || !veth->id || strcmp(veth->id, "veth") != 0)
+	if (!veth)
 		return;
-	rveth_link_util.maxattr = veth->maxattr;
-	rveth_link_util.parse_opt = veth->parse_opt;
-	if (veth->print_help)
-		rveth_link_util.print_help = veth->print_help;
+	/*
+	 * next and id lead struct link_util in every iproute2 since 2012; if id does not
+	 * read "veth", this ip's layout differs from ours and nothing else can be trusted.
+	 */
+	if (!veth->id || strcmp(veth->id, "veth") != 0) {
+		missing = "this ip binary's veth_link_util does not match iproute2 6.1's layout";
+		return;
+	}
+	rveth_link_util = *veth;
+	rveth_link_util.next = NULL;
+	rveth_link_util.id = "rveth";
+	/* Keep our own entry points: help text that says rveth, then veth's parser. */
+	veth_parse_opt = veth->parse_opt;
+	rveth_link_util.parse_opt = rveth_parse_opt;
+	rveth_link_util.print_help = rveth_help;
 }

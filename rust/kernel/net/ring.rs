@@ -87,21 +87,16 @@ impl SkbRing {
     }
 }
 
-/// The `destroy` callback of `ptr_ring_cleanup`.
-///
-/// # Safety
-///
-/// `ptr` is an `sk_buff` the ring owned.
-unsafe extern "C" fn free_queued_skb(ptr: *mut core::ffi::c_void) {
-    // SAFETY: `ptr_ring_cleanup` hands us each `sk_buff` still in the ring; we own it.
-    unsafe { SkBuff::from_raw(ptr.cast()) }.drop_reason(super::skb::DropReason::DevReady);
-}
-
 #[pinned_drop]
 impl PinnedDrop for SkbRing {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: the ring is initialised and no longer shared (we have `&mut`); cleanup
-        // frees the buffers still queued and the queue array.
-        unsafe { bindings::ptr_ring_cleanup(self.ring.get(), Some(free_queued_skb)) };
+        // Free what is still queued with the softirq-safe consumer lock, then the array
+        // alone: `ptr_ring_cleanup` with a destroy callback would take the consumer lock
+        // with bottom halves on, which lockdep rightly calls inconsistent with the NAPI
+        // consumer's use of it in softirq context.
+        self.purge();
+        // SAFETY: the ring is initialised, empty, and no longer shared (we have `&mut`);
+        // without a destroy callback cleanup only frees the queue array.
+        unsafe { bindings::ptr_ring_cleanup(self.ring.get(), None) };
     }
 }
