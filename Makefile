@@ -9,6 +9,8 @@
 #   make modules         rebuild what changed (our Rust crate additions and samples)
 #   make bench           pktgen benchmarks, Rust against the kernel's C, in one boot
 #   make doctor          check the toolchain; say what is missing and how to get it
+#   make host-test       cargo test of the pure parsers (also part of make test)
+#   make fuzz            cargo fuzz the parsers (FUZZ_SECONDS per target, default 60)
 #   make rustfmtcheck    rustfmt --check on our Rust code (make rustfmt to fix)
 #   make CLIPPY=1        build with clippy; its warnings in our code fail the build
 #   make clean           remove this configuration's kernel builds (keeps the toolchain)
@@ -22,7 +24,7 @@ ND := $(CURDIR)
 BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
 
 .PHONY: all lab test run shell modules build bench doctor setup clean distclean \
-	rustfmt rustfmtcheck host-test
+	rustfmt rustfmtcheck host-test fuzz
 
 all: build
 
@@ -58,6 +60,9 @@ doctor:
 
 host-test:
 	@bash $(ND)/scripts/host-test.sh
+
+fuzz:
+	@bash $(ND)/scripts/fuzz.sh
 
 rustfmt rustfmtcheck:
 	@bash $(ND)/scripts/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check,)

@@ -221,12 +221,9 @@ impl dev::Driver for Rveth {
         let queue = rx.get(index).unwrap_or_else(|| &rx[index % rx.len()]);
         // Scrub and classify for the receiver: `__dev_forward_skb` checks the MTU,
         // clears socket and routing state, and runs `eth_type_trans` against the peer.
-        let skb = match skb.forward_to(peer) {
-            Ok(skb) => skb,
-            Err(_) => {
-                txq.drops.inc();
-                return TxOutcome::Ok;
-            }
+        let Some(skb) = skb.forward_to(peer) else {
+            txq.drops.inc();
+            return TxOutcome::Ok;
         };
         match queue.data().ring.produce(skb) {
             Ok(()) => {

@@ -13,7 +13,7 @@ tests_dir=$here/../tests
 results=${1:-/tmp/netdive-results}
 per_test_timeout=${ND_TEST_TIMEOUT:-600}
 
-SPLAT='BUG:|WARNING:|KASAN|UBSAN|Oops|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|unreferenced object|INFO: task .* blocked|rust_panic|panicked at|kernel BUG|list_add corruption|list_del corruption|ODEBUG:|refcount_t:'
+SPLAT='BUG:|WARNING:|KASAN|UBSAN|Oops|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|unreferenced object|INFO: task .* blocked|rust_panic|panicked at|kernel BUG|list_add corruption|list_del corruption|ODEBUG:|refcount_t:|out of range .errno'
 
 mapfile -t tests < <(cd "$tests_dir" && ls -1 [0-9]*.sh | sort)
 if [ -n "${ND_TEST_FILTER:-}" ]; then

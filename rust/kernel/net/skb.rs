@@ -234,18 +234,17 @@ impl SkBuff {
     /// the sender's state (socket, dst, marks when crossing namespaces), and runs
     /// `eth_type_trans` (sets `protocol` and `pkt_type`, pulls the Ethernet header).
     ///
-    /// On failure the buffer has already been freed by the kernel (as in C), and the
-    /// error says why: `EMSGSIZE`/`ENOBUFS` style codes from the kernel.
-    pub fn forward_to(self, rcv: &Device) -> core::result::Result<SkBuff, Error> {
+    /// Returns `None` when the kernel dropped the frame instead (too big for the
+    /// receiver, or the receiver is down); it counted it in the receiver's `rx_dropped`.
+    pub fn forward_to(self, rcv: &Device) -> Option<SkBuff> {
         let raw = self.into_raw();
-        // SAFETY: `raw` is a valid buffer we own, `rcv` a valid device. On error
-        // `__dev_forward_skb` frees the buffer, on success it gives it back.
-        let ret = unsafe { bindings::__dev_forward_skb(rcv.as_raw(), raw) };
-        if ret != 0 {
-            return Err(Error::from_errno(ret));
+        // SAFETY: `raw` is a valid buffer we own, `rcv` a valid device. On failure
+        // (`NET_RX_DROP`) `__dev_forward_skb` frees the buffer, on success gives it back.
+        if unsafe { bindings::__dev_forward_skb(rcv.as_raw(), raw) } != 0 {
+            return None;
         }
         // SAFETY: on success the buffer is still valid and still ours.
-        Ok(unsafe { SkBuff::from_raw(raw) })
+        Some(unsafe { SkBuff::from_raw(raw) })
     }
 
     /// Sets `protocol` and `pkt_type` from the Ethernet header and pulls it
