@@ -67,3 +67,15 @@ cleanup_namespaces() {
 
 # stat NS DEV FIELD: a counter from sysfs statistics (rx_packets, tx_bytes, ...).
 stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+# wait_for WHAT SECONDS CMD...: poll CMD every 0.2 s until it succeeds (the debug kernel
+# under TCG is slow to start programs: no fixed sleeps).
+wait_for() {
+	local what=$1 secs=$2 i
+	shift 2
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "timed out after ${secs}s waiting for $what"
+}

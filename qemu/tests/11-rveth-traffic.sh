@@ -10,10 +10,15 @@ must ip netns exec ns2 ping -c 3 -i 0.2 -W 2 10.9.0.1
 must ip netns exec ns1 ping -6 -c 3 -i 0.2 -W 2 fd00::2
 must ip netns exec ns2 ping -6 -c 3 -i 0.2 -W 2 fd00::1
 
-# Counters agree: what x0 sent is what x1 received, packets and bytes.
-tx0=$(stat ns1 x0 tx_packets) rx1=$(stat ns2 x1 rx_packets)
-expect_eq "$rx1" "$tx0" "x1 rx_packets = x0 tx_packets"
-expect_eq "$(stat ns2 x1 rx_bytes)" "$(stat ns1 x0 tx_bytes)" "x1 rx_bytes = x0 tx_bytes"
+# Counters agree: what x0 sent is what x1 received, packets and bytes. IPv6 keeps
+# sending on its own (router solicitations, MLD), so compare a snapshot that is equal on
+# both sides, i.e. taken when nothing is in flight.
+agree() {
+	[ "$(stat ns1 x0 tx_packets) $(stat ns1 x0 tx_bytes)" = "$(stat ns2 x1 rx_packets) $(stat ns2 x1 rx_bytes)" ]
+}
+wait_for "x1 rx_packets/rx_bytes to equal x0 tx_packets/tx_bytes" 30 agree
+note "ok: x0 tx = x1 rx = $(stat ns1 x0 tx_packets) packets, $(stat ns1 x0 tx_bytes) bytes"
+tx0=$(stat ns1 x0 tx_packets)
 expect_ge "$tx0" 12 "x0 tx_packets after 12 pings and neighbour discovery"
 before=$(stat ns2 x1 rx_packets)
 ip netns exec ns1 ping -c 10 -i 0.05 -W 2 -q 10.9.0.2 >/dev/null || fail "ping -c 10"
@@ -27,7 +32,7 @@ expect_eq "$rxq" "$(stat ns2 x1 rx_packets)" "ethtool -S rx_queue_*_packets sum"
 # tcpdump on x1 sees the frames sent on x0.
 ip netns exec ns2 tcpdump -i x1 -n -c 5 -w /tmp/x1.pcap icmp >/tmp/tcpdump.log 2>&1 &
 tpid=$!
-sleep 1.5
+wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/tcpdump.log
 ip netns exec ns1 ping -c 5 -i 0.2 -q 10.9.0.2 >/dev/null
 wait $tpid || fail "tcpdump did not capture 5 ICMP frames: $(cat /tmp/tcpdump.log)"
 n=$(tcpdump -n -r /tmp/x1.pcap 2>/dev/null | grep -c 'ICMP echo')
@@ -48,7 +53,7 @@ while True:
 open("/tmp/received", "w").write(f"{n} {h.hexdigest()}\n")
 ' &
 spid=$!
-sleep 1
+wait_for "the TCP server listening" 30 sh -c "ip netns exec ns2 ss -ltn | grep -q ':5001 '"
 ip netns exec ns1 python3 -c '
 import socket, time
 s = socket.create_connection(("10.9.0.2", 5001), timeout=60)

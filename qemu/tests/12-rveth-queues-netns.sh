@@ -35,8 +35,8 @@ cleanup_namespaces
 pair_in_namespaces rveth
 ip netns exec ns1 ping -f -w 10 10.9.0.2 >/dev/null 2>&1 &
 ppid=$!
-sleep 2
-expect_ge "$(stat ns2 x1 rx_packets)" 50 "x1 rx_packets during the flood"
+wait_for "the flood to reach x1" 60 sh -c '[ "$(ip netns exec ns2 cat /sys/class/net/x1/statistics/rx_packets)" -ge 50 ]'
+note "ok: x1 rx_packets during the flood = $(stat ns2 x1 rx_packets)"
 must rmmod rveth
 ip -n ns1 link show x0 >/dev/null 2>&1 && fail "x0 survived rmmod"
 wait $ppid

@@ -20,7 +20,9 @@ for c in "count $COUNT" "pkt_size 60" "delay 0" "dst 198.18.0.2" \
 	echo "$c" >$PG/g0 || fail "pktgen refused '$c'"
 done
 echo start >$PG/pgctrl
-sleep 0.5
+# pktgen returns when it has sent; NAPI may still be draining the rings.
+wait_for "g1 to receive what g0 sent" 30 sh -c \
+	'[ "$(cat /sys/class/net/g1/statistics/rx_packets)" = "$(cat /sys/class/net/g0/statistics/tx_packets)" ]'
 grep -q "Result: OK" $PG/g0 || fail "pktgen did not finish: $(grep Result $PG/g0)"
 note "$(grep -E 'Result|pps' $PG/g0 | head -2)"
 

@@ -110,12 +110,12 @@ dmesg_since_mark | grep -q "rfilter: rule 2 hook input in=x1 out=- 10.9.0.1 -> 1
 note "ok: log line: $(dmesg_since_mark | grep -m1 'rfilter: rule')"
 
 # rmmod while traffic flows through a rule.
-rf ns2 "add drop proto udp dport 9"
-ip netns exec ns1 ping -f -w 6 10.9.0.2 >/dev/null 2>&1 &
+ip netns exec ns1 ping -f -w 20 10.9.0.2 >/dev/null 2>&1 &
 pid=$!
-sleep 2
+wait_for "the flood to hit rule 2" 60 sh -c '[ "$(ip netns exec ns2 cat /proc/net/rfilter | sed -n "s/^2: .* packets \([0-9]*\) .*/\1/p")" -ge 20 ]'
 must rmmod rfilter
 ip netns exec ns1 test -e /proc/net/rfilter && fail "/proc/net/rfilter survived rmmod"
+kill $pid 2>/dev/null
 wait $pid
 ping_ok ns1 10.9.0.2 || fail "ping after rmmod"
 note "ok: rmmod under traffic"
