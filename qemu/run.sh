@@ -42,6 +42,8 @@ KREL=$(cat "$B/include/config/kernel.release")
 
 out=${out:-$(nd_runs_dir "$flavour")/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out"
+# Keep the 30 newest runs of this kernel; older ones only fill the disk.
+ls -1dt "$(nd_runs_dir "$flavour")"/*/ 2>/dev/null | tail -n +31 | xargs -r rm -rf
 out=$(cd "$out" && pwd)
 rm -f "$out/exit-status" "$out/console.log"
 

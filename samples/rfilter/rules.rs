@@ -402,7 +402,8 @@ impl Rule {
             (Proto::Udp, Transport::Udp { sport, dport }) => (sport, dport),
             _ => return false,
         };
-        self.sport.is_none_or(|p| p == ports.0) && self.dport.is_none_or(|p| p == ports.1)
+        !matches!(self.sport, Some(p) if p != ports.0)
+            && !matches!(self.dport, Some(p) if p != ports.1)
     }
 }
 
