@@ -19,6 +19,6 @@ for t in headers rules; do
 	nd_stage "fuzzing $t for ${secs}s"
 	mkdir -p "$ND_CACHE/fuzz-corpus/$t"
 	"$ND_TOOLS/bin/cargo-fuzz" run --fuzz-dir fuzz "$t" "$ND_CACHE/fuzz-corpus/$t" -- \
-		-max_total_time="$secs" -max_len=512 2>&1 | grep -E '^#[0-9]+ +(DONE|INITED)|ERROR|panicked|SUMMARY' || true
+		-max_total_time="$secs" -max_len=512 2>&1 | grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|ERROR|panicked|SUMMARY' || true
 	[ "${PIPESTATUS[0]}" = 0 ] || nd_die "fuzz target $t failed (see above)"
 done
