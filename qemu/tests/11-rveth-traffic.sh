@@ -25,9 +25,17 @@ ip netns exec ns1 ping -c 10 -i 0.05 -W 2 -q 10.9.0.2 >/dev/null || fail "ping -
 after=$(stat ns2 x1 rx_packets)
 [ $((after - before)) -ge 10 ] || fail "x1 rx_packets rose by $((after - before)), expected at least 10"
 note "ok: x1 rx_packets rose by $((after - before)) for 10 echo requests"
-# ethtool -S sums to the same as ip -s link.
-rxq=$(ip netns exec ns2 ethtool -S x1 | awk '/rx_queue_[0-9]+_packets/ {s+=$2} END {print s}')
-expect_eq "$rxq" "$(stat ns2 x1 rx_packets)" "ethtool -S rx_queue_*_packets sum"
+# ethtool -S sums to the same as ip -s link. The two reads are not atomic and IPv6 may
+# deliver a frame between them, so wait for a snapshot in which they agree; a per-queue
+# counter that misses packets never agrees and fails the test.
+queue_sum() {
+	ip netns exec ns2 ethtool -S x1 | awk '/rx_queue_[0-9]+_packets/ {s+=$2} END {print s}'
+}
+queues_agree() {
+	[ "$(queue_sum)" = "$(stat ns2 x1 rx_packets)" ]
+}
+wait_for "ethtool -S rx_queue_*_packets sum to equal rx_packets" 30 queues_agree
+note "ok: ethtool -S rx_queue_*_packets sum = rx_packets = $(stat ns2 x1 rx_packets)"
 
 # tcpdump on x1 sees the frames sent on x0.
 ip netns exec ns2 tcpdump -i x1 -n -c 5 -w /tmp/x1.pcap icmp >/tmp/tcpdump.log 2>&1 &
