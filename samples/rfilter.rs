@@ -289,7 +289,7 @@ impl filter::Filter for Rfilter {
     }
 
     /// `echo '...' > /proc/net/rfilter`: parse all, apply all, swap the table in.
-    fn write(data: &NetRules, input: &[u8]) -> Result {
+    fn write(data: &NetRules, _net: &Namespace, input: &[u8]) -> Result {
         let commands = parse_lines(input)?;
         data.table.update(|current| apply(current, &commands))
     }

@@ -31,10 +31,28 @@
 //!   by `ethtool -S`.
 //! - Deletion (`ip link del`, namespace teardown, `rmmod`) → [`Rveth::dellink`]: both ends
 //!   are unlinked and queued for `unregister_netdevice_many`.
+//!
+//! The fast path (lesson 5): when a Rust program is attached to a device (module `rxdp`,
+//! [`fastpath::attach`]), the poll loop shows it each raw frame before the stack does,
+//! as `veth_xdp_rcv_skb` runs an XDP program in drivers/net/veth.c:
+//!
+//! ```text
+//!  poll(): ring.consume() ─▶ push back the Ethernet header (__skb_push to mac_header)
+//!           └ program.run(&mut Frame) ─▶ Pass     ─▶ eth_type_trans ─▶ napi_gro_receive
+//!                                      ├ Drop     ─▶ kfree_skb (reason XDP): no GRO, no
+//!                                      │             netfilter, no protocol handler
+//!                                      ├ Tx       ─▶ into the peer's ring (back to sender)
+//!                                      ├ Redirect ─▶ out of another rveth (its peer's ring)
+//!                                      └ Aborted  ─▶ dropped, counted
+//! ```
+//!
+//! The program is read once per poll under RCU (no lock), no new sk_buff is allocated,
+//! and every verdict is counted per queue in `ethtool -S` (`rx_queue_N_fp_*`).
 
 use kernel::net::{
     dev::{self, Device, DriverDevice, MacAddr, Peer, Stats64, TxOutcome},
     ethtool::{self, DrvInfo, LinkSettings, Strings},
+    fastpath::{self, Action, ActionStats, Frame, Program},
     napi::{self, Napi},
     ring::SkbRing,
     rtnl::{self, NewLink, Setup, UnregisterQueue},
@@ -42,7 +60,7 @@ use kernel::net::{
     stats::QueueStats,
 };
 use kernel::prelude::*;
-use kernel::sync::rcu;
+use kernel::sync::{rcu, Arc};
 use kernel::{c_str, str::CStr};
 
 module! {
@@ -61,6 +79,8 @@ const ETH_HLEN: u32 = 14;
 /// The MTU range: Ethernet's minimum (68, what IPv4 needs) to a 64 KiB jumbo frame.
 const MIN_MTU: u32 = 68;
 const MAX_MTU: u32 = 65535 - ETH_HLEN;
+/// `ethtool -S` counters per receive queue: packets, bytes, drops, then the fast path's.
+const RX_STATS: usize = 3 + ActionStats::NAMES.len();
 
 struct Rveth;
 
@@ -71,20 +91,29 @@ struct RxQueue {
     ring: SkbRing,
     index: u16,
     stats: QueueStats,
+    /// The device's fast-path slot, shared by its queues.
+    hook: Arc<fastpath::Hook>,
+    fast: ActionStats,
 }
 
 /// A device's private data (`netdev_priv`).
 struct RvethPriv {
     peer: Peer,
+    /// Makes the device's fast path attachable while the device lives (its queues
+    /// hold the hook itself).
+    _fastpath: fastpath::Registration,
     rx: KVec<Pin<KBox<Napi<RxQueue>>>>,
     tx: KVec<QueueStats>,
 }
 
 impl napi::Poll for RxQueue {
     /// The receive half: take up to `budget` frames off the ring and hand each to GRO,
-    /// which passes them to `__netif_receive_skb` and the protocol handlers.
+    /// which passes them to `__netif_receive_skb` and the protocol handlers; or, with a
+    /// fast-path program attached, to the program first.
     fn poll(napi: &Napi<Self>, budget: u32) -> u32 {
         let queue = napi.data();
+        let guard = rcu::read_lock();
+        let fast = queue.hook.program(&guard).zip(napi.device());
         let mut done = 0;
         while done < budget {
             let Some(mut skb) = queue.ring.consume() else {
@@ -92,7 +121,10 @@ impl napi::Poll for RxQueue {
             };
             queue.stats.count(skb.len() + ETH_HLEN);
             skb.record_rx_queue(queue.index);
-            napi.gro_receive(skb);
+            match fast {
+                Some((program, dev)) => run_fast_path(napi, program, dev, skb, &guard),
+                None => napi.gro_receive(skb),
+            }
             done += 1;
         }
         // Out of work: re-arm. A frame produced meanwhile has set NAPI's MISSED bit, and
@@ -104,7 +136,89 @@ impl napi::Poll for RxQueue {
     }
 }
 
-fn new_rx_queues(count: u32) -> Result<KVec<Pin<KBox<Napi<RxQueue>>>>> {
+/// Shows a raw frame to the attached program and carries out its verdict.
+fn run_fast_path(
+    napi: &Napi<RxQueue>,
+    program: &dyn Program,
+    dev: &Device,
+    mut skb: SkBuff,
+    guard: &rcu::Guard,
+) {
+    let queue = napi.data();
+    // The ring holds frames `eth_type_trans` already pulled the Ethernet header off.
+    if skb.push_mac_header().is_err() {
+        queue.fast.errors.inc();
+        skb.drop_reason(DropReason::DevHdr);
+        return;
+    }
+    let action = program.run(&mut Frame::new(&mut skb));
+    queue.fast.count(action);
+    match action {
+        Action::Pass => match skb.eth_type_trans(dev) {
+            Ok(_) => napi.gro_receive(skb),
+            Err(_) => {
+                queue.fast.errors.inc();
+                skb.drop_reason(DropReason::DevHdr);
+            }
+        },
+        Action::Drop | Action::Aborted => skb.drop_reason(DropReason::Xdp),
+        Action::Tx => send_out_of(Some(dev), skb, queue),
+        Action::Redirect(ifindex) => {
+            send_out_of(dev.net().device_by_index(ifindex, guard), skb, queue)
+        }
+    }
+}
+
+/// Sends a fast-path frame out of `dev`, which must be an rveth device that is up.
+fn send_out_of(dev: Option<&Device>, skb: SkBuff, queue: &RxQueue) {
+    let dev = dev
+        .and_then(DriverDevice::<Rveth>::from_device)
+        .filter(|d| d.is_running());
+    let sent = match dev {
+        Some(dev) => send_to_peer(dev, skb, queue.index.into()),
+        None => {
+            skb.drop_reason(DropReason::DevReady);
+            false
+        }
+    };
+    if !sent {
+        queue.fast.errors.inc();
+    }
+}
+
+/// Puts a frame (data at its Ethernet header) into receive ring `index` of `dev`'s peer
+/// and kicks the peer's NAPI. A frame that cannot go is dropped here, with its reason.
+fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize) -> bool {
+    let guard = rcu::read_lock();
+    let Some(peer) = peer_of(dev, &guard).filter(|p| p.is_running()) else {
+        skb.drop_reason(DropReason::DevReady);
+        return false;
+    };
+    // Transmit queue n feeds the peer's receive queue n (wrapping if it has fewer).
+    let rx = &peer.data().rx;
+    let wrapped = index.checked_rem(rx.len()).unwrap_or(0);
+    let Some(queue) = rx.get(index).or_else(|| rx.get(wrapped)) else {
+        skb.drop_reason(DropReason::NotSpecified);
+        return false;
+    };
+    // Scrub and classify for the receiver: `__dev_forward_skb` checks the MTU,
+    // clears socket and routing state, and runs `eth_type_trans` against the peer.
+    let Some(skb) = skb.forward_to(peer) else {
+        return false;
+    };
+    match queue.data().ring.produce(skb) {
+        Ok(()) => {
+            queue.schedule();
+            true
+        }
+        Err(skb) => {
+            skb.drop_reason(DropReason::FullRing);
+            false
+        }
+    }
+}
+
+fn new_rx_queues(count: u32, hook: &Arc<fastpath::Hook>) -> Result<KVec<Pin<KBox<Napi<RxQueue>>>>> {
     let mut queues = KVec::with_capacity(count as usize, GFP_KERNEL)?;
     for index in 0..count {
         let queue = KBox::pin_init(
@@ -112,6 +226,8 @@ fn new_rx_queues(count: u32) -> Result<KVec<Pin<KBox<Napi<RxQueue>>>>> {
                 ring <- SkbRing::new(RING_SIZE),
                 index: index as u16,
                 stats: QueueStats::new(),
+                hook: hook.clone(),
+                fast: ActionStats::new(),
             })),
             GFP_KERNEL,
         )?;
@@ -162,10 +278,12 @@ impl dev::Driver for Rveth {
     /// `ndo_init`: one ring and NAPI instance per receive queue, counters per transmit
     /// queue, no peer yet.
     fn init(dev: &Device) -> Result<RvethPriv> {
+        let fastpath = fastpath::Registration::new(dev)?;
         Ok(RvethPriv {
             peer: Peer::new(),
-            rx: new_rx_queues(dev.num_rx_queues())?,
+            rx: new_rx_queues(dev.num_rx_queues(), fastpath.hook())?,
             tx: new_tx_counters(dev.num_tx_queues())?,
+            _fastpath: fastpath,
         })
     }
 
@@ -210,30 +328,10 @@ impl dev::Driver for Rveth {
             return TxOutcome::Ok;
         };
         let len = skb.len();
-        let guard = rcu::read_lock();
-        let Some(peer) = peer_of(dev, &guard).filter(|p| p.is_running()) else {
+        if send_to_peer(dev, skb, index) {
+            txq.count(len);
+        } else {
             txq.drops.inc();
-            skb.drop_reason(DropReason::DevReady);
-            return TxOutcome::Ok;
-        };
-        // Transmit queue n feeds the peer's receive queue n (wrapping if it has fewer).
-        let rx = &peer.data().rx;
-        let queue = rx.get(index).unwrap_or_else(|| &rx[index % rx.len()]);
-        // Scrub and classify for the receiver: `__dev_forward_skb` checks the MTU,
-        // clears socket and routing state, and runs `eth_type_trans` against the peer.
-        let Some(skb) = skb.forward_to(peer) else {
-            txq.drops.inc();
-            return TxOutcome::Ok;
-        };
-        match queue.data().ring.produce(skb) {
-            Ok(()) => {
-                txq.count(len);
-                queue.schedule();
-            }
-            Err(skb) => {
-                txq.drops.inc();
-                skb.drop_reason(DropReason::FullRing);
-            }
         }
         TxOutcome::Ok
     }
@@ -310,9 +408,10 @@ impl ethtool::Operations for RvethEthtool {
         Ok(())
     }
 
-    /// Three counters per receive queue, then three per transmit queue.
+    /// Per receive queue: packets, bytes, drops and the fast path's six verdict
+    /// counters; then per transmit queue: packets, bytes, drops.
     fn stats_count(dev: &DriverDevice<Rveth>) -> usize {
-        3 * (dev.data().rx.len() + dev.data().tx.len())
+        RX_STATS * dev.data().rx.len() + 3 * dev.data().tx.len()
     }
 
     fn stats_strings(dev: &DriverDevice<Rveth>, names: &mut Strings<'_>) {
@@ -320,6 +419,9 @@ impl ethtool::Operations for RvethEthtool {
             names.push(format_args!("rx_queue_{i}_packets"));
             names.push(format_args!("rx_queue_{i}_bytes"));
             names.push(format_args!("rx_queue_{i}_drops"));
+            for action in ActionStats::NAMES {
+                names.push(format_args!("rx_queue_{i}_fp_{action}"));
+            }
         }
         for i in 0..dev.data().tx.len() {
             names.push(format_args!("tx_queue_{i}_packets"));
@@ -329,9 +431,18 @@ impl ethtool::Operations for RvethEthtool {
     }
 
     fn stats_values(dev: &DriverDevice<Rveth>, values: &mut [u64]) {
-        let rx = dev.data().rx.iter().map(|q| &q.data().stats);
-        let all = Iterator::chain(rx, dev.data().tx.iter());
-        for (slot, s) in values.chunks_mut(3).zip(all) {
+        let (rx_values, tx_values) = values.split_at_mut(RX_STATS * dev.data().rx.len());
+        for (slot, q) in rx_values.chunks_mut(RX_STATS).zip(dev.data().rx.iter()) {
+            let (s, fast) = (&q.data().stats, q.data().fast.values());
+            let all = Iterator::chain(
+                [s.packets.get(), s.bytes.get(), s.drops.get()].into_iter(),
+                fast,
+            );
+            for (v, c) in slot.iter_mut().zip(all) {
+                *v = c;
+            }
+        }
+        for (slot, s) in tx_values.chunks_mut(3).zip(dev.data().tx.iter()) {
             for (v, c) in slot.iter_mut().zip([&s.packets, &s.bytes, &s.drops]) {
                 *v = c.get();
             }

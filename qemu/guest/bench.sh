@@ -5,6 +5,9 @@
 #          (rx_packets): the whole driver path, rveth against veth.
 #  filter: pktgen in netif_receive mode injects UDP frames into a dummy device's receive
 #          path; a PRE_ROUTING rule drops them: rfilter against nftables.
+#  fastpath: pktgen into an rveth pair; the receiving end drops one UDP flow in its Rust
+#          fast path (rxdp), in rfilter's PRE_ROUTING hook, or with nftables.
+# ND_BENCH_PARTS picks parts (default: "link filter fastpath").
 # Cases alternate between ours and the reference, five rounds; the median counts
 # (TCG timing varies by a third from round to round).
 set -u
@@ -47,9 +50,15 @@ run_pktgen() {
 	echo "$((after - before)) ${usec:-0}"
 }
 
+PARTS=${ND_BENCH_PARTS:-link filter fastpath}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+LINK_JSON=null FILTER_JSON=null FAST_JSON=null
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}'; }
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A result
+if part link; then
 cases=""
 for size in 60 1514; do
 	for kind in rveth veth; do : >"/tmp/bench-$kind-$size"; done
@@ -80,7 +89,7 @@ for size in $cases; do
 done
 json="$json]"
 LINK_JSON=$json
-LINK_RATIO="ratio: rveth/veth $(awk -v a="${result[rveth-60]}" -v b="${result[veth-60]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')"
+fi
 
 # --- filter: netif_receive injection, drop at PRE_ROUTING ---------------------------
 # run_inject: COUNT 60-byte UDP frames (dport 9) into bench0's receive path; prints Mpps.
@@ -124,6 +133,7 @@ filter_case() {
 	esac
 }
 
+if part filter; then
 ip link add name bench0 type dummy
 ip addr add 198.18.0.1/24 dev bench0
 ip link set bench0 up
@@ -148,8 +158,90 @@ for c in $FCASES; do
 	fjson="$fjson$sep{\"case\": \"$c\", \"mpps\": ${result[$c]}}"
 	sep=", "
 done
-fjson="$fjson]"
-echo "{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": $LINK_JSON, \"filter\": $fjson}" >"$OUT/bench.json"
+FILTER_JSON="$fjson]"
+ip link del bench0
+fi
+
+# --- fastpath: pktgen into fp0, fp1 drops UDP dport 9 --------------------------------
+fast_case() {
+	rmmod rxdp 2>/dev/null
+	rmmod rfilter 2>/dev/null
+	nft flush ruleset
+	case $1 in
+	fastpath)
+		modprobe rxdp
+		echo "attach fp1 drop proto udp dport 9" >/proc/net/rxdp ;;
+	rfilter)
+		modprobe rfilter
+		echo "add drop hook prerouting proto udp dport 9" >/proc/net/rfilter ;;
+	nftables)
+		nft -f - <<-NFT
+			table ip bench {
+				chain pre { type filter hook prerouting priority 0; udp dport 9 counter drop; }
+			}
+		NFT
+		;;
+	esac
+}
+
+# run_fast: COUNT 60-byte UDP frames into fp0; prints "<received by fp1> <usec>".
+run_fast() {
+	local before after usec
+	pgset $PG/kpktgend_0 "rem_device_all"
+	pgset $PG/kpktgend_0 "add_device fp0"
+	pgset $PG/fp0 "count $COUNT"
+	pgset $PG/fp0 "pkt_size 60"
+	pgset $PG/fp0 "delay 0"
+	pgset $PG/fp0 "dst 198.18.1.2"
+	pgset $PG/fp0 "udp_dst_min 9"
+	pgset $PG/fp0 "udp_dst_max 9"
+	pgset $PG/fp0 "dst_mac $(cat /sys/class/net/fp1/address)"
+	before=$(cat /sys/class/net/fp1/statistics/rx_packets)
+	pgset $PG/pgctrl "start"
+	sleep 0.2
+	after=$(cat /sys/class/net/fp1/statistics/rx_packets)
+	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' $PG/fp0)
+	pgset $PG/kpktgend_0 "rem_device_all"
+	awk -v n="$((after - before))" -v u="${usec:-0}" 'BEGIN {printf "%.4f", (u > 0) ? n / u : 0}'
+}
+
+if part fastpath; then
+ip link add name fp0 type rveth peer name fp1 || exit 1
+ip addr add 198.18.1.1/24 dev fp1
+ip link set fp0 addrgenmode none
+ip link set fp1 addrgenmode none
+ip link set fp0 up
+ip link set fp1 up
+XCASES="fastpath rfilter nftables"
+for c in $XCASES; do : >"/tmp/bench-fp-$c"; done
+for r in $(seq 1 "$ROUNDS"); do
+	for c in $XCASES; do
+		fast_case "$c"
+		m=$(run_fast)
+		echo "  round $r: $c: $m Mpps"
+		echo "$m" >>"/tmp/bench-fp-$c"
+	done
+done
+fast_case none
+printf '\n%-40s %12s\n' "UDP into an rveth pair, dropped by" "Mpps"
+xjson="["
+sep=""
+for c in $XCASES; do
+	result[fp-$c]=$(median <"/tmp/bench-fp-$c")
+	printf '%-40s %12s\n' "$c" "${result[fp-$c]}"
+	xjson="$xjson$sep{\"case\": \"$c\", \"mpps\": ${result[fp-$c]}}"
+	sep=", "
+done
+for c in xdp-rveth xdp-veth; do
+	printf '%-40s %12s\n' "$c" "n/a (native XDP not built yet)"
+done
+FAST_JSON="$xjson]"
+ip link del fp0
+fi
+
+echo "{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": $LINK_JSON, \"filter\": $FILTER_JSON, \"fastpath\": $FAST_JSON}" >"$OUT/bench.json"
 echo "JSON: $OUT/bench.json"
-echo "$LINK_RATIO"
-echo "ratio: rfilter/nftables $(awk -v a="${result[rfilter-1]}" -v b="${result[nftables]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')"
+part link && echo "ratio: rveth/veth $(ratio "${result[rveth-60]}" "${result[veth-60]}")"
+part filter && echo "ratio: rfilter/nftables $(ratio "${result[rfilter-1]}" "${result[nftables]}")"
+part fastpath && echo "ratio: fastpath/rfilter $(ratio "${result[fp-fastpath]}" "${result[fp-rfilter]}")"
+exit 0

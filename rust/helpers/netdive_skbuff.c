@@ -17,3 +17,13 @@ void rust_helper_skb_record_rx_queue(struct sk_buff *skb, u16 rx_queue)
 {
 	skb_record_rx_queue(skb, rx_queue);
 }
+
+int rust_helper_skb_unclone(struct sk_buff *skb, gfp_t pri)
+{
+	return skb_unclone(skb, pri);
+}
+
+int rust_helper_pskb_trim(struct sk_buff *skb, unsigned int len)
+{
+	return pskb_trim(skb, len);
+}

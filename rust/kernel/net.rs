@@ -13,6 +13,7 @@
 //! - [`stats`]: single-writer 64-bit counters (`include/linux/u64_stats_sync.h`).
 //! - [`rtnl`]: link types for `ip link add` (`include/net/rtnetlink.h`).
 //! - [`ethtool`]: `struct ethtool_ops` (`include/linux/ethtool.h`).
+//! - [`fastpath`]: Rust programs on raw received frames, XDP's actions (`include/net/xdp.h`).
 //! - [`filter`]: netfilter hooks per namespace, verdicts, a /proc/net control file.
 //! - [`hdr`]: read-only IPv4/IPv6/TCP/UDP/ICMP header views (pure; also built on the host).
 
@@ -21,6 +22,7 @@ pub mod phy;
 
 pub mod dev;
 pub mod ethtool;
+pub mod fastpath;
 pub mod filter;
 pub mod hdr;
 pub mod napi;

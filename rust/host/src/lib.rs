@@ -10,7 +10,12 @@ pub mod hdr;
 #[path = "../../../samples/rfilter/rules.rs"]
 pub mod rules;
 
+#[path = "../../../samples/rxdp/spec.rs"]
+pub mod rxdp_spec;
+
 #[cfg(test)]
 mod hdr_tests;
 #[cfg(test)]
 mod rules_tests;
+#[cfg(test)]
+mod rxdp_tests;

@@ -16,7 +16,8 @@
 //! for every namespace that exists and every one created later, registers the hooks there
 //! and keeps the filter's per-namespace state ([`Filter::NetData`]) in the namespace's
 //! generic storage (`net_generic`); `exit` unregisters them when the namespace goes away
-//! or the module unloads. A namespace may also get a control file, `/proc/net/<name>`.
+//! or the module unloads. A namespace may also get a control file, `/proc/net/<name>`;
+//! a module that needs only that per-namespace state and file declares no hooks.
 
 use super::{dev::Device, ns::Namespace, skb::SkBuffRef};
 use crate::{
@@ -217,14 +218,18 @@ pub trait Filter: Sized + Send + Sync + 'static {
     fn init_net(net: &Namespace) -> Result<Self::NetData>;
 
     /// Decides about one packet. Runs in softirq or process context with RCU held, on
-    /// many CPUs at once: no sleeping, no locks on the common path.
-    fn hook(data: &Self::NetData, skb: &SkBuffRef<'_>, state: &HookState<'_>) -> Verdict;
+    /// many CPUs at once: no sleeping, no locks on the common path. Only called when
+    /// [`Filter::HOOKS`] is not empty.
+    fn hook(_data: &Self::NetData, _skb: &SkBuffRef<'_>, _state: &HookState<'_>) -> Verdict {
+        Verdict::Accept
+    }
 
     /// Reading the control file.
     fn show(_data: &Self::NetData, _out: &SeqFile) {}
 
-    /// Writing the control file: `input` is what was written (NUL-free, at most a page).
-    fn write(_data: &Self::NetData, _input: &[u8]) -> Result {
+    /// Writing the control file of namespace `net`: `input` is what was written
+    /// (NUL-free, at most a page).
+    fn write(_data: &Self::NetData, _net: &Namespace, _input: &[u8]) -> Result {
         Err(EINVAL)
     }
 }
@@ -235,9 +240,11 @@ pub trait Filter: Sized + Send + Sync + 'static {
 ///
 /// `data` is initialised exactly when `ops` is non-null; `ops` then points at
 /// `T::HOOKS.len()` hook ops registered in the slot's namespace, each with `priv` = the
-/// slot. The slot's address is stable from pernet `init` to `exit`.
+/// slot, and `net` is the namespace. The slot's address is stable from pernet `init` to
+/// `exit`.
 #[repr(C)]
 struct NetSlot<T: Filter> {
+    net: *mut bindings::net,
     ops: *mut bindings::nf_hook_ops,
     ops_cap: usize,
     proc: *mut bindings::proc_dir_entry,
@@ -304,6 +311,7 @@ impl<T: Filter> Registration<T> {
             // SAFETY: `net` is valid for the call.
             let ns = unsafe { Namespace::from_raw(net) };
             slot.data.write(T::init_net(ns)?);
+            slot.net = net;
             let mut ops = KVec::with_capacity(T::HOOKS.len(), GFP_KERNEL)?;
             for h in T::HOOKS {
                 // SAFETY: an all-zero `nf_hook_ops` is valid; we fill in what we use.
@@ -423,7 +431,11 @@ impl<T: Filter> Registration<T> {
             unsafe {
                 let slot = &*bindings::pde_data(bindings::file_inode(file)).cast::<NetSlot<T>>();
                 let input = core::slice::from_raw_parts(buf, size);
-                T::write(slot.data.assume_init_ref(), input)?;
+                T::write(
+                    slot.data.assume_init_ref(),
+                    Namespace::from_raw(slot.net),
+                    input,
+                )?;
             }
             Ok(0)
         })

@@ -72,6 +72,16 @@ impl<T: Poll> Napi<T> {
         &self.data
     }
 
+    /// The device the instance polls for (`napi->dev`), once [`Napi::add`] has run.
+    #[inline]
+    pub fn device(&self) -> Option<&Device> {
+        // SAFETY: reading a field of our `napi_struct`, zeroed until `add`.
+        let dev = unsafe { (*self.raw()).dev };
+        // SAFETY: a non-null `dev` was set by `netif_napi_add_weight` to the device whose
+        // private data holds this instance, so the device outlives `self`.
+        (!dev.is_null()).then(|| unsafe { Device::from_raw(dev) })
+    }
+
     #[inline]
     fn raw(&self) -> *mut bindings::napi_struct {
         self.napi.get()

@@ -40,6 +40,30 @@ impl Namespace {
         self.0.get()
     }
 
+    /// The device with index `ifindex`, if any (`dev_get_by_index_rcu`).
+    pub fn device_by_index<'a>(
+        &'a self,
+        ifindex: i32,
+        _guard: &'a rcu::Guard,
+    ) -> Option<&'a Device> {
+        // SAFETY: the namespace is alive and we are inside an RCU read-side section.
+        let dev = unsafe { bindings::dev_get_by_index_rcu(self.as_raw(), ifindex) };
+        // SAFETY: a device found under RCU stays valid until the section ends.
+        (!dev.is_null()).then(|| unsafe { Device::from_raw(dev) })
+    }
+
+    /// The device named `name`, if any (`dev_get_by_name_rcu`).
+    pub fn device_by_name<'a>(
+        &'a self,
+        name: &crate::str::CStr,
+        _guard: &'a rcu::Guard,
+    ) -> Option<&'a Device> {
+        // SAFETY: as in `device_by_index`; `name` is NUL-terminated.
+        let dev = unsafe { bindings::dev_get_by_name_rcu(self.as_raw(), name.as_char_ptr()) };
+        // SAFETY: as in `device_by_index`.
+        (!dev.is_null()).then(|| unsafe { Device::from_raw(dev) })
+    }
+
     /// The devices of this namespace, in `dev_base_head` order, as `for_each_netdev_rcu`
     /// walks them. The RCU guard keeps every device seen alive while it is borrowed.
     pub fn devices<'a>(&'a self, _guard: &'a rcu::Guard) -> Devices<'a> {

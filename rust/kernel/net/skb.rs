@@ -162,6 +162,49 @@ impl SkBuff {
         unsafe { bindings::skb_cloned(self.as_raw()) != 0 }
     }
 
+    /// Gives a cloned buffer its own copy of the data (`skb_unclone`), so that it may be
+    /// written; a buffer that is not cloned is left alone. `ENOMEM` if the copy fails.
+    pub fn unclone(&mut self) -> Result {
+        // SAFETY: the buffer is ours; `skb_unclone` reallocates the head if shared.
+        let ret = unsafe { bindings::skb_unclone(self.as_raw(), bindings::GFP_ATOMIC) };
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    /// Shortens the packet to `len` bytes (`pskb_trim`); `EINVAL` if it is shorter.
+    pub fn trim(&mut self, len: u32) -> Result {
+        if len > self.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: the buffer is ours and `len` is within it.
+        let ret = unsafe { bindings::pskb_trim(self.as_raw(), len) };
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    /// Moves `data` back to the Ethernet header that `eth_type_trans` pulled
+    /// (`__skb_push(skb, skb->data - skb_mac_header(skb))`), as a driver does before it
+    /// shows the raw frame to XDP. Fails with `EINVAL` if no MAC header was recorded or
+    /// it lies after `data`.
+    pub fn push_mac_header(&mut self) -> Result {
+        let skb = self.skb();
+        // SAFETY: reading a field of the `headers` group of a valid buffer.
+        let mac = unsafe { skb.__bindgen_anon_4.headers.as_ref().mac_header };
+        if mac == u16::MAX {
+            return Err(EINVAL);
+        }
+        let data = self.headroom();
+        let mac = u32::from(mac);
+        if mac > data {
+            return Err(EINVAL);
+        }
+        self.push(data - mac).map(|_| ())
+    }
+
     /// Appends `len` bytes at the tail and returns them (`skb_put`). Fails with
     /// `EMSGSIZE` instead of the C function's panic when the tailroom is too small.
     pub fn put(&mut self, len: u32) -> Result<&mut [u8]> {

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rxdp's control language and its frame matcher.
+//!
+//! Pure code (no kernel calls), so the host crate can test it. One command per line:
+//!
+//! ```text
+//! attach <dev> drop [proto icmp|tcp|udp] [dport N]   # XDP_DROP what matches, pass the rest
+//! attach <dev> reflect                             # swap the MACs, XDP_TX back
+//! attach <dev> count                               # count, XDP_PASS
+//! attach <dev> redirect <dev2>                     # XDP_REDIRECT out of rveth <dev2>
+//! detach <dev>
+//! ```
+//!
+//! `proto icmp` matches ICMP and ICMPv6; `dport` needs `proto tcp` or `proto udp`.
+
+use crate::hdr::{self, Transport};
+use core::fmt;
+
+/// Longest device name (`IFNAMSIZ` - 1).
+pub const NAME_MAX: usize = 15;
+
+/// A device name, as written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Name {
+    bytes: [u8; NAME_MAX + 1],
+    len: usize,
+}
+
+impl Name {
+    fn parse(s: &str) -> Result<Self, &'static str> {
+        if s.is_empty() || s.len() > NAME_MAX || s.bytes().any(|b| b == b'/' || b <= b' ') {
+            return Err("a device name is 1 to 15 characters, no '/' or spaces");
+        }
+        let mut bytes = [0u8; NAME_MAX + 1];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Self {
+            bytes,
+            len: s.len(),
+        })
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
+    }
+
+    /// The name with its NUL terminator, for `dev_get_by_name`.
+    pub fn with_nul(&self) -> &[u8] {
+        &self.bytes[..=self.len]
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Transport protocols a `drop` program tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    /// ICMP or ICMPv6.
+    Icmp,
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// A fast-path program, as written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Spec {
+    /// Drop frames that match (IP frames of `proto`, to `dport`), pass the others.
+    Drop {
+        /// Protocol, if any.
+        proto: Option<Proto>,
+        /// Destination port, if any.
+        dport: Option<u16>,
+    },
+    /// Swap source and destination MAC and send the frame back.
+    Reflect,
+    /// Count and pass.
+    Count,
+    /// Send out of another rveth device.
+    Redirect(Name),
+}
+
+/// A control-file command.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// `attach <dev> <program>`.
+    Attach(Name, Spec),
+    /// `detach <dev>`.
+    Detach(Name),
+}
+
+/// Parses one command line; the error says what is wrong.
+pub fn parse(line: &str) -> Result<Command, &'static str> {
+    let mut words = line.split_whitespace();
+    let cmd = words.next().ok_or("empty command")?;
+    let dev = Name::parse(words.next().ok_or("missing device name")?)?;
+    let command = match cmd {
+        "detach" => Command::Detach(dev),
+        "attach" => Command::Attach(dev, parse_spec(&mut words)?),
+        _ => return Err("unknown command (attach, detach)"),
+    };
+    match words.next() {
+        Some(_) => Err("unexpected word after the command"),
+        None => Ok(command),
+    }
+}
+
+fn parse_spec<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Spec, &'static str> {
+    Ok(
+        match words
+            .next()
+            .ok_or("missing program (drop, reflect, count, redirect)")?
+        {
+            "reflect" => Spec::Reflect,
+            "count" => Spec::Count,
+            "redirect" => {
+                Spec::Redirect(Name::parse(words.next().ok_or("redirect needs a device")?)?)
+            }
+            "drop" => parse_drop(words)?,
+            _ => return Err("unknown program (drop, reflect, count, redirect)"),
+        },
+    )
+}
+
+fn parse_drop<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Spec, &'static str> {
+    let (mut proto, mut dport) = (None, None);
+    while let Some(key) = words.next() {
+        let value = words.next().ok_or("option without a value")?;
+        match key {
+            "proto" if proto.is_none() => {
+                proto = Some(match value {
+                    "icmp" => Proto::Icmp,
+                    "tcp" => Proto::Tcp,
+                    "udp" => Proto::Udp,
+                    _ => return Err("proto is icmp, tcp or udp"),
+                })
+            }
+            "dport" if dport.is_none() => {
+                dport = Some(value.parse::<u16>().map_err(|_| "dport is 0 to 65535")?)
+            }
+            "proto" | "dport" => return Err("option given twice"),
+            _ => return Err("unknown drop option (proto, dport)"),
+        }
+    }
+    if dport.is_some() && !matches!(proto, Some(Proto::Tcp | Proto::Udp)) {
+        return Err("dport needs proto tcp or proto udp");
+    }
+    Ok(Spec::Drop { proto, dport })
+}
+
+/// Whether a raw Ethernet frame matches a `drop` program's criteria. A frame that is not
+/// IP, or does not parse, matches only a program without criteria.
+pub fn drop_matches(proto: Option<Proto>, dport: Option<u16>, frame: &[u8]) -> bool {
+    let Some(want) = proto else {
+        return true;
+    };
+    let Ok((ethertype, payload)) = hdr::ethernet(frame) else {
+        return false;
+    };
+    if ethertype != hdr::ETH_P_IP && ethertype != hdr::ETH_P_IPV6 {
+        return false;
+    }
+    let Ok(pkt) = hdr::ip(payload) else {
+        return false;
+    };
+    let port = match (want, pkt.transport) {
+        (Proto::Icmp, Transport::Icmp { .. } | Transport::Icmpv6 { .. }) => return true,
+        (Proto::Tcp, Transport::Tcp { dport, .. }) | (Proto::Udp, Transport::Udp { dport, .. }) => {
+            dport
+        }
+        _ => return false,
+    };
+    !matches!(dport, Some(d) if d != port)
+}
+
+impl fmt::Display for Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Spec::Reflect => f.write_str("reflect"),
+            Spec::Count => f.write_str("count"),
+            Spec::Redirect(to) => write!(f, "redirect {to}"),
+            Spec::Drop { proto, dport } => {
+                f.write_str("drop")?;
+                if let Some(p) = proto {
+                    let name = match p {
+                        Proto::Icmp => "icmp",
+                        Proto::Tcp => "tcp",
+                        Proto::Udp => "udp",
+                    };
+                    write!(f, " proto {name}")?;
+                }
+                if let Some(d) = dport {
+                    write!(f, " dport {d}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
