@@ -25,14 +25,15 @@ for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
+mkdir -p "$ND_CACHE" || nd_die "cannot create the cache directory $ND_CACHE" "set NETDIVE_CACHE to a writable directory"
 if ((${#missing[@]})); then
 	[ "$(id -u)" = 0 ] || nd_die "missing Debian packages: ${missing[*]}" \
 		"run as root, or: sudo apt-get install ${missing[*]}"
 	nd_stage "apt-get install ${#missing[@]} package(s): ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null || nd_die "apt-get update failed"
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$ND_CACHE.apt.log" 2>&1 ||
-		{ tail -20 "$ND_CACHE.apt.log" >&2; nd_die "apt-get install failed (log: $ND_CACHE.apt.log)"; }
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$ND_CACHE/apt.log" 2>&1 ||
+		{ tail -20 "$ND_CACHE/apt.log" >&2; nd_die "apt-get install failed (log: $ND_CACHE/apt.log)"; }
 fi
 
 mkdir -p "$ND_TOOLS"
