@@ -48,16 +48,37 @@
 //!
 //! The program is read once per poll under RCU (no lock), no new sk_buff is allocated,
 //! and every verdict is counted per queue in `ethtool -S` (`rx_queue_N_fp_*`).
+//!
+//! Native XDP (lesson 5, eBPF): `ip link set dev rv1 xdpdrv obj prog.o sec xdp` reaches
+//! [`Rveth::xdp_setup`] (`ndo_bpf`); the poll then runs the eBPF program instead, on an
+//! [`xdp::Frame`] in a page of its own, as `veth_xdp_rcv` does:
+//!
+//! ```text
+//!  poll(): ring.consume() ─▶ sk_buff: copy into a page (XDP_PACKET_HEADROOM in front)
+//!                          ─▶ frame (from ndo_xdp_xmit or XDP_TX): as it is, no copy
+//!           └ bpf_prog_run_xdp ─▶ PASS     ─▶ xdp_build_skb_from_frame ─▶ GRO
+//!                              ├ DROP     ─▶ xdp_return_frame
+//!                              ├ TX       ─▶ the frame into the peer's ring
+//!                              ├ REDIRECT ─▶ xdp_do_redirect; xdp_do_flush after the loop
+//!                              └ ABORTED  ─▶ xdp_return_frame, xdp:xdp_exception
+//! ```
+//!
+//! Frames other devices redirect to us arrive through `ndo_xdp_xmit`
+//! ([`Rveth::xdp_xmit`]) and cross to the peer's ring as frames: they become an sk_buff
+//! only if the peer passes them up. One program decides per device: a Rust program and
+//! an eBPF program never run at once (attaching one while the other is attached fails
+//! with `EBUSY`). Verdicts are counted per queue as `rx_queue_N_xdp_*`.
 
 use kernel::net::{
     dev::{self, Device, DriverDevice, MacAddr, Peer, Stats64, TxOutcome},
     ethtool::{self, DrvInfo, LinkSettings, Strings},
     fastpath::{self, Action, ActionStats, Frame, Program},
     napi::{self, Napi},
-    ring::SkbRing,
+    ring::{Packet, PacketRing},
     rtnl::{self, NewLink, Setup, UnregisterQueue},
     skb::{DropReason, SkBuff},
-    stats::QueueStats,
+    stats::{QueueStats, SharedCounter},
+    xdp::{self, Outcome, Verdict},
 };
 use kernel::prelude::*;
 use kernel::sync::{rcu, Arc};
@@ -79,8 +100,11 @@ const ETH_HLEN: u32 = 14;
 /// The MTU range: Ethernet's minimum (68, what IPv4 needs) to a 64 KiB jumbo frame.
 const MIN_MTU: u32 = 68;
 const MAX_MTU: u32 = 65535 - ETH_HLEN;
-/// `ethtool -S` counters per receive queue: packets, bytes, drops, then the fast path's.
-const RX_STATS: usize = 3 + ActionStats::NAMES.len();
+/// A VLAN tag: a frame may exceed the MTU by the Ethernet header and one tag.
+const VLAN_HLEN: u32 = 4;
+/// `ethtool -S` counters per receive queue: packets, bytes, drops, then the Rust fast
+/// path's verdicts, then eBPF XDP's.
+const RX_STATS: usize = 3 + 2 * ActionStats::NAMES.len();
 
 struct Rveth;
 
@@ -88,12 +112,16 @@ struct Rveth;
 #[pin_data]
 struct RxQueue {
     #[pin]
-    ring: SkbRing,
+    ring: PacketRing,
     index: u16,
     stats: QueueStats,
     /// The device's fast-path slot, shared by its queues.
     hook: Arc<fastpath::Hook>,
     fast: ActionStats,
+    /// What an eBPF program sees as its receive queue (`ctx->rx_queue_index`).
+    #[pin]
+    xdp_rxq: xdp::RxQueueInfo,
+    xdp: ActionStats,
 }
 
 /// A device's private data (`netdev_priv`).
@@ -101,31 +129,74 @@ struct RvethPriv {
     peer: Peer,
     /// Makes the device's fast path attachable while the device lives (its queues
     /// hold the hook itself).
-    _fastpath: fastpath::Registration,
+    fastpath_reg: fastpath::Registration,
     rx: KVec<Pin<KBox<Napi<RxQueue>>>>,
     tx: KVec<QueueStats>,
+    /// The native XDP program (`ndo_bpf`).
+    xdp_prog: xdp::ProgSlot,
+    /// Frames other devices' redirects sent out of this one (`ndo_xdp_xmit`), and those
+    /// it could not take.
+    xdp_xmit: SharedCounter,
+    xdp_xmit_errors: SharedCounter,
+}
+
+/// Who decides about a queue's frames during one poll, read once under RCU.
+#[derive(Clone, Copy)]
+enum Decider<'a> {
+    /// Nobody: straight to GRO and the stack.
+    Stack,
+    /// A Rust fast-path program (module `rxdp`).
+    Rust(&'a dyn Program),
+    /// A native eBPF XDP program.
+    Bpf(&'a xdp::Prog),
 }
 
 impl napi::Poll for RxQueue {
-    /// The receive half: take up to `budget` frames off the ring and hand each to GRO,
+    /// The receive half: take up to `budget` packets off the ring and hand each to GRO,
     /// which passes them to `__netif_receive_skb` and the protocol handlers; or, with a
-    /// fast-path program attached, to the program first.
+    /// program attached, to the program first.
     fn poll(napi: &Napi<Self>, budget: u32) -> u32 {
         let queue = napi.data();
         let guard = rcu::read_lock();
-        let fast = queue.hook.program(&guard).zip(napi.device());
+        let dev = napi.device().and_then(DriverDevice::<Rveth>::from_device);
+        let decider = match dev {
+            Some(dev) => decider(dev, queue, &guard),
+            None => Decider::Stack,
+        };
+        let mut redirected = false;
         let mut done = 0;
         while done < budget {
-            let Some(mut skb) = queue.ring.consume() else {
+            let Some(packet) = queue.ring.consume() else {
                 break;
             };
-            queue.stats.count(skb.len() + ETH_HLEN);
-            skb.record_rx_queue(queue.index);
-            match fast {
-                Some((program, dev)) => run_fast_path(napi, program, dev, skb, &guard),
-                None => napi.gro_receive(skb),
-            }
             done += 1;
+            match (packet, dev) {
+                (Packet::Skb(mut skb), dev) => {
+                    queue.stats.count(skb.len() + ETH_HLEN);
+                    skb.record_rx_queue(queue.index);
+                    match (decider, dev) {
+                        (Decider::Bpf(prog), Some(dev)) => {
+                            redirected |= run_xdp_on_skb(napi, prog, dev, skb)
+                        }
+                        (Decider::Rust(program), Some(dev)) => {
+                            run_fast_path(napi, program, dev, skb, &guard)
+                        }
+                        _ => napi.gro_receive(skb),
+                    }
+                }
+                (Packet::Frame(frame), Some(dev)) => {
+                    queue.stats.count(frame.len());
+                    redirected |= receive_frame(napi, decider, dev, frame, &guard);
+                }
+                (Packet::Frame(frame), None) => {
+                    queue.stats.drops.inc();
+                    drop(frame);
+                }
+            }
+        }
+        // Frames the program redirected wait in per-CPU bulk queues: send them now.
+        if redirected {
+            xdp::flush_redirects();
         }
         // Out of work: re-arm. A frame produced meanwhile has set NAPI's MISSED bit, and
         // then `napi_complete_done` schedules us again, so nothing is stranded.
@@ -133,6 +204,117 @@ impl napi::Poll for RxQueue {
             napi.complete_done(done);
         }
         done
+    }
+}
+
+/// The program for this poll: an eBPF program if one is attached, else a Rust one.
+fn decider<'a>(
+    dev: &DriverDevice<Rveth>,
+    queue: &'a RxQueue,
+    guard: &'a rcu::Guard,
+) -> Decider<'a> {
+    if let Some(prog) = dev.data().xdp_prog.get(guard) {
+        return Decider::Bpf(prog);
+    }
+    match queue.hook.program(guard) {
+        Some(program) => Decider::Rust(program),
+        None => Decider::Stack,
+    }
+}
+
+/// An XDP frame came off the ring (from `ndo_xdp_xmit` or the peer's `XDP_TX`): run the
+/// eBPF program on it as it is, or build the `sk_buff` the stack (or a Rust program)
+/// needs. Returns whether the program redirected it.
+fn receive_frame(
+    napi: &Napi<RxQueue>,
+    decider: Decider<'_>,
+    dev: &DriverDevice<Rveth>,
+    frame: xdp::Frame,
+    guard: &rcu::Guard,
+) -> bool {
+    let queue = napi.data();
+    if let Decider::Bpf(prog) = decider {
+        return run_xdp(napi, prog, dev, frame);
+    }
+    let Some(mut skb) = frame.into_skb(dev) else {
+        queue.stats.drops.inc();
+        return false;
+    };
+    skb.record_rx_queue(queue.index);
+    match decider {
+        Decider::Rust(program) => run_fast_path(napi, program, dev, skb, guard),
+        _ => napi.gro_receive(skb),
+    }
+    false
+}
+
+/// An eBPF program sees a frame in a page with `XDP_PACKET_HEADROOM` in front; an
+/// `sk_buff` from the stack has neither, so its bytes are copied into one (veth does the
+/// same in `veth_convert_skb_to_xdp_buff`). Returns whether the program redirected it.
+fn run_xdp_on_skb(
+    napi: &Napi<RxQueue>,
+    prog: &xdp::Prog,
+    dev: &DriverDevice<Rveth>,
+    mut skb: SkBuff,
+) -> bool {
+    let queue = napi.data();
+    // The ring holds frames `eth_type_trans` already pulled the Ethernet header off.
+    let frame = skb
+        .push_mac_header()
+        .and_then(|()| xdp::Frame::copy_from_skb(&skb));
+    match frame {
+        Ok(frame) => {
+            skb.consume();
+            run_xdp(napi, prog, dev, frame)
+        }
+        Err(_) => {
+            // Too big for one page (the MTU is above what XDP here supports), or no
+            // memory: counted, dropped.
+            queue.xdp.errors.inc();
+            skb.drop_reason(DropReason::Xdp);
+            false
+        }
+    }
+}
+
+/// Runs the eBPF program on a frame and carries out what only the driver can: pass (an
+/// `sk_buff` around the same page, to GRO) and tx (back out through the peer's ring).
+/// Returns whether the frame was redirected.
+fn run_xdp(
+    napi: &Napi<RxQueue>,
+    prog: &xdp::Prog,
+    dev: &DriverDevice<Rveth>,
+    frame: xdp::Frame,
+) -> bool {
+    let queue = napi.data();
+    match xdp::run(prog, frame, &queue.xdp_rxq, dev) {
+        Outcome::Pass(frame) => {
+            queue.xdp.count_xdp(Verdict::Pass);
+            match frame.into_skb(dev) {
+                Some(mut skb) => {
+                    skb.record_rx_queue(queue.index);
+                    napi.gro_receive(skb);
+                }
+                None => queue.xdp.errors.inc(),
+            }
+            false
+        }
+        Outcome::Tx(frame) => {
+            queue.xdp.count_xdp(Verdict::Tx);
+            if send_frame_to_peer(dev, frame, queue.index.into()).is_err() {
+                queue.xdp.errors.inc();
+            }
+            false
+        }
+        Outcome::Done(verdict) => {
+            queue.xdp.count_xdp(verdict);
+            verdict == Verdict::Redirect
+        }
+        Outcome::Failed(verdict) => {
+            queue.xdp.count_xdp(verdict);
+            queue.xdp.errors.inc();
+            false
+        }
     }
 }
 
@@ -186,19 +368,26 @@ fn send_out_of(dev: Option<&Device>, skb: SkBuff, queue: &RxQueue) {
     }
 }
 
-/// Puts a frame (data at its Ethernet header) into receive ring `index` of `dev`'s peer
-/// and kicks the peer's NAPI. A frame that cannot go is dropped here, with its reason.
-fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize) -> bool {
-    let guard = rcu::read_lock();
-    let Some(peer) = peer_of(dev, &guard).filter(|p| p.is_running()) else {
-        skb.drop_reason(DropReason::DevReady);
-        return false;
-    };
-    // Transmit queue n feeds the peer's receive queue n (wrapping if it has fewer).
+/// The receive queue of `dev`'s peer that transmit queue `index` feeds (wrapping if the
+/// peer has fewer), if the peer is up.
+fn peer_rx_queue<'a>(
+    dev: &DriverDevice<Rveth>,
+    index: usize,
+    guard: &'a rcu::Guard,
+) -> Option<(&'a DriverDevice<Rveth>, &'a Napi<RxQueue>)> {
+    let peer = peer_of(dev, guard).filter(|p| p.is_running())?;
     let rx = &peer.data().rx;
     let wrapped = index.checked_rem(rx.len()).unwrap_or(0);
-    let Some(queue) = rx.get(index).or_else(|| rx.get(wrapped)) else {
-        skb.drop_reason(DropReason::NotSpecified);
+    let queue = rx.get(index).or_else(|| rx.get(wrapped))?;
+    Some((peer, queue))
+}
+
+/// Puts a packet (data at its Ethernet header) into receive ring `index` of `dev`'s peer
+/// and kicks the peer's NAPI. A packet that cannot go is dropped here, with its reason.
+fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize) -> bool {
+    let guard = rcu::read_lock();
+    let Some((peer, queue)) = peer_rx_queue(dev, index, &guard) else {
+        skb.drop_reason(DropReason::DevReady);
         return false;
     };
     // Scrub and classify for the receiver: `__dev_forward_skb` checks the MTU,
@@ -218,16 +407,42 @@ fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize) -> bool {
     }
 }
 
-fn new_rx_queues(count: u32, hook: &Arc<fastpath::Hook>) -> Result<KVec<Pin<KBox<Napi<RxQueue>>>>> {
+/// Puts an XDP frame into a receive ring of `dev`'s peer, as a frame: no `sk_buff` is
+/// made for it on this side. Gives it back if the peer is down, the ring full, or the
+/// frame longer than the peer's MTU allows (veth: `veth_xdp_xmit`).
+fn send_frame_to_peer(
+    dev: &DriverDevice<Rveth>,
+    frame: xdp::Frame,
+    index: usize,
+) -> Result<(), xdp::Frame> {
+    let guard = rcu::read_lock();
+    let Some((peer, queue)) = peer_rx_queue(dev, index, &guard) else {
+        return Err(frame);
+    };
+    if frame.len() > peer.mtu() + ETH_HLEN + VLAN_HLEN {
+        return Err(frame);
+    }
+    queue.data().ring.produce_frame(frame)?;
+    queue.schedule();
+    Ok(())
+}
+
+fn new_rx_queues(
+    dev: &Device,
+    hook: &Arc<fastpath::Hook>,
+) -> Result<KVec<Pin<KBox<Napi<RxQueue>>>>> {
+    let count = dev.num_rx_queues();
     let mut queues = KVec::with_capacity(count as usize, GFP_KERNEL)?;
-    for index in 0..count {
+    for i in 0..count {
         let queue = KBox::pin_init(
             Napi::new(try_pin_init!(RxQueue {
-                ring <- SkbRing::new(RING_SIZE),
-                index: index as u16,
+                ring <- PacketRing::new(RING_SIZE),
+                index: i as u16,
                 stats: QueueStats::new(),
                 hook: hook.clone(),
                 fast: ActionStats::new(),
+                xdp_rxq <- xdp::RxQueueInfo::new(dev, i),
+                xdp: ActionStats::new(),
             })),
             GFP_KERNEL,
         )?;
@@ -281,9 +496,12 @@ impl dev::Driver for Rveth {
         let fastpath = fastpath::Registration::new(dev)?;
         Ok(RvethPriv {
             peer: Peer::new(),
-            rx: new_rx_queues(dev.num_rx_queues(), fastpath.hook())?,
+            rx: new_rx_queues(dev, fastpath.hook())?,
             tx: new_tx_counters(dev.num_tx_queues())?,
-            _fastpath: fastpath,
+            xdp_prog: xdp::ProgSlot::new(),
+            xdp_xmit: SharedCounter::new(),
+            xdp_xmit_errors: SharedCounter::new(),
+            fastpath_reg: fastpath,
         })
     }
 
@@ -351,6 +569,54 @@ impl dev::Driver for Rveth {
     fn set_mac_address(_dev: &DriverDevice<Self>, _mac: &MacAddr) -> Result {
         Ok(())
     }
+
+    /// `ndo_bpf`, `XDP_SETUP_PROG`: attach or detach a native eBPF program. Refused
+    /// while a Rust fast-path program is attached, and for multi-buffer programs.
+    fn xdp_setup(
+        dev: &DriverDevice<Self>,
+        prog: Option<&xdp::Prog>,
+        extack: &mut xdp::ExtAck<'_>,
+    ) -> Result {
+        let data = dev.data();
+        let hook = data.fastpath_reg.hook();
+        let Some(prog) = prog else {
+            drop(data.xdp_prog.replace(None));
+            hook.unblock();
+            return Ok(());
+        };
+        if prog.has_frags() {
+            extack.set_message(c_str!(
+                "rveth: multi-buffer XDP (xdp.frags) is not supported"
+            ));
+            return Err(xdp::not_supported());
+        }
+        if !data.xdp_prog.is_attached() && !hook.block() {
+            extack.set_message(c_str!(
+                "rveth: a Rust fast-path program is attached (see /proc/net/rxdp)"
+            ));
+            return Err(EBUSY);
+        }
+        // The old program (a replace) is freed after readers are done with it.
+        drop(data.xdp_prog.replace(Some(prog.into())));
+        Ok(())
+    }
+
+    /// `ndo_xdp_xmit`: a frame another device's program redirected here leaves by this
+    /// device, i.e. arrives at the peer, still as a frame.
+    fn xdp_xmit(dev: &DriverDevice<Self>, frame: xdp::Frame) -> Result<(), xdp::Frame> {
+        let data = dev.data();
+        let index = xdp::xmit_queue_hint();
+        match send_frame_to_peer(dev, frame, index) {
+            Ok(()) => {
+                data.xdp_xmit.inc();
+                Ok(())
+            }
+            Err(frame) => {
+                data.xdp_xmit_errors.inc();
+                Err(frame)
+            }
+        }
+    }
 }
 
 #[vtable]
@@ -364,6 +630,9 @@ impl rtnl::LinkOps for Rveth {
         dev.set_live_addr_change();
         dev.set_mtu_range(MIN_MTU, MAX_MTU);
         dev.set_ethtool_ops::<RvethEthtool>();
+        dev.set_xdp_features(
+            xdp::features::BASIC | xdp::features::REDIRECT | xdp::features::NDO_XMIT,
+        );
     }
 
     /// `newlink`: peer first (its own namespace, name, address), then this end, then
@@ -408,10 +677,11 @@ impl ethtool::Operations for RvethEthtool {
         Ok(())
     }
 
-    /// Per receive queue: packets, bytes, drops and the fast path's six verdict
-    /// counters; then per transmit queue: packets, bytes, drops.
+    /// Per receive queue: packets, bytes, drops, the Rust fast path's six verdict
+    /// counters and eBPF XDP's six; then per transmit queue: packets, bytes, drops; then
+    /// the frames `ndo_xdp_xmit` took and refused.
     fn stats_count(dev: &DriverDevice<Rveth>) -> usize {
-        RX_STATS * dev.data().rx.len() + 3 * dev.data().tx.len()
+        RX_STATS * dev.data().rx.len() + 3 * dev.data().tx.len() + 2
     }
 
     fn stats_strings(dev: &DriverDevice<Rveth>, names: &mut Strings<'_>) {
@@ -422,30 +692,43 @@ impl ethtool::Operations for RvethEthtool {
             for action in ActionStats::NAMES {
                 names.push(format_args!("rx_queue_{i}_fp_{action}"));
             }
+            for action in ActionStats::NAMES {
+                names.push(format_args!("rx_queue_{i}_xdp_{action}"));
+            }
         }
         for i in 0..dev.data().tx.len() {
             names.push(format_args!("tx_queue_{i}_packets"));
             names.push(format_args!("tx_queue_{i}_bytes"));
             names.push(format_args!("tx_queue_{i}_drops"));
         }
+        names.push(format_args!("xdp_xmit"));
+        names.push(format_args!("xdp_xmit_errors"));
     }
 
     fn stats_values(dev: &DriverDevice<Rveth>, values: &mut [u64]) {
         let (rx_values, tx_values) = values.split_at_mut(RX_STATS * dev.data().rx.len());
         for (slot, q) in rx_values.chunks_mut(RX_STATS).zip(dev.data().rx.iter()) {
-            let (s, fast) = (&q.data().stats, q.data().fast.values());
+            let s = &q.data().stats;
             let all = Iterator::chain(
-                [s.packets.get(), s.bytes.get(), s.drops.get()].into_iter(),
-                fast,
+                Iterator::chain(
+                    [s.packets.get(), s.bytes.get(), s.drops.get()].into_iter(),
+                    q.data().fast.values(),
+                ),
+                q.data().xdp.values(),
             );
             for (v, c) in slot.iter_mut().zip(all) {
                 *v = c;
             }
         }
+        let (tx_values, xmit_values) = tx_values.split_at_mut(3 * dev.data().tx.len());
         for (slot, s) in tx_values.chunks_mut(3).zip(dev.data().tx.iter()) {
             for (v, c) in slot.iter_mut().zip([&s.packets, &s.bytes, &s.drops]) {
                 *v = c.get();
             }
+        }
+        let xmit = [dev.data().xdp_xmit.get(), dev.data().xdp_xmit_errors.get()];
+        for (v, c) in xmit_values.iter_mut().zip(xmit) {
+            *v = c;
         }
     }
 }

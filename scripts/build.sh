@@ -150,10 +150,30 @@ install_modules() {
 	nd_info "modules for the guest: $MODS/lib/modules/$(cat "$B/include/config/kernel.release")"
 }
 
+# The lesson-5 eBPF XDP programs (samples/xdp/*.bpf.c), compiled with clang -target bpf
+# and installed beside the modules: /lib/modules/$(uname -r)/xdp/<name>.o in the guest.
+build_bpf_samples() {
+	local src out=$B/netdive-xdp obj inc=/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+	mkdir -p "$out"
+	for src in "$ND_PROJ"/samples/xdp/*.bpf.c; do
+		[ -e "$src" ] || continue
+		obj=$out/$(basename "$src" .bpf.c).o
+		if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$ND_PROJ/samples/xdp/parse.h" -nt "$obj" ]; then
+			clang-19 -O2 -g -Wall -Werror -target bpf -I"$inc" -c "$src" -o "$obj" 2>"$out/clang.log" ||
+				{ cat "$out/clang.log" >&2; nd_die "compiling the XDP program $src failed"; }
+		fi
+	done
+	local dest
+	dest=$MODS/lib/modules/$(cat "$B/include/config/kernel.release")/xdp
+	mkdir -p "$dest" && cp "$out"/*.o "$dest"/
+	nd_info "XDP programs for the guest: /lib/modules/$(cat "$B/include/config/kernel.release")/xdp/"
+}
+
 unpack_source
 lay_project_into_tree
 configure
 # Extra arguments are make variables (CLIPPY=1, W=1, ...).
 run_make "bzImage modules${*:+ $*}" "$@" bzImage modules
 install_modules
+build_bpf_samples
 nd_stage "$flavour kernel ready: $B/arch/x86/boot/bzImage"

@@ -5,8 +5,9 @@
 #          (rx_packets): the whole driver path, rveth against veth.
 #  filter: pktgen in netif_receive mode injects UDP frames into a dummy device's receive
 #          path; a PRE_ROUTING rule drops them: rfilter against nftables.
-#  fastpath: pktgen into an rveth pair; the receiving end drops one UDP flow in its Rust
-#          fast path (rxdp), in rfilter's PRE_ROUTING hook, or with nftables.
+#  fastpath: pktgen into a pair; the receiving end drops one UDP flow in its Rust fast
+#          path (rxdp), in an eBPF XDP program in rveth, in an eBPF XDP program in the
+#          kernel's veth, in rfilter's PRE_ROUTING hook, or with nftables.
 # ND_BENCH_PARTS picks parts (default: "link filter fastpath").
 # Cases alternate between ours and the reference, five rounds; the median counts
 # (TCG timing varies by a third from round to round).
@@ -162,15 +163,24 @@ FILTER_JSON="$fjson]"
 ip link del bench0
 fi
 
-# --- fastpath: pktgen into fp0, fp1 drops UDP dport 9 --------------------------------
+# --- fastpath: pktgen into fp0 (rveth) or vp0 (veth); the far end drops UDP dport 9 ---
+XDP_DROP_OBJ=/lib/modules/$(uname -r)/xdp/xdp_drop.o
 fast_case() {
 	rmmod rxdp 2>/dev/null
 	rmmod rfilter 2>/dev/null
 	nft flush ruleset
+	ip link set fp1 xdpdrv off 2>/dev/null
+	ip link set vp1 xdpdrv off 2>/dev/null
 	case $1 in
 	fastpath)
 		modprobe rxdp
 		echo "attach fp1 drop proto udp dport 9" >/proc/net/rxdp ;;
+	xdp-rveth)
+		ip link set fp1 xdpdrv obj "$XDP_DROP_OBJ" sec xdp ||
+			{ echo "bench: cannot attach $XDP_DROP_OBJ to fp1"; exit 1; } ;;
+	xdp-veth)
+		ip link set vp1 xdpdrv obj "$XDP_DROP_OBJ" sec xdp ||
+			{ echo "bench: cannot attach $XDP_DROP_OBJ to vp1"; exit 1; } ;;
 	rfilter)
 		modprobe rfilter
 		echo "add drop hook prerouting proto udp dport 9" >/proc/net/rfilter ;;
@@ -184,46 +194,47 @@ fast_case() {
 	esac
 }
 
-# run_fast: COUNT 60-byte UDP frames into fp0; prints "<received by fp1> <usec>".
+# run_fast TX RX: COUNT 60-byte UDP frames into TX; prints "<received by RX>/<usec>".
 run_fast() {
-	local before after usec
+	local tx=$1 rx=$2 before after usec
 	pgset $PG/kpktgend_0 "rem_device_all"
-	pgset $PG/kpktgend_0 "add_device fp0"
-	pgset $PG/fp0 "count $COUNT"
-	pgset $PG/fp0 "pkt_size 60"
-	pgset $PG/fp0 "delay 0"
-	pgset $PG/fp0 "dst 198.18.1.2"
-	pgset $PG/fp0 "udp_dst_min 9"
-	pgset $PG/fp0 "udp_dst_max 9"
-	pgset $PG/fp0 "dst_mac $(cat /sys/class/net/fp1/address)"
-	before=$(cat /sys/class/net/fp1/statistics/rx_packets)
+	pgset $PG/kpktgend_0 "add_device $tx"
+	pgset $PG/$tx "count $COUNT"
+	pgset $PG/$tx "pkt_size 60"
+	pgset $PG/$tx "delay 0"
+	pgset $PG/$tx "dst 198.18.1.2"
+	pgset $PG/$tx "udp_dst_min 9"
+	pgset $PG/$tx "udp_dst_max 9"
+	pgset $PG/$tx "dst_mac $(cat /sys/class/net/$rx/address)"
+	before=$(cat /sys/class/net/$rx/statistics/rx_packets)
 	pgset $PG/pgctrl "start"
 	sleep 0.2
-	after=$(cat /sys/class/net/fp1/statistics/rx_packets)
-	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' $PG/fp0)
+	after=$(cat /sys/class/net/$rx/statistics/rx_packets)
+	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' $PG/$tx)
 	pgset $PG/kpktgend_0 "rem_device_all"
 	awk -v n="$((after - before))" -v u="${usec:-0}" 'BEGIN {printf "%.4f", (u > 0) ? n / u : 0}'
 }
 
 if part fastpath; then
 ip link add name fp0 type rveth peer name fp1 || exit 1
+ip link add name vp0 type veth peer name vp1 || exit 1
 ip addr add 198.18.1.1/24 dev fp1
-ip link set fp0 addrgenmode none
-ip link set fp1 addrgenmode none
-ip link set fp0 up
-ip link set fp1 up
-XCASES="fastpath rfilter nftables"
+for d in fp0 fp1 vp0 vp1; do
+	ip link set $d addrgenmode none
+	ip link set $d up
+done
+XCASES="fastpath xdp-rveth xdp-veth rfilter nftables"
 for c in $XCASES; do : >"/tmp/bench-fp-$c"; done
 for r in $(seq 1 "$ROUNDS"); do
 	for c in $XCASES; do
 		fast_case "$c"
-		m=$(run_fast)
+		if [ "$c" = xdp-veth ]; then m=$(run_fast vp0 vp1); else m=$(run_fast fp0 fp1); fi
 		echo "  round $r: $c: $m Mpps"
 		echo "$m" >>"/tmp/bench-fp-$c"
 	done
 done
 fast_case none
-printf '\n%-40s %12s\n' "UDP into an rveth pair, dropped by" "Mpps"
+printf '\n%-40s %12s\n' "UDP into a pair, dropped by" "Mpps"
 xjson="["
 sep=""
 for c in $XCASES; do
@@ -232,11 +243,9 @@ for c in $XCASES; do
 	xjson="$xjson$sep{\"case\": \"$c\", \"mpps\": ${result[fp-$c]}}"
 	sep=", "
 done
-for c in xdp-rveth xdp-veth; do
-	printf '%-40s %12s\n' "$c" "n/a (native XDP not built yet)"
-done
 FAST_JSON="$xjson]"
 ip link del fp0
+ip link del vp0
 fi
 
 echo "{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": $LINK_JSON, \"filter\": $FILTER_JSON, \"fastpath\": $FAST_JSON}" >"$OUT/bench.json"
@@ -244,4 +253,6 @@ echo "JSON: $OUT/bench.json"
 part link && echo "ratio: rveth/veth $(ratio "${result[rveth-60]}" "${result[veth-60]}")"
 part filter && echo "ratio: rfilter/nftables $(ratio "${result[rfilter-1]}" "${result[nftables]}")"
 part fastpath && echo "ratio: fastpath/rfilter $(ratio "${result[fp-fastpath]}" "${result[fp-rfilter]}")"
+part fastpath && echo "ratio: fastpath/xdp $(ratio "${result[fp-fastpath]}" "${result[fp-xdp-rveth]}")"
+part fastpath && echo "ratio: xdp-rveth/xdp-veth $(ratio "${result[fp-xdp-rveth]}" "${result[fp-xdp-veth]}")"
 exit 0

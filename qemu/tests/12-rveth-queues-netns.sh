@@ -8,7 +8,7 @@ cleanup_namespaces
 ip netns add ns1 && ip netns add ns2
 must ip link add name x0 netns ns1 numtxqueues 4 numrxqueues 4 type rveth \
 	peer name x1 netns ns2 numtxqueues 4 numrxqueues 4
-expect_eq "$(ip netns exec ns1 ethtool -S x0 | grep -c '_queue_')" "48" "ethtool -S counters on a 4+4 queue device (9 per rx queue, 3 per tx queue)"
+expect_eq "$(ip netns exec ns1 ethtool -S x0 | grep -c '_queue_')" "72" "ethtool -S counters on a 4+4 queue device (15 per rx queue, 3 per tx queue)"
 expect_eq "$(ls /sys/class/net 2>/dev/null | grep -c '^x0$')" "0" "x0 not visible in init_net"
 ip -n ns1 addr add 10.9.0.1/24 dev x0
 ip -n ns2 addr add 10.9.0.2/24 dev x1

@@ -23,3 +23,6 @@
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netns/generic.h>
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <net/xdp.h>

@@ -14,6 +14,7 @@
 //! - [`rtnl`]: link types for `ip link add` (`include/net/rtnetlink.h`).
 //! - [`ethtool`]: `struct ethtool_ops` (`include/linux/ethtool.h`).
 //! - [`fastpath`]: Rust programs on raw received frames, XDP's actions (`include/net/xdp.h`).
+//! - [`xdp`]: native XDP: eBPF programs, `xdp_rxq_info`, `xdp_frame` (`include/net/xdp.h`).
 //! - [`filter`]: netfilter hooks per namespace, verdicts, a /proc/net control file.
 //! - [`hdr`]: read-only IPv4/IPv6/TCP/UDP/ICMP header views (pure; also built on the host).
 
@@ -31,6 +32,7 @@ pub mod ring;
 pub mod rtnl;
 pub mod skb;
 pub mod stats;
+pub mod xdp;
 
 /// An errno the 6.12 `kernel::error::code` list lacks (`EMSGSIZE`, `EADDRNOTAVAIL`, ...),
 /// from its `bindings` value.

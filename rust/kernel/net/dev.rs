@@ -104,7 +104,7 @@ unsafe impl Sync for Device {}
 use crate::{
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     macros::vtable,
-    net::skb::SkBuff,
+    net::{skb::SkBuff, xdp},
     prelude::*,
     sync::rcu,
     types::ARef,
@@ -226,6 +226,25 @@ pub trait Driver: Sized + Send + Sync + 'static {
     fn set_mac_address(_dev: &DriverDevice<Self>, _mac: &MacAddr) -> Result {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Attaches (`Some`) or detaches (`None`) a native XDP program (`ndo_bpf`,
+    /// `XDP_SETUP_PROG`, from `dev_xdp_install`, RTNL held). The driver takes its own
+    /// reference if it keeps the program; an error leaves the device as it was and may
+    /// say why in `extack`.
+    fn xdp_setup(
+        _dev: &DriverDevice<Self>,
+        _prog: Option<&xdp::Prog>,
+        _extack: &mut xdp::ExtAck<'_>,
+    ) -> Result {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Transmits one frame an XDP redirect sent to this device (`ndo_xdp_xmit`, NAPI
+    /// context of the redirecting device). `Err` gives the frame back; the caller then
+    /// frees it and the rest of its batch.
+    fn xdp_xmit(_dev: &DriverDevice<Self>, _frame: xdp::Frame) -> Result<(), xdp::Frame> {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The private area of a driver's device: the data and whether it is initialised.
@@ -329,6 +348,16 @@ impl<T: Driver> OpsTable<T> {
             Some(bindings::eth_mac_addr)
         },
         ndo_validate_addr: Some(bindings::eth_validate_addr),
+        ndo_bpf: if T::HAS_XDP_SETUP {
+            Some(Self::bpf_callback)
+        } else {
+            None
+        },
+        ndo_xdp_xmit: if T::HAS_XDP_XMIT {
+            Some(Self::xdp_xmit_callback)
+        } else {
+            None
+        },
         // SAFETY: every other member is an optional function pointer; all-zero is `None`.
         ..unsafe { MaybeUninit::zeroed().assume_init() }
     };
@@ -451,6 +480,82 @@ impl<T: Driver> OpsTable<T> {
             to_result(unsafe { bindings::eth_mac_addr(dev, addr) })?;
             Ok(0)
         })
+    }
+}
+
+impl<T: Driver> OpsTable<T> {
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
+    unsafe extern "C" fn bpf_callback(
+        dev: *mut bindings::net_device,
+        bpf: *mut bindings::netdev_bpf,
+    ) -> i32 {
+        // SAFETY: `bpf` is valid for this call (`dev_xdp_install` and friends).
+        let bpf = unsafe { &mut *bpf };
+        if bpf.command != bindings::bpf_netdev_command_XDP_SETUP_PROG {
+            return EINVAL.to_errno();
+        }
+        // SAFETY: the `XDP_SETUP_PROG` member of the union is the one in use.
+        let (prog, extack) = unsafe {
+            let setup = &bpf.__bindgen_anon_1.__bindgen_anon_1;
+            (setup.prog, setup.extack)
+        };
+        // SAFETY: a program from the core is valid for this call; so is `extack` (or null).
+        let (prog_ref, mut extack) = unsafe {
+            (
+                (!prog.is_null()).then(|| xdp::Prog::from_raw(prog)),
+                xdp::ExtAck::from_raw(extack),
+            )
+        };
+        // SAFETY: `ndo_bpf` is called for registered devices, RTNL held.
+        let dev = unsafe { DriverDevice::<T>::from_raw(dev) };
+        from_result(|| {
+            T::xdp_setup(dev, prog_ref, &mut extack)?;
+            // On success the core's count on the program is ours ("moved into the
+            // driver", dev_xdp_install); the driver took its own if it keeps it.
+            if !prog.is_null() {
+                // SAFETY: we own that one count.
+                unsafe { bindings::bpf_prog_put(prog) };
+            }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
+    unsafe extern "C" fn xdp_xmit_callback(
+        dev: *mut bindings::net_device,
+        n: i32,
+        frames: *mut *mut bindings::xdp_frame,
+        flags: u32,
+    ) -> i32 {
+        if flags & !bindings::XDP_XMIT_FLAGS_MASK != 0 || n < 0 {
+            return EINVAL.to_errno();
+        }
+        // SAFETY: `frames` holds `n` frames owned by the caller until we take them.
+        let frames = unsafe { core::slice::from_raw_parts(frames, n as usize) };
+        // SAFETY: called for registered devices.
+        let dev = unsafe { DriverDevice::<T>::from_raw(dev) };
+        let mut sent = 0;
+        for &raw in frames {
+            // SAFETY: each frame is valid and ours once taken; a multi-buffer frame (or a
+            // null one) is left to the caller, which frees it with the rest.
+            let Some(frame) = NonNull::new(raw).and_then(|p| unsafe { xdp::Frame::check(p) })
+            else {
+                break;
+            };
+            if let Err(frame) = T::xdp_xmit(dev, frame) {
+                // The caller frees the frames from `sent` on.
+                let _ = frame.into_raw();
+                break;
+            }
+            sent += 1;
+        }
+        sent
     }
 }
 

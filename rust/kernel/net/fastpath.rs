@@ -27,7 +27,7 @@ use crate::{
 };
 use core::{
     cell::UnsafeCell,
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
 
 /// `ETH_HLEN`: a frame never becomes shorter than an Ethernet header.
@@ -93,6 +93,19 @@ impl ActionStats {
             Action::Tx => self.tx.inc(),
             Action::Redirect(_) => self.redirect.inc(),
             Action::Aborted => self.aborted.inc(),
+        }
+    }
+
+    /// Counts one verdict of an eBPF XDP program (same counters, `xdp_` in `ethtool -S`).
+    #[inline]
+    pub fn count_xdp(&self, verdict: super::xdp::Verdict) {
+        use super::xdp::Verdict;
+        match verdict {
+            Verdict::Pass => self.pass.inc(),
+            Verdict::Drop => self.drop.inc(),
+            Verdict::Tx => self.tx.inc(),
+            Verdict::Redirect => self.redirect.inc(),
+            Verdict::Aborted => self.aborted.inc(),
         }
     }
 
@@ -215,8 +228,11 @@ struct Attached {
 ///
 /// `prog` is null or a pointer from `KBox::<Attached>::into_raw`, replaced only with
 /// `registry_lock` held, and freed only after a grace period following its replacement.
+/// While `blocked` is set (the device runs a native eBPF XDP program), no Rust program
+/// stays attached.
 pub struct Hook {
     prog: AtomicPtr<Attached>,
+    blocked: AtomicBool,
 }
 
 impl Hook {
@@ -232,6 +248,25 @@ impl Hook {
     /// Whether any program is attached.
     pub fn is_attached(&self) -> bool {
         !self.prog.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Keeps Rust programs off this device while it runs an eBPF XDP program (the driver
+    /// calls this from `ndo_bpf`): one program decides about a queue's frames, never
+    /// two. Fails, changing nothing, if a Rust program is attached.
+    pub fn block(&self) -> bool {
+        // Set, then look: `attach` publishes, then looks; with sequentially consistent
+        // accesses one of the two sees the other and backs off.
+        self.blocked.store(true, Ordering::SeqCst);
+        if !self.prog.load(Ordering::SeqCst).is_null() {
+            self.blocked.store(false, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Lets Rust programs attach again (the eBPF program is gone).
+    pub fn unblock(&self) {
+        self.blocked.store(false, Ordering::SeqCst);
     }
 
     /// Replaces the program (`registry_lock` held); returns the old one, which readers
@@ -301,6 +336,7 @@ impl Registration {
         let hook = Arc::new(
             Hook {
                 prog: AtomicPtr::new(core::ptr::null_mut()),
+                blocked: AtomicBool::new(false),
             },
             GFP_KERNEL,
         )?;
@@ -395,11 +431,16 @@ pub fn attach(dev: &Device, prog: Arc<dyn Program>) -> Result<Attachment, Attach
             .find(|(d, _)| *d == key)
             .map(|(_, h)| h.clone())
             .ok_or(AttachError::NotSupported)?;
-        if hook.is_attached() {
+        if hook.is_attached() || hook.blocked.load(Ordering::SeqCst) {
             return Err(AttachError::Busy);
         }
         hook.swap(Some(prog.clone()))
             .map_err(|_| AttachError::NoMemory)?;
+        if hook.blocked.load(Ordering::SeqCst) {
+            // An eBPF program arrived meanwhile: it wins (see `Hook::block`).
+            Hook::retire(hook.swap(None).unwrap_or(core::ptr::null_mut()));
+            return Err(AttachError::Busy);
+        }
         Ok(hook)
     })?;
     Ok(Attachment { hook, prog })

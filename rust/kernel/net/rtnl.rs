@@ -60,6 +60,14 @@ impl<T: Driver> Setup<'_, T> {
         self.add_priv_flags(bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE);
     }
 
+    /// What native XDP the device supports (`dev->xdp_features`, see
+    /// [`xdp::features`](super::xdp::features)): reported by `ip -d link` and checked
+    /// before a redirect targets it.
+    pub fn set_xdp_features(&mut self, features: u64) {
+        // SAFETY: the device is being set up and exclusively ours.
+        unsafe { (*self.dev).xdp_features = features as _ };
+    }
+
     fn add_priv_flags(&mut self, flags: u32) {
         // SAFETY: the device is being set up and exclusively ours.
         unsafe { bindings::netdive_priv_flags_add(self.dev, flags as _) };

@@ -76,3 +76,27 @@ impl QueueStats {
         self.bytes.add(len as u64);
     }
 }
+
+/// A 64-bit event counter that any context may increment (an atomic add): for events
+/// with no single owner, such as `ndo_xdp_xmit` called by redirects from any CPU.
+#[derive(Default)]
+pub struct SharedCounter(AtomicU64);
+
+impl SharedCounter {
+    /// A counter at zero.
+    pub const fn new() -> Self {
+        Self(AtomicU64::new(0))
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
