@@ -27,11 +27,10 @@
 //! `reject` answers with ICMP/ICMPv6 port unreachable (`nf_send_unreach`, which calls
 //! `icmp_send`), then drops; `log` prints the decoded packet, rate limited.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::net::filter::{
     self, Family, HookPoint, HookSpec, HookState, PernetId, SeqFile, Verdict,
 };
-use kernel::net::{dev::Device, hdr, ns::Namespace, skb::SkBuffRef};
+use kernel::net::{dev::Device, hdr, ns::Namespace, skb::SkBuffRef, stats::PerCpuCounter};
 use kernel::prelude::*;
 use kernel::sync::{
     rcu::{self, RcuBox},
@@ -58,9 +57,10 @@ const ICMP_PORT_UNREACH: u8 = 3;
 const ICMPV6_PORT_UNREACH: u8 = 4;
 
 /// A rule's hit counters, shared by every version of the table the rule is in.
+/// A rule's hit counters: per CPU, since every CPU may be matching packets at once.
 struct Hits {
-    packets: AtomicU64,
-    bytes: AtomicU64,
+    packets: PerCpuCounter,
+    bytes: PerCpuCounter,
 }
 
 struct Entry {
@@ -174,8 +174,8 @@ fn apply(current: &Table, commands: &[Command]) -> Result<KBox<Table>> {
                 }
                 let hits = Arc::new(
                     Hits {
-                        packets: AtomicU64::new(0),
-                        bytes: AtomicU64::new(0),
+                        packets: PerCpuCounter::new()?,
+                        bytes: PerCpuCounter::new()?,
                     },
                     GFP_KERNEL,
                 )?;
@@ -261,10 +261,8 @@ impl filter::Filter for Rfilter {
         };
         for (i, e) in table.entries.iter().enumerate() {
             if e.rule.matches(point, &pkt) {
-                e.hits.packets.fetch_add(1, Ordering::Relaxed);
-                e.hits
-                    .bytes
-                    .fetch_add(u64::from(skb.len()), Ordering::Relaxed);
+                e.hits.packets.add(1);
+                e.hits.bytes.add(u64::from(skb.len()));
                 if e.rule.log && kernel::net::net_ratelimit() {
                     log_packet(state, &pkt, i + 1);
                 }
@@ -282,8 +280,8 @@ impl filter::Filter for Rfilter {
                 "{}: {} packets {} bytes {}\n",
                 i + 1,
                 e.rule,
-                e.hits.packets.load(Ordering::Relaxed),
-                e.hits.bytes.load(Ordering::Relaxed),
+                e.hits.packets.get(),
+                e.hits.bytes.get(),
             ));
         }
     }

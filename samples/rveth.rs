@@ -15,6 +15,7 @@
 //!           eth_type_trans()                      NET_RX_SOFTIRQ: net_rx_action()
 //!                                                  └ poll() = RxQueue::poll
 //!                                                     └ napi_gro_receive()  net/core/gro.c
+//!                                                       (netif_receive_skb() if shared)
 //!                                                        └ __netif_receive_skb()
 //!                                                           └ ip_rcv() / ipv6_rcv() ...
 //! ```
@@ -26,9 +27,11 @@
 //!   [`Rveth::open`] when the peer is running too).
 //! - Receive runs in the peer's NAPI context: one [`Napi`] instance and one ring per
 //!   receive queue, chosen by the sender's transmit queue (`skb->queue_mapping`).
-//! - Counters: per queue, each written by a single context (the transmit queue's lock, or
-//!   the NAPI instance), summed by `ndo_get_stats64` for `ip -s link` and shown per queue
-//!   by `ethtool -S`.
+//! - Transmit is lockless (`dev->lltx`, as veth): the core takes no transmit-queue lock
+//!   around `ndo_start_xmit`; the peer's ring has its own producer lock.
+//! - Counters: per queue, each written by a single context (a CPU's copy on transmit, the
+//!   NAPI instance on receive), summed by `ndo_get_stats64` for `ip -s link` and shown per
+//!   queue by `ethtool -S`.
 //! - Deletion (`ip link del`, namespace teardown, `rmmod`) → [`Rveth::dellink`]: both ends
 //!   are unlinked and queued for `unregister_netdevice_many`.
 //!
@@ -77,7 +80,7 @@ use kernel::net::{
     ring::{Packet, PacketRing},
     rtnl::{self, NewLink, Setup, UnregisterQueue},
     skb::{DropReason, SkBuff},
-    stats::{QueueStats, SharedCounter},
+    stats::{PerCpuQueueStats, QueueStats, SharedCounter},
     xdp::{self, Outcome, Verdict},
 };
 use kernel::prelude::*;
@@ -131,7 +134,8 @@ struct RvethPriv {
     /// hold the hook itself).
     fastpath_reg: fastpath::Registration,
     rx: KVec<Pin<KBox<Napi<RxQueue>>>>,
-    tx: KVec<QueueStats>,
+    /// Per transmit queue, per CPU: transmit is lockless (`lltx`), as in veth.
+    tx: KVec<PerCpuQueueStats>,
     /// The native XDP program (`ndo_bpf`).
     xdp_prog: xdp::ProgSlot,
     /// Frames other devices' redirects sent out of this one (`ndo_xdp_xmit`), and those
@@ -181,7 +185,7 @@ impl napi::Poll for RxQueue {
                         (Decider::Rust(program), Some(dev)) => {
                             run_fast_path(napi, program, dev, skb, &guard)
                         }
-                        _ => napi.gro_receive(skb),
+                        _ => napi.receive(skb),
                     }
                 }
                 (Packet::Frame(frame), Some(dev)) => {
@@ -243,7 +247,7 @@ fn receive_frame(
     skb.record_rx_queue(queue.index);
     match decider {
         Decider::Rust(program) => run_fast_path(napi, program, dev, skb, guard),
-        _ => napi.gro_receive(skb),
+        _ => napi.receive(skb),
     }
     false
 }
@@ -337,7 +341,7 @@ fn run_fast_path(
     queue.fast.count(action);
     match action {
         Action::Pass => match skb.eth_type_trans(dev) {
-            Ok(_) => napi.gro_receive(skb),
+            Ok(_) => napi.receive(skb),
             Err(_) => {
                 queue.fast.errors.inc();
                 skb.drop_reason(DropReason::DevHdr);
@@ -451,10 +455,10 @@ fn new_rx_queues(
     Ok(queues)
 }
 
-fn new_tx_counters(count: u32) -> Result<KVec<QueueStats>> {
+fn new_tx_counters(count: u32) -> Result<KVec<PerCpuQueueStats>> {
     let mut tx = KVec::with_capacity(count as usize, GFP_KERNEL)?;
     for _ in 0..count {
-        tx.push(QueueStats::new(), GFP_KERNEL)?;
+        tx.push(PerCpuQueueStats::new()?, GFP_KERNEL)?;
     }
     Ok(tx)
 }
@@ -541,7 +545,7 @@ impl dev::Driver for Rveth {
         let data = dev.data();
         let index = skb.queue_mapping() as usize;
         // The stack picks a queue below `real_num_tx_queues`, so `index` is in range.
-        let Some(txq) = data.tx.get(index) else {
+        let Some(txq) = data.tx.get(index).map(PerCpuQueueStats::this_cpu) else {
             skb.drop_reason(DropReason::NotSpecified);
             return TxOutcome::Ok;
         };
@@ -561,7 +565,8 @@ impl dev::Driver for Rveth {
             stats.add_rx(s.packets.get(), s.bytes.get(), s.drops.get());
         }
         for s in dev.data().tx.iter() {
-            stats.add_tx(s.packets.get(), s.bytes.get(), s.drops.get());
+            let [packets, bytes, drops] = s.sum();
+            stats.add_tx(packets, bytes, drops);
         }
     }
 
@@ -623,10 +628,12 @@ impl dev::Driver for Rveth {
 impl rtnl::LinkOps for Rveth {
     const KIND: &'static CStr = c_str!("rveth");
 
-    /// `setup`: an Ethernet device without a qdisc (like veth), jumbo MTUs allowed.
+    /// `setup`: an Ethernet device without a qdisc and with lockless transmit (like veth),
+    /// jumbo MTUs allowed.
     fn setup(dev: &mut Setup<'_, Self>) {
         dev.ether_setup();
         dev.set_no_queue();
+        dev.set_lockless_tx();
         dev.set_live_addr_change();
         dev.set_mtu_range(MIN_MTU, MAX_MTU);
         dev.set_ethtool_ops::<RvethEthtool>();
@@ -722,8 +729,8 @@ impl ethtool::Operations for RvethEthtool {
         }
         let (tx_values, xmit_values) = tx_values.split_at_mut(3 * dev.data().tx.len());
         for (slot, s) in tx_values.chunks_mut(3).zip(dev.data().tx.iter()) {
-            for (v, c) in slot.iter_mut().zip([&s.packets, &s.bytes, &s.drops]) {
-                *v = c.get();
+            for (v, c) in slot.iter_mut().zip(s.sum()) {
+                *v = c;
             }
         }
         let xmit = [dev.data().xdp_xmit.get(), dev.data().xdp_xmit_errors.get()];

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # In the guest: pktgen benchmarks, ours against the kernel's C in one boot.
 #  link:   pktgen into one end of a pair, counting what the other end received
-#          (rx_packets): the whole driver path, rveth against veth.
+#          (rx_packets): the whole driver path, rveth against veth as created
+#          (receive through netif_rx and the per-CPU backlog) and against veth with GRO on
+#          (veth-napi: a ptr_ring and NAPI per queue, the design rveth follows).
 #  filter: pktgen in netif_receive mode injects UDP frames into a dummy device's receive
 #          path; a PRE_ROUTING rule drops them: rfilter against nftables.
 #  fastpath: pktgen into a pair; the receiving end drops one UDP flow in its Rust fast
@@ -28,9 +30,12 @@ pgset() { echo "$2" >"$1" || { echo "bench: pktgen refused '$2' on $1"; exit 1; 
 # prints "<received> <usec>".
 run_pktgen() {
 	local kind=$1 size=$2
-	ip link add name a0 type "$kind" peer name a1 || exit 1
+	ip link add name a0 type "${kind%-napi}" peer name a1 || exit 1
 	ip link set a0 up
 	ip link set a1 up
+	if [ "$kind" = veth-napi ]; then
+		ethtool -K a1 gro on >/dev/null || { echo "bench: cannot turn on GRO (NAPI) on veth"; exit 1; }
+	fi
 	local mac before after usec
 	mac=$(cat /sys/class/net/a1/address)
 	sleep 0.2
@@ -62,30 +67,30 @@ declare -A result
 if part link; then
 cases=""
 for size in 60 1514; do
-	for kind in rveth veth; do : >"/tmp/bench-$kind-$size"; done
+	for kind in rveth veth veth-napi; do : >"/tmp/bench-$kind-$size"; done
 	for r in $(seq 1 "$ROUNDS"); do
-		for kind in rveth veth; do
+		for kind in rveth veth veth-napi; do
 			read -r got usec < <(run_pktgen "$kind" "$size")
 			mpps=$(awk -v n="$got" -v u="$usec" 'BEGIN {printf "%.4f", (u > 0) ? n / u : 0}')
 			echo "  round $r: $kind, $((size + 4))-byte frames: $got/$COUNT received in ${usec} us = $mpps Mpps"
 			echo "$mpps" >>"/tmp/bench-$kind-$size"
 		done
 	done
-	for kind in rveth veth; do
+	for kind in rveth veth veth-napi; do
 		result[$kind-$size]=$(median <"/tmp/bench-$kind-$size")
 	done
 	cases="$cases $size"
 done
 
 echo
-printf '%-28s %12s %12s %8s\n' "pktgen into one end" "rveth Mpps" "veth Mpps" "ratio"
+printf '%-20s %11s %11s %15s %11s %11s\n' "pktgen into one end" "rveth Mpps" "veth Mpps" "veth-napi Mpps" "rveth/veth" "/veth-napi"
 json="["
 sep=""
 for size in $cases; do
-	r=${result[rveth-$size]} v=${result[veth-$size]}
-	ratio=$(awk -v a="$r" -v b="$v" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')
-	printf '%-28s %12s %12s %8s\n' "$((size + 4))-byte frames" "$r" "$v" "$ratio"
-	json="$json$sep{\"frame_bytes\": $((size + 4)), \"rveth_mpps\": $r, \"veth_mpps\": $v, \"ratio\": $ratio}"
+	r=${result[rveth-$size]} v=${result[veth-$size]} n=${result[veth-napi-$size]}
+	ratio=$(ratio "$r" "$v")
+	printf '%-20s %11s %11s %15s %11s %11s\n' "$((size + 4))-byte frames" "$r" "$v" "$n" "$ratio" "$(ratio "$r" "$n")"
+	json="$json$sep{\"frame_bytes\": $((size + 4)), \"rveth_mpps\": $r, \"veth_mpps\": $v, \"veth_napi_mpps\": $n, \"ratio\": $ratio}"
 	sep=", "
 done
 json="$json]"
@@ -251,6 +256,7 @@ fi
 echo "{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": $LINK_JSON, \"filter\": $FILTER_JSON, \"fastpath\": $FAST_JSON}" >"$OUT/bench.json"
 echo "JSON: $OUT/bench.json"
 part link && echo "ratio: rveth/veth $(ratio "${result[rveth-60]}" "${result[veth-60]}")"
+part link && echo "ratio: rveth/veth-napi $(ratio "${result[rveth-60]}" "${result[veth-napi-60]}")"
 part filter && echo "ratio: rfilter/nftables $(ratio "${result[rfilter-1]}" "${result[nftables]}")"
 part fastpath && echo "ratio: fastpath/rfilter $(ratio "${result[fp-fastpath]}" "${result[fp-rfilter]}")"
 part fastpath && echo "ratio: fastpath/xdp $(ratio "${result[fp-fastpath]}" "${result[fp-xdp-rveth]}")"

@@ -56,3 +56,9 @@ void rust_helper_netdive_priv_flags_add(struct net_device *dev, unsigned long fl
 {
 	dev->priv_flags |= flags;
 }
+
+/* dev->lltx is a bitfield (netdevice.h, "priv_flags_fast" group). */
+void rust_helper_netdive_set_lltx(struct net_device *dev)
+{
+	dev->lltx = true;
+}

@@ -185,8 +185,23 @@ impl<T: Poll> Napi<T> {
         unsafe { bindings::napi_complete_done(self.raw(), work as i32) }
     }
 
+    /// Hands a received frame to the stack the way veth does (`veth_xdp_rcv`): through GRO
+    /// when the buffer is ours alone, else straight to `netif_receive_skb`. GRO may merge
+    /// and rewrite buffers, which it must not do to one that another holder (pktgen, a
+    /// packet socket's clone) still sees. The frame must have been through
+    /// `eth_type_trans`.
+    #[inline]
+    pub fn receive(&self, mut skb: SkBuff) {
+        if skb.is_shared() || skb.unclone().is_err() {
+            // SAFETY: softirq context (our poll); the stack takes ownership.
+            unsafe { bindings::netif_receive_skb(skb.into_raw()) };
+        } else {
+            self.gro_receive(skb);
+        }
+    }
+
     /// Hands a received frame to GRO and on to the stack (`napi_gro_receive`). The frame
-    /// must have been through `eth_type_trans`.
+    /// must have been through `eth_type_trans` and not be shared (see [`Napi::receive`]).
     #[inline]
     pub fn gro_receive(&self, skb: SkBuff) {
         // SAFETY: called from this instance's poll; GRO takes ownership of the buffer.

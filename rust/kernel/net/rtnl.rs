@@ -55,6 +55,14 @@ impl<T: Driver> Setup<'_, T> {
         self.add_priv_flags(bindings::netdev_priv_flags_IFF_NO_QUEUE);
     }
 
+    /// Lockless transmit (`dev->lltx`, veth's choice): the core calls `ndo_start_xmit`
+    /// without taking the transmit queue's lock, so several CPUs may be in it at once on
+    /// one queue; the driver's transmit path must need no lock of its own.
+    pub fn set_lockless_tx(&mut self) {
+        // SAFETY: the device is being set up and exclusively ours.
+        unsafe { bindings::netdive_set_lltx(self.dev) };
+    }
+
     /// Allow changing the MAC address while the device is up (`IFF_LIVE_ADDR_CHANGE`).
     pub fn set_live_addr_change(&mut self) {
         self.add_priv_flags(bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE);

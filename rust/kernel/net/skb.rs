@@ -153,6 +153,14 @@ impl SkBuff {
         unsafe { core::slice::from_raw_parts_mut(self.skb().data, len) }
     }
 
+    /// Whether someone else holds a reference to this very buffer (`skb_shared()`:
+    /// `skb->users` above one), as pktgen does to the packet it is sending.
+    #[inline]
+    pub fn is_shared(&self) -> bool {
+        // SAFETY: the buffer is valid by the type invariant.
+        unsafe { bindings::skb_shared(self.as_raw()) }
+    }
+
     /// Whether the data buffer is shared with a clone (`skb_cloned()`), for example by
     /// a packet socket tapping the device (tcpdump). A cloned buffer's data must not be
     /// written without unsharing it first.

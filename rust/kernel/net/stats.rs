@@ -11,6 +11,7 @@
 //! `local64_t`: a plain load and store that cannot tear. [`Counter`] is that: a relaxed
 //! atomic load and store, no locked instruction.
 
+use crate::{bindings, prelude::*};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// A 64-bit event counter with a single writer.
@@ -98,5 +99,107 @@ impl SharedCounter {
     #[inline]
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One [`QueueStats`] on a cache line of its own, so that CPUs counting side by side do
+/// not bounce each other's line.
+#[repr(align(64))]
+#[derive(Default)]
+struct Padded(QueueStats);
+
+/// [`QueueStats`] for a path several CPUs run at once without a lock, such as a lockless
+/// (`lltx`) `ndo_start_xmit`: each CPU counts in its own copy, readers add them up
+/// (`dev_sw_netstats_tx_add` and `dev->tstats` do the same with per-CPU memory).
+pub struct PerCpuQueueStats {
+    cpus: KVec<Padded>,
+}
+
+impl PerCpuQueueStats {
+    /// One copy per possible CPU (`nr_cpu_ids`).
+    pub fn new() -> Result<Self> {
+        // SAFETY: `nr_cpu_ids` is set at boot, before any module runs, and never changes.
+        let n = unsafe { bindings::nr_cpu_ids } as usize;
+        let mut cpus = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            cpus.push(Padded::default(), GFP_KERNEL)?;
+        }
+        Ok(Self { cpus })
+    }
+
+    /// The copy of the CPU running the caller. The caller must not migrate while it
+    /// counts (bottom halves off, as in `ndo_start_xmit`), or a count may be lost; nothing
+    /// worse can happen.
+    #[inline]
+    pub fn this_cpu(&self) -> &QueueStats {
+        let cpu = super::xdp::xmit_queue_hint();
+        // `nr_cpu_ids` bounds every CPU number; the fallback is never taken.
+        let slot = self.cpus.get(cpu).or(self.cpus.first());
+        match slot {
+            Some(p) => &p.0,
+            None => &EMPTY,
+        }
+    }
+
+    /// Packets, bytes and drops, summed over the CPUs.
+    pub fn sum(&self) -> [u64; 3] {
+        self.cpus.iter().fold([0; 3], |[p, b, d], s| {
+            [
+                p.wrapping_add(s.0.packets.get()),
+                b.wrapping_add(s.0.bytes.get()),
+                d.wrapping_add(s.0.drops.get()),
+            ]
+        })
+    }
+}
+
+/// What [`PerCpuQueueStats::this_cpu`] would hand out for a set of no CPUs (never).
+static EMPTY: QueueStats = QueueStats::new();
+
+/// A 64-bit event counter with one copy per CPU (`alloc_percpu`), for events counted on
+/// many CPUs at once, on the hot path, that must not be lost (a netfilter rule's hits):
+/// `this_cpu_add` is one unlocked instruction on x86, exact even if the counting task is
+/// preempted or interrupted. Reading sums the copies, as nftables' `counter` does.
+///
+/// # Invariants
+///
+/// `ptr` is a per-CPU `u64` from `netdive_percpu_u64_alloc`, freed on drop.
+pub struct PerCpuCounter {
+    ptr: core::ptr::NonNull<u64>,
+}
+
+// SAFETY: each CPU writes only its own copy, with `this_cpu_add`; reads are whole-word.
+unsafe impl Send for PerCpuCounter {}
+// SAFETY: as above.
+unsafe impl Sync for PerCpuCounter {}
+
+impl PerCpuCounter {
+    /// A counter at zero. Might sleep.
+    pub fn new() -> Result<Self> {
+        // SAFETY: no preconditions; the memory comes zeroed, or NULL.
+        let p = unsafe { bindings::netdive_percpu_u64_alloc() };
+        Ok(Self {
+            ptr: core::ptr::NonNull::new(p).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Adds `n` on this CPU.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        // SAFETY: `ptr` is a live per-CPU counter (type invariant).
+        unsafe { bindings::netdive_percpu_u64_add(self.ptr.as_ptr(), n) };
+    }
+
+    /// The sum over all CPUs.
+    pub fn get(&self) -> u64 {
+        // SAFETY: `ptr` is a live per-CPU counter (type invariant).
+        unsafe { bindings::netdive_percpu_u64_sum(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for PerCpuCounter {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `new`, no longer used.
+        unsafe { bindings::netdive_percpu_u64_free(self.ptr.as_ptr()) };
     }
 }
