@@ -159,12 +159,11 @@ impl napi::Poll for RxQueue {
     /// The receive half: take up to `budget` packets off the ring and hand each to GRO,
     /// which passes them to `__netif_receive_skb` and the protocol handlers; or, with a
     /// program attached, to the program first.
-    fn poll(napi: &Napi<Self>, budget: u32) -> u32 {
+    fn poll(napi: &Napi<Self>, budget: u32, guard: &rcu::Guard) -> u32 {
         let queue = napi.data();
-        let guard = rcu::read_lock();
         let dev = napi.device().and_then(DriverDevice::<Rveth>::from_device);
         let decider = match dev {
-            Some(dev) => decider(dev, queue, &guard),
+            Some(dev) => decider(dev, queue, guard),
             None => Decider::Stack,
         };
         let mut redirected = false;
@@ -180,17 +179,17 @@ impl napi::Poll for RxQueue {
                     skb.record_rx_queue(queue.index);
                     match (decider, dev) {
                         (Decider::Bpf(prog), Some(dev)) => {
-                            redirected |= run_xdp_on_skb(napi, prog, dev, skb)
+                            redirected |= run_xdp_on_skb(napi, prog, dev, skb, guard)
                         }
                         (Decider::Rust(program), Some(dev)) => {
-                            run_fast_path(napi, program, dev, skb, &guard)
+                            run_fast_path(napi, program, dev, skb, guard)
                         }
                         _ => napi.receive(skb),
                     }
                 }
                 (Packet::Frame(frame), Some(dev)) => {
                     queue.stats.count(frame.len());
-                    redirected |= receive_frame(napi, decider, dev, frame, &guard);
+                    redirected |= receive_frame(napi, decider, dev, frame, guard);
                 }
                 (Packet::Frame(frame), None) => {
                     queue.stats.drops.inc();
@@ -238,7 +237,7 @@ fn receive_frame(
 ) -> bool {
     let queue = napi.data();
     if let Decider::Bpf(prog) = decider {
-        return run_xdp(napi, prog, dev, frame);
+        return run_xdp(napi, prog, dev, frame, guard);
     }
     let Some(mut skb) = frame.into_skb(dev) else {
         queue.stats.drops.inc();
@@ -260,6 +259,7 @@ fn run_xdp_on_skb(
     prog: &xdp::Prog,
     dev: &DriverDevice<Rveth>,
     mut skb: SkBuff,
+    guard: &rcu::Guard,
 ) -> bool {
     let queue = napi.data();
     // The ring holds frames `eth_type_trans` already pulled the Ethernet header off.
@@ -269,7 +269,7 @@ fn run_xdp_on_skb(
     match frame {
         Ok(frame) => {
             skb.consume();
-            run_xdp(napi, prog, dev, frame)
+            run_xdp(napi, prog, dev, frame, guard)
         }
         Err(_) => {
             // Too big for one page (the MTU is above what XDP here supports), or no
@@ -289,6 +289,7 @@ fn run_xdp(
     prog: &xdp::Prog,
     dev: &DriverDevice<Rveth>,
     frame: xdp::Frame,
+    guard: &rcu::Guard,
 ) -> bool {
     let queue = napi.data();
     match xdp::run(prog, frame, &queue.xdp_rxq, dev) {
@@ -305,7 +306,7 @@ fn run_xdp(
         }
         Outcome::Tx(frame) => {
             queue.xdp.count_xdp(Verdict::Tx);
-            if send_frame_to_peer(dev, frame, queue.index.into()).is_err() {
+            if send_frame_to_peer(dev, frame, queue.index.into(), guard).is_err() {
                 queue.xdp.errors.inc();
             }
             false
@@ -348,20 +349,20 @@ fn run_fast_path(
             }
         },
         Action::Drop | Action::Aborted => skb.drop_reason(DropReason::Xdp),
-        Action::Tx => send_out_of(Some(dev), skb, queue),
+        Action::Tx => send_out_of(Some(dev), skb, queue, guard),
         Action::Redirect(ifindex) => {
-            send_out_of(dev.net().device_by_index(ifindex, guard), skb, queue)
+            send_out_of(dev.net().device_by_index(ifindex, guard), skb, queue, guard)
         }
     }
 }
 
 /// Sends a fast-path frame out of `dev`, which must be an rveth device that is up.
-fn send_out_of(dev: Option<&Device>, skb: SkBuff, queue: &RxQueue) {
+fn send_out_of(dev: Option<&Device>, skb: SkBuff, queue: &RxQueue, guard: &rcu::Guard) {
     let dev = dev
         .and_then(DriverDevice::<Rveth>::from_device)
         .filter(|d| d.is_running());
     let sent = match dev {
-        Some(dev) => send_to_peer(dev, skb, queue.index.into()),
+        Some(dev) => send_to_peer(dev, skb, queue.index.into(), guard),
         None => {
             skb.drop_reason(DropReason::DevReady);
             false
@@ -388,9 +389,8 @@ fn peer_rx_queue<'a>(
 
 /// Puts a packet (data at its Ethernet header) into receive ring `index` of `dev`'s peer
 /// and kicks the peer's NAPI. A packet that cannot go is dropped here, with its reason.
-fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize) -> bool {
-    let guard = rcu::read_lock();
-    let Some((peer, queue)) = peer_rx_queue(dev, index, &guard) else {
+fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize, guard: &rcu::Guard) -> bool {
+    let Some((peer, queue)) = peer_rx_queue(dev, index, guard) else {
         skb.drop_reason(DropReason::DevReady);
         return false;
     };
@@ -418,9 +418,9 @@ fn send_frame_to_peer(
     dev: &DriverDevice<Rveth>,
     frame: xdp::Frame,
     index: usize,
+    guard: &rcu::Guard,
 ) -> Result<(), xdp::Frame> {
-    let guard = rcu::read_lock();
-    let Some((peer, queue)) = peer_rx_queue(dev, index, &guard) else {
+    let Some((peer, queue)) = peer_rx_queue(dev, index, guard) else {
         return Err(frame);
     };
     if frame.len() > peer.mtu() + ETH_HLEN + VLAN_HLEN {
@@ -541,7 +541,7 @@ impl dev::Driver for Rveth {
     }
 
     /// `ndo_start_xmit`: forward the frame to the peer's receive ring and kick its NAPI.
-    fn start_xmit(skb: SkBuff, dev: &DriverDevice<Self>) -> TxOutcome {
+    fn start_xmit(skb: SkBuff, dev: &DriverDevice<Self>, guard: &rcu::Guard) -> TxOutcome {
         let data = dev.data();
         let index = skb.queue_mapping() as usize;
         // The stack picks a queue below `real_num_tx_queues`, so `index` is in range.
@@ -550,7 +550,7 @@ impl dev::Driver for Rveth {
             return TxOutcome::Ok;
         };
         let len = skb.len();
-        if send_to_peer(dev, skb, index) {
+        if send_to_peer(dev, skb, index, guard) {
             txq.count(len);
         } else {
             txq.drops.inc();
@@ -611,7 +611,8 @@ impl dev::Driver for Rveth {
     fn xdp_xmit(dev: &DriverDevice<Self>, frame: xdp::Frame) -> Result<(), xdp::Frame> {
         let data = dev.data();
         let index = xdp::xmit_queue_hint();
-        match send_frame_to_peer(dev, frame, index) {
+        let guard = rcu::read_lock();
+        match send_frame_to_peer(dev, frame, index, &guard) {
             Ok(()) => {
                 data.xdp_xmit.inc();
                 Ok(())

@@ -27,8 +27,3 @@ int rust_helper_pskb_trim(struct sk_buff *skb, unsigned int len)
 {
 	return pskb_trim(skb, len);
 }
-
-bool rust_helper_skb_shared(const struct sk_buff *skb)
-{
-	return skb_shared(skb);
-}

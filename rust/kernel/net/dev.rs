@@ -65,9 +65,19 @@ impl Device {
     }
 
     /// Whether the interface is administratively up (`IFF_UP`, `netif_running`).
+    ///
+    /// `netif_running` is a C static inline, `test_bit(__LINK_STATE_START, &dev->state)`;
+    /// a transmit path asks on every packet, so the bit is read here as the inline does
+    /// rather than through a helper call.
+    #[inline]
     pub fn is_running(&self) -> bool {
-        // SAFETY: the device is valid by the type invariant.
-        unsafe { bindings::netif_running(self.as_raw()) }
+        // SAFETY: the device is valid by the type invariant; `state` is an `unsigned long`
+        // the core changes with atomic bit operations, so an atomic load reads it whole.
+        let state = unsafe {
+            (*core::ptr::addr_of!((*self.as_raw()).state).cast::<core::sync::atomic::AtomicUsize>())
+                .load(core::sync::atomic::Ordering::Relaxed)
+        };
+        state & (1 << bindings::netdev_state_t___LINK_STATE_START) != 0
     }
 
     /// Whether the link has carrier (`netif_carrier_ok`).
@@ -213,8 +223,9 @@ pub trait Driver: Sized + Send + Sync + 'static {
     }
 
     /// Transmits a packet (`ndo_start_xmit`): softirq or process context with bottom
-    /// halves off, the transmit queue's lock held unless the device is lockless.
-    fn start_xmit(skb: SkBuff, dev: &DriverDevice<Self>) -> TxOutcome;
+    /// halves off, the transmit queue's lock held unless the device is lockless. Bottom
+    /// halves off is an RCU read-side critical section, which `guard` stands for.
+    fn start_xmit(skb: SkBuff, dev: &DriverDevice<Self>, guard: &rcu::Guard) -> TxOutcome;
 
     /// Fills in the device counters (`ndo_get_stats64`); may run in any context.
     fn get_stats64(_dev: &DriverDevice<Self>, _stats: &mut Stats64) {
@@ -310,9 +321,12 @@ impl<T: Driver> DriverDevice<T> {
     }
 }
 
+/// `netdev_priv(dev)`: the private area is the flexible array `dev->priv` at the end of
+/// the device (a C static inline; computed here, as it is on every packet).
+#[inline]
 fn priv_area<T: Driver>(dev: *mut bindings::net_device) -> *mut PrivArea<T> {
-    // SAFETY: `netdev_priv` only computes an address inside the device allocation.
-    unsafe { bindings::netdev_priv(dev).cast() }
+    // SAFETY: only an address inside the device allocation is computed, nothing is read.
+    unsafe { core::ptr::addr_of_mut!((*dev).priv_).cast() }
 }
 
 /// The size the core must reserve for `T`'s private area (`priv_size`).
@@ -429,7 +443,10 @@ impl<T: Driver> OpsTable<T> {
     ) -> bindings::netdev_tx_t {
         // SAFETY: the stack hands the driver ownership of `skb`, for a registered device.
         let (skb, dev) = unsafe { (SkBuff::from_raw(skb), DriverDevice::<T>::from_raw(dev)) };
-        match T::start_xmit(skb, dev) {
+        // SAFETY: the core calls `ndo_start_xmit` with bottom halves disabled
+        // (`__dev_queue_xmit`'s `rcu_read_lock_bh`, pktgen's `local_bh_disable`).
+        let outcome = unsafe { rcu::with_bh_disabled(|guard| T::start_xmit(skb, dev, guard)) };
+        match outcome {
             TxOutcome::Ok => bindings::netdev_tx_NETDEV_TX_OK,
             TxOutcome::Busy(skb) => {
                 // The stack keeps ownership on BUSY and requeues the same buffer.

@@ -12,7 +12,7 @@
 //! work, calls `napi_complete_done` so the next packet schedules it again.
 
 use super::{dev::Device, skb::SkBuff};
-use crate::{bindings, prelude::*, types::Opaque};
+use crate::{bindings, prelude::*, sync::rcu, types::Opaque};
 use core::sync::atomic::{AtomicU8, Ordering};
 
 /// The weight (budget per poll) drivers use by default: `NAPI_POLL_WEIGHT`.
@@ -21,8 +21,9 @@ pub const POLL_WEIGHT: i32 = bindings::NAPI_POLL_WEIGHT as i32;
 /// A NAPI poll function.
 pub trait Poll: Sized + Send + Sync + 'static {
     /// Processes up to `budget` packets; returns how many it processed. If that is less
-    /// than `budget`, it must call [`Napi::complete_done`] before returning.
-    fn poll(napi: &Napi<Self>, budget: u32) -> u32;
+    /// than `budget`, it must call [`Napi::complete_done`] before returning. It runs in
+    /// softirq context, an RCU read-side critical section, which `guard` stands for.
+    fn poll(napi: &Napi<Self>, budget: u32, guard: &rcu::Guard) -> u32;
 }
 
 const IDLE: u8 = 0;
@@ -95,7 +96,9 @@ impl<T: Poll> Napi<T> {
         // SAFETY: `napi` is the first field of a pinned `Napi<T>` (type invariant) that was
         // added with this callback, and lives while it is added.
         let this = unsafe { &*napi.cast::<Napi<T>>() };
-        T::poll(this, budget.max(0) as u32) as i32
+        // SAFETY: NAPI polls run in softirq context (`net_rx_action`) or with bottom
+        // halves disabled (busy polling, `napi_threaded_poll`).
+        unsafe { rcu::with_bh_disabled(|guard| T::poll(this, budget.max(0) as u32, guard)) as i32 }
     }
 
     /// Adds the instance to `dev`'s NAPI list (`netif_napi_add_weight`). Call from the

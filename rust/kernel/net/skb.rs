@@ -157,8 +157,15 @@ impl SkBuff {
     /// `skb->users` above one), as pktgen does to the packet it is sending.
     #[inline]
     pub fn is_shared(&self) -> bool {
-        // SAFETY: the buffer is valid by the type invariant.
-        unsafe { bindings::skb_shared(self.as_raw()) }
+        // `skb_shared()` is `refcount_read(&skb->users) != 1`, read here directly (it is
+        // asked on every received packet).
+        // SAFETY: the buffer is valid by the type invariant; `users` is an `atomic_t`.
+        let users = unsafe {
+            (*core::ptr::addr_of!((*self.as_raw()).users.refs.counter)
+                .cast::<core::sync::atomic::AtomicI32>())
+            .load(core::sync::atomic::Ordering::Relaxed)
+        };
+        users != 1
     }
 
     /// Whether the data buffer is shared with a clone (`skb_cloned()`), for example by
@@ -172,7 +179,13 @@ impl SkBuff {
 
     /// Gives a cloned buffer its own copy of the data (`skb_unclone`), so that it may be
     /// written; a buffer that is not cloned is left alone. `ENOMEM` if the copy fails.
+    #[inline]
     pub fn unclone(&mut self) -> Result {
+        // `skb_cloned()` needs `skb->cloned` first: without it there is nothing to do, and
+        // no helper call on the common path.
+        if self.skb().cloned() == 0 {
+            return Ok(());
+        }
         // SAFETY: the buffer is ours; `skb_unclone` reallocates the head if shared.
         let ret = unsafe { bindings::skb_unclone(self.as_raw(), bindings::GFP_ATOMIC) };
         if ret < 0 {
@@ -276,8 +289,9 @@ impl SkBuff {
     /// RPS and `recvmsg` users see.
     #[inline]
     pub fn record_rx_queue(&mut self, queue: u16) {
+        // `skb_record_rx_queue`: queue + 1, zero meaning "not recorded".
         // SAFETY: the buffer is ours.
-        unsafe { bindings::skb_record_rx_queue(self.as_raw(), queue) };
+        unsafe { (*self.as_raw()).queue_mapping = queue.wrapping_add(1) };
     }
 
     /// Prepares a frame that crossed from one device to another for the receiver's

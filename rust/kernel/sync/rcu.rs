@@ -15,9 +15,11 @@ use core::marker::PhantomData;
 ///
 /// # Invariants
 ///
-/// The current CPU is inside an RCU read-side critical section (entered with
-/// `rcu_read_lock()`) for as long as the guard lives. The guard is `!Send`: the section
-/// must end on the CPU context that started it.
+/// The current CPU is inside an RCU read-side critical section for as long as the guard
+/// lives: either entered with `rcu_read_lock()` by [`Guard::new`] (and left by `Drop`), or
+/// one the caller of [`with_bh_disabled`] is already in, which outlives the borrowed
+/// guard (that guard is never dropped). The guard is `!Send`: the section must end on the
+/// CPU context that started it.
 pub struct Guard(PhantomData<*mut ()>);
 
 impl Guard {
@@ -50,6 +52,24 @@ impl Drop for Guard {
 #[inline]
 pub fn read_lock() -> Guard {
     Guard::new()
+}
+
+/// Runs `f` with a guard for the RCU read-side critical section the caller is already in
+/// because bottom halves are disabled (softirq context, `local_bh_disable()`): since the
+/// RCU flavours were consolidated (4.20), such a region is a read-side critical section
+/// that `synchronize_rcu` waits for. The packet paths (`ndo_start_xmit`, a NAPI poll) run
+/// so; using this there saves an `rcu_read_lock`/`rcu_read_unlock` pair per packet.
+///
+/// # Safety
+///
+/// Bottom halves (or preemption, or interrupts) are disabled on this CPU for the whole
+/// call.
+#[inline]
+pub unsafe fn with_bh_disabled<R>(f: impl FnOnce(&Guard) -> R) -> R {
+    // INVARIANT: the caller guarantees the read-side section; the guard is not dropped,
+    // so it does not unlock what it did not lock.
+    let guard = core::mem::ManuallyDrop::new(Guard(PhantomData));
+    f(&guard)
 }
 
 /// Waits until every RCU read-side critical section that started before has ended.
