@@ -30,7 +30,7 @@
 use kernel::net::filter::{
     self, Family, HookPoint, HookSpec, HookState, PernetId, SeqFile, Verdict,
 };
-use kernel::net::{dev::Device, hdr, ns::Namespace, skb::SkBuffRef, stats::PerCpuCounter};
+use kernel::net::{dev::Device, hdr, ns::Namespace, skb::SkBuffRef, stats::PerCpuPackets};
 use kernel::prelude::*;
 use kernel::sync::{
     rcu::{self, RcuBox},
@@ -57,11 +57,9 @@ const ICMP_PORT_UNREACH: u8 = 3;
 const ICMPV6_PORT_UNREACH: u8 = 4;
 
 /// A rule's hit counters, shared by every version of the table the rule is in.
-/// A rule's hit counters: per CPU, since every CPU may be matching packets at once.
-struct Hits {
-    packets: PerCpuCounter,
-    bytes: PerCpuCounter,
-}
+/// A rule's hit counters (packets, bytes): per CPU, since every CPU may be matching
+/// packets at once.
+type Hits = PerCpuPackets;
 
 struct Entry {
     rule: Rule,
@@ -172,13 +170,7 @@ fn apply(current: &Table, commands: &[Command]) -> Result<KBox<Table>> {
                     pr_info!("refused 'add': the table is full ({} rules)\n", MAX_RULES);
                     return Err(ENOSPC);
                 }
-                let hits = Arc::new(
-                    Hits {
-                        packets: PerCpuCounter::new()?,
-                        bytes: PerCpuCounter::new()?,
-                    },
-                    GFP_KERNEL,
-                )?;
+                let hits = Arc::new(Hits::new()?, GFP_KERNEL)?;
                 entries.push(Entry { rule, hits }, GFP_KERNEL)?;
             }
         }
@@ -247,8 +239,7 @@ impl filter::Filter for Rfilter {
     /// The packet path: first matching rule wins; no rule, or a packet that does not
     /// parse (the stack's own checks in `ip_rcv_core` judge those), means accept.
     fn hook(data: &NetRules, skb: &SkBuffRef<'_>, state: &HookState<'_>) -> Verdict {
-        let guard = rcu::read_lock();
-        let table = data.table.read(&guard);
+        let table = data.table.read(state.rcu());
         if table.entries.is_empty() {
             return Verdict::Accept;
         }
@@ -261,8 +252,7 @@ impl filter::Filter for Rfilter {
         };
         for (i, e) in table.entries.iter().enumerate() {
             if e.rule.matches(point, &pkt) {
-                e.hits.packets.add(1);
-                e.hits.bytes.add(u64::from(skb.len()));
+                e.hits.count(skb.len());
                 if e.rule.log && kernel::net::net_ratelimit() {
                     log_packet(state, &pkt, i + 1);
                 }
@@ -276,12 +266,13 @@ impl filter::Filter for Rfilter {
     fn show(data: &NetRules, out: &SeqFile) {
         let guard = rcu::read_lock();
         for (i, e) in data.table.read(&guard).entries.iter().enumerate() {
+            let (packets, bytes) = e.hits.get();
             out.print(format_args!(
                 "{}: {} packets {} bytes {}\n",
                 i + 1,
                 e.rule,
-                e.hits.packets.get(),
-                e.hits.bytes.get(),
+                packets,
+                bytes,
             ));
         }
     }

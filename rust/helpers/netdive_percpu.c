@@ -1,32 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Per-CPU 64-bit counters: alloc_percpu, this_cpu_add and per_cpu_ptr are macros
- * (include/linux/percpu.h, include/linux/percpu-defs.h). */
+/* Per-CPU packet counters: alloc_percpu, this_cpu_add and per_cpu_ptr are macros
+ * (include/linux/percpu.h, include/linux/percpu-defs.h). A counter is a pair of u64,
+ * packets then bytes, one pair per CPU. */
 
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 
-u64 *rust_helper_netdive_percpu_u64_alloc(void)
+struct netdive_pcpu_packets {
+	u64 packets;
+	u64 bytes;
+};
+
+void *rust_helper_netdive_percpu_packets_alloc(void)
 {
-	return (u64 __force *)alloc_percpu(u64);
+	return (void __force *)alloc_percpu(struct netdive_pcpu_packets);
 }
 
-void rust_helper_netdive_percpu_u64_free(u64 *p)
+void rust_helper_netdive_percpu_packets_free(void *p)
 {
-	free_percpu((u64 __percpu __force *)p);
+	free_percpu((struct netdive_pcpu_packets __percpu __force *)p);
 }
 
-/* One instruction on x86 (add %gs:...): no lock, safe against preemption and irqs. */
-void rust_helper_netdive_percpu_u64_add(u64 *p, u64 n)
+/* Two instructions on x86 (add %gs:...): no lock, exact under preemption and irqs. */
+void rust_helper_netdive_percpu_packets_count(void *p, u64 bytes)
 {
-	this_cpu_add(*(u64 __percpu __force *)p, n);
+	struct netdive_pcpu_packets __percpu *c = (void __percpu __force *)p;
+
+	this_cpu_add(c->packets, 1);
+	this_cpu_add(c->bytes, bytes);
 }
 
-u64 rust_helper_netdive_percpu_u64_sum(u64 *p)
+void rust_helper_netdive_percpu_packets_sum(void *p, u64 *packets, u64 *bytes)
 {
-	u64 sum = 0;
+	struct netdive_pcpu_packets __percpu *c = (void __percpu __force *)p;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*per_cpu_ptr((u64 __percpu __force *)p, cpu));
-	return sum;
+	*packets = 0;
+	*bytes = 0;
+	for_each_possible_cpu(cpu) {
+		*packets += READ_ONCE(per_cpu_ptr(c, cpu)->packets);
+		*bytes += READ_ONCE(per_cpu_ptr(c, cpu)->bytes);
+	}
 }

@@ -25,6 +25,7 @@ use crate::{
     error::{from_result, to_result},
     prelude::*,
     str::CStr,
+    sync::rcu,
     types::Opaque,
 };
 use core::{cell::UnsafeCell, fmt, marker::PhantomData, mem::MaybeUninit};
@@ -88,10 +89,17 @@ impl Verdict {
     }
 }
 
-/// Where a packet is when a hook sees it (`struct nf_hook_state`).
-pub struct HookState<'a>(&'a bindings::nf_hook_state);
+/// Where a packet is when a hook sees it (`struct nf_hook_state`), and the RCU read-side
+/// section netfilter runs hooks in (`nf_hook` takes `rcu_read_lock` around them).
+pub struct HookState<'a>(&'a bindings::nf_hook_state, &'a rcu::Guard);
 
 impl<'a> HookState<'a> {
+    /// The RCU read-side section the hook runs in: what RCU-protected data (a rule table)
+    /// is read under, without a lock of its own.
+    pub fn rcu(&self) -> &'a rcu::Guard {
+        self.1
+    }
+
     /// The hook point.
     pub fn hook(&self) -> u32 {
         u32::from(self.0.hook)
@@ -391,15 +399,18 @@ impl<T: Filter> Registration<T> {
         state: *const bindings::nf_hook_state,
     ) -> u32 {
         // SAFETY: `priv_` is a slot whose data is initialised while the hook is
-        // registered; skb and state are valid for the call.
+        // registered; skb and state are valid for the call; netfilter calls hooks inside
+        // `rcu_read_lock()` (`nf_hook`, `nf_hook_slow_list`).
         unsafe {
-            let slot = &*priv_.cast::<NetSlot<T>>();
-            T::hook(
-                slot.data.assume_init_ref(),
-                &SkBuffRef::from_raw(skb),
-                &HookState(&*state),
-            )
-            .raw()
+            rcu::with_read_lock_held(|guard| {
+                let slot = &*priv_.cast::<NetSlot<T>>();
+                T::hook(
+                    slot.data.assume_init_ref(),
+                    &SkBuffRef::from_raw(skb),
+                    &HookState(&*state, guard),
+                )
+                .raw()
+            })
         }
     }
 

@@ -156,50 +156,55 @@ impl PerCpuQueueStats {
 /// What [`PerCpuQueueStats::this_cpu`] would hand out for a set of no CPUs (never).
 static EMPTY: QueueStats = QueueStats::new();
 
-/// A 64-bit event counter with one copy per CPU (`alloc_percpu`), for events counted on
-/// many CPUs at once, on the hot path, that must not be lost (a netfilter rule's hits):
+/// Packets and bytes with one copy per CPU (`alloc_percpu`), for events counted on many
+/// CPUs at once, on the hot path, that must not be lost (a netfilter rule's hits):
 /// `this_cpu_add` is one unlocked instruction on x86, exact even if the counting task is
 /// preempted or interrupted. Reading sums the copies, as nftables' `counter` does.
 ///
 /// # Invariants
 ///
-/// `ptr` is a per-CPU `u64` from `netdive_percpu_u64_alloc`, freed on drop.
-pub struct PerCpuCounter {
-    ptr: core::ptr::NonNull<u64>,
+/// `ptr` is a per-CPU pair of `u64` from `netdive_percpu_packets_alloc`, freed on drop.
+pub struct PerCpuPackets {
+    ptr: core::ptr::NonNull<core::ffi::c_void>,
 }
 
 // SAFETY: each CPU writes only its own copy, with `this_cpu_add`; reads are whole-word.
-unsafe impl Send for PerCpuCounter {}
+unsafe impl Send for PerCpuPackets {}
 // SAFETY: as above.
-unsafe impl Sync for PerCpuCounter {}
+unsafe impl Sync for PerCpuPackets {}
 
-impl PerCpuCounter {
-    /// A counter at zero. Might sleep.
+impl PerCpuPackets {
+    /// Counters at zero. Might sleep.
     pub fn new() -> Result<Self> {
         // SAFETY: no preconditions; the memory comes zeroed, or NULL.
-        let p = unsafe { bindings::netdive_percpu_u64_alloc() };
+        let p = unsafe { bindings::netdive_percpu_packets_alloc() };
         Ok(Self {
             ptr: core::ptr::NonNull::new(p).ok_or(ENOMEM)?,
         })
     }
 
-    /// Adds `n` on this CPU.
+    /// Counts one packet of `len` bytes on this CPU.
     #[inline]
-    pub fn add(&self, n: u64) {
-        // SAFETY: `ptr` is a live per-CPU counter (type invariant).
-        unsafe { bindings::netdive_percpu_u64_add(self.ptr.as_ptr(), n) };
+    pub fn count(&self, len: u32) {
+        // SAFETY: `ptr` is live per-CPU memory of the right shape (type invariant).
+        unsafe { bindings::netdive_percpu_packets_count(self.ptr.as_ptr(), u64::from(len)) };
     }
 
-    /// The sum over all CPUs.
-    pub fn get(&self) -> u64 {
-        // SAFETY: `ptr` is a live per-CPU counter (type invariant).
-        unsafe { bindings::netdive_percpu_u64_sum(self.ptr.as_ptr()) }
+    /// Packets and bytes, summed over all CPUs.
+    pub fn get(&self) -> (u64, u64) {
+        let (mut packets, mut bytes) = (0, 0);
+        // SAFETY: `ptr` is live per-CPU memory of the right shape (type invariant); the
+        // two outputs are valid for writes.
+        unsafe {
+            bindings::netdive_percpu_packets_sum(self.ptr.as_ptr(), &mut packets, &mut bytes)
+        };
+        (packets, bytes)
     }
 }
 
-impl Drop for PerCpuCounter {
+impl Drop for PerCpuPackets {
     fn drop(&mut self) {
         // SAFETY: allocated by `new`, no longer used.
-        unsafe { bindings::netdive_percpu_u64_free(self.ptr.as_ptr()) };
+        unsafe { bindings::netdive_percpu_packets_free(self.ptr.as_ptr()) };
     }
 }

@@ -17,7 +17,7 @@ use core::marker::PhantomData;
 ///
 /// The current CPU is inside an RCU read-side critical section for as long as the guard
 /// lives: either entered with `rcu_read_lock()` by [`Guard::new`] (and left by `Drop`), or
-/// one the caller of [`with_bh_disabled`] is already in, which outlives the borrowed
+/// one the caller of [`with_bh_disabled`] or [`with_read_lock_held`] is already in, which outlives the borrowed
 /// guard (that guard is never dropped). The guard is `!Send`: the section must end on the
 /// CPU context that started it.
 pub struct Guard(PhantomData<*mut ()>);
@@ -68,6 +68,19 @@ pub fn read_lock() -> Guard {
 pub unsafe fn with_bh_disabled<R>(f: impl FnOnce(&Guard) -> R) -> R {
     // INVARIANT: the caller guarantees the read-side section; the guard is not dropped,
     // so it does not unlock what it did not lock.
+    let guard = core::mem::ManuallyDrop::new(Guard(PhantomData));
+    f(&guard)
+}
+
+/// Runs `f` with a guard for the `rcu_read_lock()` section the caller already holds (a
+/// netfilter hook: `nf_hook` locks around it), saving a second lock/unlock pair.
+///
+/// # Safety
+///
+/// The caller is inside an RCU read-side critical section for the whole call.
+#[inline]
+pub unsafe fn with_read_lock_held<R>(f: impl FnOnce(&Guard) -> R) -> R {
+    // INVARIANT: the caller guarantees the read-side section; the guard is not dropped.
     let guard = core::mem::ManuallyDrop::new(Guard(PhantomData));
     f(&guard)
 }
