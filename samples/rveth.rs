@@ -585,7 +585,7 @@ impl dev::Driver for Rveth {
         let data = dev.data();
         let hook = data.fastpath_reg.hook();
         let Some(prog) = prog else {
-            drop(data.xdp_prog.replace(None));
+            data.xdp_prog.set(None);
             hook.unblock();
             return Ok(());
         };
@@ -595,14 +595,14 @@ impl dev::Driver for Rveth {
             ));
             return Err(xdp::not_supported());
         }
-        if !data.xdp_prog.is_attached() && !hook.block() {
+        if !data.xdp_prog.is_set() && !hook.block() {
             extack.set_message(c_str!(
                 "rveth: a Rust fast-path program is attached (see /proc/net/rxdp)"
             ));
             return Err(EBUSY);
         }
-        // The old program (a replace) is freed after readers are done with it.
-        drop(data.xdp_prog.replace(Some(prog.into())));
+        // A replaced program is put once no poll can still be running it.
+        data.xdp_prog.set(Some(prog.into()));
         Ok(())
     }
 
@@ -652,8 +652,8 @@ impl rtnl::LinkOps for Rveth {
         dev.carrier_off();
         peer.carrier_off();
         let peer = DriverDevice::<Rveth>::from_device(&peer).ok_or(EINVAL)?;
-        dev.data().peer.set(peer.to_aref());
-        peer.data().peer.set(dev.to_aref());
+        dev.data().peer.set(Some(peer.to_aref()));
+        peer.data().peer.set(Some(dev.to_aref()));
         Ok(())
     }
 

@@ -79,3 +79,27 @@ wait_for() {
 	done
 	fail "timed out after ${secs}s waiting for $what"
 }
+
+# send_malformed_frames NS DEV: nine raw frames out of DEV that no stack should choke on:
+# runts and lying IPv4/IPv6 headers, then a full-size frame of an unknown ethertype.
+send_malformed_frames() {
+	ip netns exec "$1" python3 - "$2" <<'PY' || fail "sending raw frames on $2"
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+eth = bytes.fromhex("ffffffffffff" "020000000001")
+frames = [
+    eth + b"\x08\x00",                                   # IPv4 ethertype, no header
+    eth + b"\x08\x00" + b"\x45",                         # truncated IPv4 header
+    eth + b"\x08\x00" + b"\x4f" + bytes(19),             # IHL 60 in a 20-byte packet
+    eth + b"\x08\x00" + b"\x45\x00\xff\xff" + bytes(16), # total length past the end
+    eth + b"\x08\x00" + b"\x41" + bytes(30),             # IHL below 5
+    eth + b"\x86\xdd" + b"\x60" + bytes(10),             # truncated IPv6 header
+    eth + b"\x86\xdd" + b"\x60\0\0\0\0\x08\x00\x40" + bytes(32) + bytes(8),  # hop-by-hop loop
+    eth + b"\x08\x00" + b"\x45\x00\x00\x1c" + bytes(5) + b"\x11" + bytes(10) + b"\0\x09",  # UDP cut short
+    eth + b"\x88\xb5" + bytes(1486),                     # full-size, unknown ethertype
+]
+for f in frames:
+    s.send(f)
+PY
+}

@@ -5,6 +5,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
+#include <linux/smp.h>
 
 struct netdive_pcpu_packets {
 	u64 packets;
@@ -41,4 +42,9 @@ void rust_helper_netdive_percpu_packets_sum(void *p, u64 *packets, u64 *bytes)
 		*packets += READ_ONCE(per_cpu_ptr(c, cpu)->packets);
 		*bytes += READ_ONCE(per_cpu_ptr(c, cpu)->bytes);
 	}
+}
+
+int rust_helper_raw_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
 }

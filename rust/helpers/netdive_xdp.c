@@ -40,8 +40,3 @@ void rust_helper_netdive_xdp_free_page(void *addr)
 {
 	put_page(virt_to_page(addr));
 }
-
-int rust_helper_raw_smp_processor_id(void)
-{
-	return raw_smp_processor_id();
-}

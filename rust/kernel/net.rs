@@ -46,3 +46,98 @@ pub fn net_ratelimit() -> bool {
     // SAFETY: no preconditions.
     unsafe { bindings::net_ratelimit() != 0 }
 }
+
+/// The number of the CPU running the caller (`raw_smp_processor_id`): stale as soon as it
+/// is read unless the caller cannot migrate (bottom halves off, as on the packet path).
+#[inline]
+pub fn current_cpu() -> usize {
+    // SAFETY: no preconditions.
+    unsafe { bindings::raw_smp_processor_id() as usize }
+}
+
+/// A counted reference published under RCU: what a driver keeps for its peer device
+/// ([`dev::Peer`]) or its XDP program ([`xdp::ProgSlot`]), read on the packet path without
+/// a lock and replaced under the RTNL.
+///
+/// Readers use [`RcuRef::get`] inside an RCU read-side section. A writer that replaces or
+/// clears the pointer waits for every reader that may still see the old object
+/// (`synchronize_net`: expedited under the RTNL) before giving its reference back, so the
+/// object outlives every reader.
+///
+/// # Invariants
+///
+/// `ptr` is null or an object on which this value owns one reference (from
+/// `ARef::into_raw`).
+pub struct RcuRef<T: crate::types::AlwaysRefCounted> {
+    ptr: core::sync::atomic::AtomicPtr<T>,
+}
+
+// SAFETY: the pointer is read with acquire loads and replaced with atomic swaps; the
+// object is `AlwaysRefCounted`, shareable across threads.
+unsafe impl<T: crate::types::AlwaysRefCounted + Sync + Send> Send for RcuRef<T> {}
+// SAFETY: as above.
+unsafe impl<T: crate::types::AlwaysRefCounted + Sync + Send> Sync for RcuRef<T> {}
+
+impl<T: crate::types::AlwaysRefCounted> Default for RcuRef<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: crate::types::AlwaysRefCounted> RcuRef<T> {
+    /// Empty.
+    pub const fn new() -> Self {
+        Self {
+            ptr: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// The object, for the duration of the RCU read-side section `guard`
+    /// (`rcu_dereference`).
+    #[inline]
+    pub fn get<'a>(&self, _guard: &'a crate::sync::rcu::Guard) -> Option<&'a T> {
+        let p = self.ptr.load(core::sync::atomic::Ordering::Acquire);
+        // SAFETY: a non-null pointer is an object we hold a reference on; writers wait for
+        // RCU readers before dropping that reference, so it stays valid for `'a`.
+        (!p.is_null()).then(|| unsafe { &*p })
+    }
+
+    /// Whether an object is published.
+    pub fn is_set(&self) -> bool {
+        !self
+            .ptr
+            .load(core::sync::atomic::Ordering::Relaxed)
+            .is_null()
+    }
+
+    /// Publishes `new` (`rcu_assign_pointer`, or clears with `None`) and releases the old
+    /// object once no reader can still be using it. Might sleep.
+    pub fn set(&self, new: Option<crate::types::ARef<T>>) {
+        drop(self.replace(new));
+    }
+
+    /// Clears the pointer and returns the old object, once no reader can still be using
+    /// it. Might sleep.
+    pub fn take(&self) -> Option<crate::types::ARef<T>> {
+        self.replace(None)
+    }
+
+    fn replace(&self, new: Option<crate::types::ARef<T>>) -> Option<crate::types::ARef<T>> {
+        let new = new.map_or(core::ptr::null_mut(), |r| {
+            crate::types::ARef::into_raw(r).as_ptr()
+        });
+        let old = self.ptr.swap(new, core::sync::atomic::Ordering::AcqRel);
+        let old = core::ptr::NonNull::new(old)?;
+        // SAFETY: no preconditions beyond a sleepable context; waits until every reader
+        // that saw `old` is done.
+        unsafe { bindings::synchronize_net() };
+        // SAFETY: we owned one reference on `old` (type invariant) and hand it over.
+        Some(unsafe { crate::types::ARef::from_raw(old) })
+    }
+}
+
+impl<T: crate::types::AlwaysRefCounted> Drop for RcuRef<T> {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}

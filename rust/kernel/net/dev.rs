@@ -119,11 +119,7 @@ use crate::{
     sync::rcu,
     types::ARef,
 };
-use core::{
-    marker::PhantomData,
-    mem::MaybeUninit,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+use core::{marker::PhantomData, mem::MaybeUninit};
 
 /// An Ethernet (MAC) address.
 pub type MacAddr = [u8; 6];
@@ -576,76 +572,8 @@ impl<T: Driver> OpsTable<T> {
     }
 }
 
-/// The other end of a device pair: an RCU-protected, counted pointer to a device.
-///
-/// Readers on the packet path look the peer up under RCU ([`Peer::get`]) without any
-/// lock. [`Peer::set`] holds a reference (`dev_hold`) on the peer; [`Peer::take`] clears
-/// the pointer, waits for readers (`synchronize_net`) and gives the reference back, so a
-/// device is never freed while a reader can still see it.
-///
-/// # Invariants
-///
-/// `ptr` is null or a device on which this value holds one reference.
-pub struct Peer {
-    ptr: AtomicPtr<bindings::net_device>,
-}
-
-impl Default for Peer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Peer {
-    /// No peer.
-    pub const fn new() -> Self {
-        Self {
-            ptr: AtomicPtr::new(core::ptr::null_mut()),
-        }
-    }
-
-    /// The peer, for the duration of the RCU read-side section `guard`
-    /// (`rcu_dereference`).
-    #[inline]
-    pub fn get<'a>(&self, _guard: &'a rcu::Guard) -> Option<&'a Device> {
-        let p = self.ptr.load(Ordering::Acquire);
-        // SAFETY: a non-null pointer is a device we hold a reference on; `take` waits for
-        // RCU readers before dropping that reference, so it stays valid for `'a`.
-        (!p.is_null()).then(|| unsafe { Device::from_raw(p) })
-    }
-
-    /// Makes `dev` the peer (`rcu_assign_pointer`), replacing (and releasing) any old one.
-    pub fn set(&self, dev: ARef<Device>) {
-        let new = ARef::into_raw(dev).as_ptr().cast::<bindings::net_device>();
-        let old = self.ptr.swap(new, Ordering::AcqRel);
-        Self::release(old);
-    }
-
-    /// Clears the peer and returns it, once no reader can still be using it.
-    pub fn take(&self) -> Option<ARef<Device>> {
-        let old = self.ptr.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        if old.is_null() {
-            return None;
-        }
-        // SAFETY: no preconditions; waits until every reader that saw `old` is done.
-        unsafe { bindings::synchronize_net() };
-        // SAFETY: we held one reference on `old` (type invariant) and hand it over.
-        Some(unsafe { ARef::from_raw(NonNull::new_unchecked(old.cast::<Device>())) })
-    }
-
-    fn release(old: *mut bindings::net_device) {
-        if !old.is_null() {
-            // SAFETY: as in `take`: wait for readers, then give our reference back.
-            unsafe {
-                bindings::synchronize_net();
-                bindings::dev_put(old);
-            }
-        }
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        Self::release(*self.ptr.get_mut());
-    }
-}
+/// The other end of a device pair: an RCU-published, counted pointer to a device
+/// (veth: `priv->peer`). Readers on the packet path look it up under RCU without a lock
+/// ([`RcuRef::get`](super::RcuRef::get)); [`RcuRef::take`](super::RcuRef::take) clears it, waits for readers and hands the
+/// reference back, so a device is never freed while a reader can still see it.
+pub type Peer = super::RcuRef<Device>;

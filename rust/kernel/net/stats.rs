@@ -132,7 +132,7 @@ impl PerCpuQueueStats {
     /// worse can happen.
     #[inline]
     pub fn this_cpu(&self) -> &QueueStats {
-        let cpu = super::xdp::xmit_queue_hint();
+        let cpu = super::current_cpu();
         // `nr_cpu_ids` bounds every CPU number; the fallback is never taken.
         let slot = self.cpus.get(cpu).or(self.cpus.first());
         match slot {

@@ -9,7 +9,7 @@
 //!
 //! `ip link set dev rv1 xdpdrv obj prog.o` ends in `dev_xdp_install`
 //! (net/core/dev.c), which hands the loaded program to the driver's `ndo_bpf`
-//! (`XDP_SETUP_PROG`). The driver keeps it in a [`ProgSlot`] and runs it from its NAPI
+//! (`XDP_SETUP_PROG`). The driver keeps it in a [`ProgSlot`] (an [`RcuRef`](super::RcuRef)) and runs it from its NAPI
 //! poll on every received frame, in a page of its own with `XDP_PACKET_HEADROOM` in
 //! front, before any `sk_buff` exists for it, as drivers/net/veth.c does
 //! (`veth_xdp_rcv_one`, `veth_xdp_rcv_skb`):
@@ -30,13 +30,9 @@ use crate::{
     bindings,
     error::to_result,
     prelude::*,
-    sync::rcu,
-    types::{ARef, AlwaysRefCounted, Opaque},
+    types::{AlwaysRefCounted, Opaque},
 };
-use core::{
-    ptr::NonNull,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+use core::ptr::NonNull;
 
 /// A loaded eBPF program: `struct bpf_prog`, counted with `bpf_prog_inc`/`bpf_prog_put`.
 ///
@@ -90,58 +86,7 @@ unsafe impl Sync for Prog {}
 
 /// The native XDP program of a device (veth: `priv->_xdp_prog`), read on the packet path
 /// under RCU without a lock and replaced by `ndo_bpf` under the RTNL.
-///
-/// # Invariants
-///
-/// `ptr` is null or a program on which the slot owns one count.
-pub struct ProgSlot {
-    ptr: AtomicPtr<bindings::bpf_prog>,
-}
-
-impl Default for ProgSlot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ProgSlot {
-    /// An empty slot.
-    pub const fn new() -> Self {
-        Self {
-            ptr: AtomicPtr::new(core::ptr::null_mut()),
-        }
-    }
-
-    /// The attached program, for the length of an RCU read-side section.
-    #[inline]
-    pub fn get<'a>(&self, _guard: &'a rcu::Guard) -> Option<&'a Prog> {
-        let p = self.ptr.load(Ordering::Acquire);
-        // SAFETY: the slot holds a count on `p`; a replaced program is freed only after a
-        // grace period, which `_guard` holds off.
-        (!p.is_null()).then(|| unsafe { Prog::from_raw(p) })
-    }
-
-    /// Whether a program is attached.
-    pub fn is_attached(&self) -> bool {
-        !self.ptr.load(Ordering::Relaxed).is_null()
-    }
-
-    /// Installs `prog` (or none) and returns the previous program. Readers that still see
-    /// the old one finish with it before its memory goes (`bpf_prog_put` frees after a
-    /// grace period), so dropping the returned reference right away is fine.
-    pub fn replace(&self, prog: Option<ARef<Prog>>) -> Option<ARef<Prog>> {
-        let new = prog.map_or(core::ptr::null_mut(), |p| ARef::into_raw(p).as_ptr().cast());
-        let old = self.ptr.swap(new, Ordering::AcqRel);
-        // SAFETY: the slot owned one count on `old` (type invariant); it is handed over.
-        NonNull::new(old).map(|p| unsafe { ARef::from_raw(p.cast::<Prog>()) })
-    }
-}
-
-impl Drop for ProgSlot {
-    fn drop(&mut self) {
-        drop(self.replace(None));
-    }
-}
+pub type ProgSlot = super::RcuRef<Prog>;
 
 /// What a program decided for a frame: `enum xdp_action`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -451,9 +396,7 @@ pub fn not_supported() -> Error {
 /// Which queue an `ndo_xdp_xmit` frame should take: the number of the CPU running the
 /// redirect, as veth spreads them (`veth_select_rxq`); callers wrap it to their count.
 pub fn xmit_queue_hint() -> usize {
-    // SAFETY: no preconditions; the value may be stale as soon as it is read, which only
-    // affects the choice of queue.
-    unsafe { bindings::raw_smp_processor_id() as usize }
+    super::current_cpu()
 }
 
 /// `xdp_features` a driver advertises (`enum netdev_xdp_act`), shown by

@@ -66,10 +66,8 @@ pub fn read_lock() -> Guard {
 /// call.
 #[inline]
 pub unsafe fn with_bh_disabled<R>(f: impl FnOnce(&Guard) -> R) -> R {
-    // INVARIANT: the caller guarantees the read-side section; the guard is not dropped,
-    // so it does not unlock what it did not lock.
-    let guard = core::mem::ManuallyDrop::new(Guard(PhantomData));
-    f(&guard)
+    // SAFETY: bottom halves off is a read-side section (the caller's promise).
+    unsafe { with_section_held(f) }
 }
 
 /// Runs `f` with a guard for the `rcu_read_lock()` section the caller already holds (a
@@ -80,7 +78,17 @@ pub unsafe fn with_bh_disabled<R>(f: impl FnOnce(&Guard) -> R) -> R {
 /// The caller is inside an RCU read-side critical section for the whole call.
 #[inline]
 pub unsafe fn with_read_lock_held<R>(f: impl FnOnce(&Guard) -> R) -> R {
-    // INVARIANT: the caller guarantees the read-side section; the guard is not dropped.
+    // SAFETY: the caller holds `rcu_read_lock()` for the whole call.
+    unsafe { with_section_held(f) }
+}
+
+/// # Safety
+///
+/// The caller is inside an RCU read-side critical section for the whole call.
+#[inline]
+unsafe fn with_section_held<R>(f: impl FnOnce(&Guard) -> R) -> R {
+    // INVARIANT: the caller guarantees the read-side section; the guard is never dropped,
+    // so it does not unlock what it did not lock.
     let guard = core::mem::ManuallyDrop::new(Guard(PhantomData));
     f(&guard)
 }
