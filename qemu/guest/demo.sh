@@ -36,6 +36,22 @@ echo "Each echo request went ndo_start_xmit -> the peer's ptr_ring -> NAPI poll 
 show ip -n right -s link show rv-r
 show ip netns exec right ethtool -S rv-r
 show ip netns exec right ethtool -i rv-r
+
+step "Lesson 2: rfilter, a netfilter hook in Rust, rules per namespace (samples/rfilter.rs)"
+modprobe rfilter
+show ip netns exec right sh -c 'echo "add drop proto icmp" > /proc/net/rfilter'
+show ip netns exec left ping -c 2 -W 1 -q 10.0.0.2
+show ip netns exec right cat /proc/net/rfilter
+echo "ip_rcv -> NF_INET_LOCAL_IN -> our hook matched and returned NF_DROP; the left namespace has no rules."
+ip netns exec right sh -c 'echo flush > /proc/net/rfilter'
+
+step "Lesson 5: native XDP, a real eBPF program inside the Rust driver (samples/xdp/xdp_tx.bpf.c)"
+show ip -n right link set dev rv-r xdpdrv obj "/lib/modules/$(uname -r)/xdp/xdp_tx.o" sec xdp
+show ip netns exec left ping -c 2 -W 1 -q 10.0.0.2
+show sh -c "ip netns exec right ethtool -S rv-r | grep -E 'xdp_tx:'"
+echo "rv-r's NAPI poll ran the program on each frame (bpf_prog_run_xdp) before any sk_buff existed;"
+echo "XDP_TX sent them back with the MACs swapped, so the right namespace never answered."
+ip -n right link set dev rv-r xdpdrv off
 ip netns del left
 ip netns del right
 echo
