@@ -30,7 +30,13 @@
 use kernel::net::filter::{
     self, Family, HookPoint, HookSpec, HookState, PernetId, SeqFile, Verdict,
 };
-use kernel::net::{dev::Device, hdr, ns::Namespace, skb::SkBuffRef, stats::PerCpuPackets};
+use kernel::net::{
+    dev::Device,
+    hdr,
+    ns::Namespace,
+    skb::{HeaderBuf, SkBuffRef},
+    stats::PerCpuPackets,
+};
 use kernel::prelude::*;
 use kernel::sync::{
     rcu::{self, RcuBox},
@@ -246,7 +252,7 @@ impl filter::Filter for Rfilter {
         let Some(point) = Hook::from_number(state.hook()) else {
             return Verdict::Accept;
         };
-        let mut buf = [0u8; 128];
+        let mut buf = HeaderBuf::<128>::new();
         let Ok(pkt) = hdr::ip(skb.network_bytes(&mut buf)) else {
             return Verdict::Accept;
         };

@@ -11,9 +11,10 @@
 //!  dev_queue_xmit()          net/core/dev.c
 //!   └ __dev_xmit_skb / dev_hard_start_xmit
 //!      └ ndo_start_xmit = start_xmit()  ──skb──▶  peer's ring (ptr_ring, one per rx queue)
-//!           __dev_forward_skb(): scrub,                └ napi_schedule()
-//!           eth_type_trans()                      NET_RX_SOFTIRQ: net_rx_action()
+//!           __dev_forward_skb() but its          └ napi_schedule()
+//!           eth_type_trans: scrub, MTU      NET_RX_SOFTIRQ: net_rx_action()
 //!                                                  └ poll() = RxQueue::poll
+//!                                                     └ eth_type_trans()  net/ethernet/eth.c
 //!                                                     └ napi_gro_receive()  net/core/gro.c
 //!                                                       (netif_receive_skb() if shared)
 //!                                                        └ __netif_receive_skb()
@@ -40,7 +41,7 @@
 //! as `veth_xdp_rcv_skb` runs an XDP program in drivers/net/veth.c:
 //!
 //! ```text
-//!  poll(): ring.consume() ─▶ push back the Ethernet header (__skb_push to mac_header)
+//!  poll(): ring.consume() ─▶ the raw frame, Ethernet header first (not yet classified)
 //!           └ program.run(&mut Frame) ─▶ Pass     ─▶ eth_type_trans ─▶ napi_gro_receive
 //!                                      ├ Drop     ─▶ kfree_skb (reason XDP): no GRO, no
 //!                                      │             netfilter, no protocol handler
@@ -175,7 +176,7 @@ impl napi::Poll for RxQueue {
             done += 1;
             match (packet, dev) {
                 (Packet::Skb(mut skb), dev) => {
-                    queue.stats.count(skb.len() + ETH_HLEN);
+                    queue.stats.count(skb.len());
                     skb.record_rx_queue(queue.index);
                     match (decider, dev) {
                         (Decider::Bpf(prog), Some(dev)) => {
@@ -184,7 +185,7 @@ impl napi::Poll for RxQueue {
                         (Decider::Rust(program), Some(dev)) => {
                             run_fast_path(napi, program, dev, skb, guard)
                         }
-                        _ => napi.receive(skb),
+                        _ => to_stack(napi, skb),
                     }
                 }
                 (Packet::Frame(frame), Some(dev)) => {
@@ -207,6 +208,19 @@ impl napi::Poll for RxQueue {
             napi.complete_done(done);
         }
         done
+    }
+}
+
+/// No program: the raw frame is classified (`eth_type_trans`: `protocol`, `pkt_type`, the
+/// Ethernet header pulled) and handed to GRO and the stack, as a NIC driver does once XDP
+/// has passed it.
+fn to_stack(napi: &Napi<RxQueue>, mut skb: SkBuff) {
+    match napi.device().map(|dev| skb.eth_type_trans(dev)) {
+        Some(Ok(_)) => napi.receive(skb),
+        _ => {
+            napi.data().stats.drops.inc();
+            skb.drop_reason(DropReason::DevHdr);
+        }
     }
 }
 
@@ -245,7 +259,14 @@ fn receive_frame(
     };
     skb.record_rx_queue(queue.index);
     match decider {
-        Decider::Rust(program) => run_fast_path(napi, program, dev, skb, guard),
+        // `xdp_build_skb_from_frame` classified it; the program sees the raw frame again.
+        Decider::Rust(program) => match skb.push_mac_header() {
+            Ok(()) => run_fast_path(napi, program, dev, skb, guard),
+            Err(_) => {
+                queue.fast.errors.inc();
+                skb.drop_reason(DropReason::DevHdr);
+            }
+        },
         _ => napi.receive(skb),
     }
     false
@@ -258,15 +279,12 @@ fn run_xdp_on_skb(
     napi: &Napi<RxQueue>,
     prog: &xdp::Prog,
     dev: &DriverDevice<Rveth>,
-    mut skb: SkBuff,
+    skb: SkBuff,
     guard: &rcu::Guard,
 ) -> bool {
     let queue = napi.data();
-    // The ring holds frames `eth_type_trans` already pulled the Ethernet header off.
-    let frame = skb
-        .push_mac_header()
-        .and_then(|()| xdp::Frame::copy_from_skb(&skb));
-    match frame {
+    // The ring holds raw frames: the copy starts at the Ethernet header.
+    match xdp::Frame::copy_from_skb(&skb) {
         Ok(frame) => {
             skb.consume();
             run_xdp(napi, prog, dev, frame, guard)
@@ -332,12 +350,7 @@ fn run_fast_path(
     guard: &rcu::Guard,
 ) {
     let queue = napi.data();
-    // The ring holds frames `eth_type_trans` already pulled the Ethernet header off.
-    if skb.push_mac_header().is_err() {
-        queue.fast.errors.inc();
-        skb.drop_reason(DropReason::DevHdr);
-        return;
-    }
+    // The ring holds raw frames, `data` at the Ethernet header: nothing to undo.
     let action = program.run(&mut Frame::new(&mut skb));
     queue.fast.count(action);
     match action {
@@ -394,8 +407,8 @@ fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize, guard: &rc
         skb.drop_reason(DropReason::DevReady);
         return false;
     };
-    // Scrub and classify for the receiver: `__dev_forward_skb` checks the MTU,
-    // clears socket and routing state, and runs `eth_type_trans` against the peer.
+    // Make it the receiver's: the MTU check and scrub of `__dev_forward_skb` (socket,
+    // routing state); the receiver's poll runs `eth_type_trans`, after any program.
     let Some(skb) = skb.forward_to(peer) else {
         return false;
     };

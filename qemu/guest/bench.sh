@@ -9,8 +9,12 @@
 #          path; a PRE_ROUTING rule drops them: rfilter against nftables.
 #  fastpath: pktgen into a pair; the receiving end drops one UDP flow in its Rust fast
 #          path (rxdp), in an eBPF XDP program in rveth, in an eBPF XDP program in the
-#          kernel's veth, in rfilter's PRE_ROUTING hook, or with nftables.
+#          kernel's veth, in rfilter's PRE_ROUTING hook, or with nftables; and the
+#          generator alone (pktgen into a dummy device), whose per-packet cost every case
+#          pays and which is subtracted for the receive-side ratio.
 # ND_BENCH_PARTS picks parts (default: "link filter fastpath").
+# pktgen runs as the kernel's samples/pktgen scripts run it: `delay 0`, `flag NO_TIMESTAMP`
+# (no clock read per packet for a timestamp nobody reads here).
 # Cases alternate between ours and the reference, five rounds; the median counts
 # (TCG timing varies by a third from round to round).
 set -u
@@ -44,6 +48,7 @@ run_pktgen() {
 	pgset $PG/a0 "count $COUNT"
 	pgset $PG/a0 "pkt_size $size"
 	pgset $PG/a0 "delay 0"
+	pgset $PG/a0 "flag NO_TIMESTAMP"
 	pgset $PG/a0 "dst 198.18.0.2"
 	pgset $PG/a0 "dst_mac $mac"
 	before=$(cat /sys/class/net/a1/statistics/rx_packets)
@@ -105,6 +110,7 @@ run_inject() {
 	pgset $PG/bench0 "count $COUNT"
 	pgset $PG/bench0 "pkt_size 60"
 	pgset $PG/bench0 "delay 0"
+	pgset $PG/bench0 "flag NO_TIMESTAMP"
 	pgset $PG/bench0 "xmit_mode netif_receive"
 	pgset $PG/bench0 "dst 198.18.0.2"
 	pgset $PG/bench0 "udp_dst_min 9"
@@ -199,22 +205,24 @@ fast_case() {
 	esac
 }
 
-# run_fast TX RX: COUNT 60-byte UDP frames into TX; prints "<received by RX>/<usec>".
+# run_fast TX RX [STAT]: COUNT 60-byte UDP frames into TX; prints Mpps, counting RX's
+# STAT (default rx_packets: what the receiving end took in).
 run_fast() {
-	local tx=$1 rx=$2 before after usec
+	local tx=$1 rx=$2 stat=${3:-rx_packets} before after usec
 	pgset $PG/kpktgend_0 "rem_device_all"
 	pgset $PG/kpktgend_0 "add_device $tx"
 	pgset $PG/$tx "count $COUNT"
 	pgset $PG/$tx "pkt_size 60"
 	pgset $PG/$tx "delay 0"
+	pgset $PG/$tx "flag NO_TIMESTAMP"
 	pgset $PG/$tx "dst 198.18.1.2"
 	pgset $PG/$tx "udp_dst_min 9"
 	pgset $PG/$tx "udp_dst_max 9"
 	pgset $PG/$tx "dst_mac $(cat /sys/class/net/$rx/address)"
-	before=$(cat /sys/class/net/$rx/statistics/rx_packets)
+	before=$(cat /sys/class/net/$rx/statistics/$stat)
 	pgset $PG/pgctrl "start"
 	sleep 0.2
-	after=$(cat /sys/class/net/$rx/statistics/rx_packets)
+	after=$(cat /sys/class/net/$rx/statistics/$stat)
 	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' $PG/$tx)
 	pgset $PG/kpktgend_0 "rem_device_all"
 	awk -v n="$((after - before))" -v u="${usec:-0}" 'BEGIN {printf "%.4f", (u > 0) ? n / u : 0}'
@@ -223,17 +231,23 @@ run_fast() {
 if part fastpath; then
 ip link add name fp0 type rveth peer name fp1 || exit 1
 ip link add name vp0 type veth peer name vp1 || exit 1
+# The generator alone: pktgen into a dummy device, whose ndo_start_xmit only frees.
+ip link add name fpgen type dummy || exit 1
 ip addr add 198.18.1.1/24 dev fp1
-for d in fp0 fp1 vp0 vp1; do
+for d in fp0 fp1 vp0 vp1 fpgen; do
 	ip link set $d addrgenmode none
 	ip link set $d up
 done
-XCASES="fastpath xdp-rveth xdp-veth rfilter nftables"
+XCASES="fastpath xdp-rveth xdp-veth rfilter nftables generator"
 for c in $XCASES; do : >"/tmp/bench-fp-$c"; done
 for r in $(seq 1 "$ROUNDS"); do
 	for c in $XCASES; do
 		fast_case "$c"
-		if [ "$c" = xdp-veth ]; then m=$(run_fast vp0 vp1); else m=$(run_fast fp0 fp1); fi
+		case $c in
+		xdp-veth) m=$(run_fast vp0 vp1) ;;
+		generator) m=$(run_fast fpgen fpgen tx_packets) ;;
+		*) m=$(run_fast fp0 fp1) ;;
+		esac
 		echo "  round $r: $c: $m Mpps"
 		echo "$m" >>"/tmp/bench-fp-$c"
 	done
@@ -251,6 +265,7 @@ done
 FAST_JSON="$xjson]"
 ip link del fp0
 ip link del vp0
+ip link del fpgen
 fi
 
 echo "{\"kernel\": \"$(uname -r)\", \"count\": $COUNT, \"rounds\": $ROUNDS, \"link\": $LINK_JSON, \"filter\": $FILTER_JSON, \"fastpath\": $FAST_JSON}" >"$OUT/bench.json"
@@ -261,4 +276,15 @@ part filter && echo "ratio: rfilter/nftables $(ratio "${result[rfilter-1]}" "${r
 part fastpath && echo "ratio: fastpath/rfilter $(ratio "${result[fp-fastpath]}" "${result[fp-rfilter]}")"
 part fastpath && echo "ratio: fastpath/xdp $(ratio "${result[fp-fastpath]}" "${result[fp-xdp-rveth]}")"
 part fastpath && echo "ratio: xdp-rveth/xdp-veth $(ratio "${result[fp-xdp-rveth]}" "${result[fp-xdp-veth]}")"
+# Every case above includes pktgen building and freeing each packet, which no receive
+# path can make cheaper: the same ratio of the receive side alone, nanoseconds per packet
+# with the generator's own (the "generator" case) subtracted.
+receive_ns() { awk -v m="$1" -v g="$2" 'BEGIN {printf "%.0f", (m > 0 && g > 0) ? 1000 / m - 1000 / g : 0}'; }
+if part fastpath; then
+	gen=${result[fp-generator]}
+	fns=$(receive_ns "${result[fp-fastpath]}" "$gen")
+	rns=$(receive_ns "${result[fp-rfilter]}" "$gen")
+	echo "receive side, generator subtracted: fastpath $fns ns, rfilter $rns ns per packet"
+	echo "ratio: receive-side rfilter/fastpath $(ratio "$rns" "$fns")"
+fi
 exit 0

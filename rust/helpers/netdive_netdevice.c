@@ -1,7 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /* net_device accessors that are static inlines in include/linux/netdevice.h. */
 
+#include <linux/etherdevice.h>
 #include <linux/netdevice.h>
+
+/* __dev_forward_skb (net/core/dev.c) without its closing eth_type_trans: the receiver
+ * classifies the frame in its own poll, after XDP, as a NIC driver does. */
+int rust_helper_netdive_dev_forward_raw(struct net_device *dev, struct sk_buff *skb)
+{
+	return ____dev_forward_skb(dev, skb, true);
+}
+
+/* eth_type_trans plus the checksum fix __dev_forward_skb2 makes after it. */
+__be16 rust_helper_netdive_eth_type_trans(struct sk_buff *skb, struct net_device *dev)
+{
+	skb->protocol = eth_type_trans(skb, dev);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	return skb->protocol;
+}
 
 struct net_device *rust_helper_first_net_device_rcu(struct net *net)
 {

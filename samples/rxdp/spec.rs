@@ -156,6 +156,7 @@ fn parse_drop<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Spec, &'s
 
 /// Whether a raw Ethernet frame matches a `drop` program's criteria. A frame that is not
 /// IP, or does not parse, matches only a program without criteria.
+#[inline]
 pub fn drop_matches(proto: Option<Proto>, dport: Option<u16>, frame: &[u8]) -> bool {
     let Some(want) = proto else {
         return true;

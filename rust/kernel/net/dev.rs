@@ -32,6 +32,7 @@ impl Device {
     /// # Safety
     ///
     /// `ptr` points at a valid `net_device` that stays valid for the lifetime `'a`.
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
         // SAFETY: `Device` is `repr(transparent)` over `Opaque<net_device>`; the caller
         // guarantees validity for `'a`.
@@ -39,6 +40,7 @@ impl Device {
     }
 
     /// Returns the raw `struct net_device` pointer.
+    #[inline]
     pub fn as_raw(&self) -> *mut bindings::net_device {
         self.0.get()
     }
@@ -51,6 +53,7 @@ impl Device {
     }
 
     /// The interface index, `dev->ifindex`: unique within the device's namespace.
+    #[inline]
     pub fn ifindex(&self) -> i32 {
         // SAFETY: the device is valid by the type invariant; `ifindex` is set before
         // registration and read racily by the kernel itself (`READ_ONCE` not needed for int).
@@ -159,6 +162,7 @@ impl Device {
     }
 
     /// The namespace the device is in (`dev_net`).
+    #[inline]
     pub fn net(&self) -> &super::ns::Namespace {
         // SAFETY: a device holds a reference on its namespace while it is in it, and a
         // device moves between namespaces only under the RTNL, with the device down.
@@ -276,6 +280,7 @@ pub struct DriverDevice<T: Driver>(Device, PhantomData<T>);
 
 impl<T: Driver> core::ops::Deref for DriverDevice<T> {
     type Target = Device;
+    #[inline]
     fn deref(&self) -> &Device {
         &self.0
     }
@@ -293,6 +298,7 @@ impl<T: Driver> DriverDevice<T> {
 
     /// The device as a `T` device, if `T` drives it and it is initialised: how a driver
     /// recognises its own devices (for example the other end of a pair).
+    #[inline]
     pub fn from_device(dev: &Device) -> Option<&Self> {
         // SAFETY: reading `netdev_ops` of a valid device; the private area of a device
         // with `T`'s table is a `PrivArea<T>`.
@@ -305,6 +311,7 @@ impl<T: Driver> DriverDevice<T> {
     }
 
     /// The driver's private data.
+    #[inline]
     pub fn data(&self) -> &T::Data {
         // SAFETY: the data is initialised (type invariant) and lives in the device
         // allocation until `priv_destructor`, after the last user of the device.

@@ -132,6 +132,7 @@ pub struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     /// The frame in `skb`, whose `data` must point at the Ethernet header.
+    #[inline]
     pub fn new(skb: &'a mut SkBuff) -> Self {
         Self { skb }
     }
@@ -144,6 +145,7 @@ impl<'a> Frame<'a> {
 
     /// The frame's bytes, writable. A buffer shared with a clone (a packet socket tapped
     /// the sender) is first given its own copy (`skb_unclone`); that can fail (`ENOMEM`).
+    #[inline]
     pub fn data_mut(&mut self) -> Result<&mut [u8]> {
         self.skb.unclone()?;
         Ok(self.skb.data_mut())

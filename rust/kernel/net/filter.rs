@@ -79,6 +79,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The `unsigned int` a C hook returns.
+    #[inline]
     pub fn raw(self) -> u32 {
         match self {
             Verdict::Accept => bindings::NF_ACCEPT,
@@ -96,16 +97,19 @@ pub struct HookState<'a>(&'a bindings::nf_hook_state, &'a rcu::Guard);
 impl<'a> HookState<'a> {
     /// The RCU read-side section the hook runs in: what RCU-protected data (a rule table)
     /// is read under, without a lock of its own.
+    #[inline]
     pub fn rcu(&self) -> &'a rcu::Guard {
         self.1
     }
 
     /// The hook point.
+    #[inline]
     pub fn hook(&self) -> u32 {
         u32::from(self.0.hook)
     }
 
     /// The family: IPv4 or IPv6.
+    #[inline]
     pub fn family(&self) -> Family {
         if u32::from(self.0.pf) == bindings::NFPROTO_IPV6 {
             Family::Ipv6
@@ -115,18 +119,21 @@ impl<'a> HookState<'a> {
     }
 
     /// The device the packet came in on (receive-side hooks).
+    #[inline]
     pub fn in_dev(&self) -> Option<&'a Device> {
         // SAFETY: a non-null `in` is a valid device for the duration of the hook.
         (!self.0.in_.is_null()).then(|| unsafe { Device::from_raw(self.0.in_) })
     }
 
     /// The device the packet goes out on (send-side hooks).
+    #[inline]
     pub fn out_dev(&self) -> Option<&'a Device> {
         // SAFETY: a non-null `out` is a valid device for the duration of the hook.
         (!self.0.out.is_null()).then(|| unsafe { Device::from_raw(self.0.out) })
     }
 
     /// The namespace the packet is in.
+    #[inline]
     pub fn net(&self) -> &'a Namespace {
         // SAFETY: the namespace outlives the hook call.
         unsafe { Namespace::from_raw(self.0.net) }

@@ -122,6 +122,7 @@ pub struct Packet {
 
 impl Packet {
     /// Source and destination ports, for TCP and UDP.
+    #[inline]
     pub fn ports(&self) -> Option<(u16, u16)> {
         match self.transport {
             Transport::Tcp { sport, dport, .. } | Transport::Udp { sport, dport } => {
@@ -132,6 +133,7 @@ impl Packet {
     }
 }
 
+#[inline]
 fn be16(b: &[u8], at: usize) -> Result<u16, Malformed> {
     match b.get(at..at + 2) {
         Some(s) => Ok(u16::from_be_bytes([s[0], s[1]])),
@@ -139,10 +141,12 @@ fn be16(b: &[u8], at: usize) -> Result<u16, Malformed> {
     }
 }
 
+#[inline]
 fn byte(b: &[u8], at: usize) -> Result<u8, Malformed> {
     b.get(at).copied().ok_or(Malformed::Truncated)
 }
 
+#[inline]
 fn array<const N: usize>(b: &[u8], at: usize) -> Result<[u8; N], Malformed> {
     let s = b.get(at..at + N).ok_or(Malformed::Truncated)?;
     let mut a = [0u8; N];
@@ -151,12 +155,14 @@ fn array<const N: usize>(b: &[u8], at: usize) -> Result<[u8; N], Malformed> {
 }
 
 /// An Ethernet frame: returns the EtherType and the payload after the 14-byte header.
+#[inline]
 pub fn ethernet(frame: &[u8]) -> Result<(u16, &[u8]), Malformed> {
     let ethertype = be16(frame, 12)?;
     Ok((ethertype, &frame[14..]))
 }
 
 /// Parses the transport header at the start of `l4` for protocol `proto`.
+#[inline]
 fn transport(proto: u8, l4: &[u8]) -> Result<Transport, Malformed> {
     Ok(match proto {
         proto::TCP => {
@@ -193,6 +199,7 @@ fn transport(proto: u8, l4: &[u8]) -> Result<Transport, Malformed> {
 /// Parses an IPv4 packet starting at its header (`struct iphdr`), checking what
 /// `ip_rcv_core` checks: version 4, IHL >= 5, header and total length within the bytes.
 /// Options are skipped (IHL); bytes past the total length (Ethernet padding) ignored.
+#[inline]
 pub fn ipv4(b: &[u8]) -> Result<Packet, Malformed> {
     let v_ihl = byte(b, 0)?;
     if v_ihl >> 4 != 4 {
@@ -232,6 +239,7 @@ pub fn ipv4(b: &[u8]) -> Result<Packet, Malformed> {
 /// Parses an IPv6 packet starting at its header (`struct ipv6hdr`), walking hop-by-hop,
 /// routing, destination-options, fragment and AH extension headers to the transport
 /// header, as `ipv6_skip_exthdr` does. Bytes past the payload length are ignored.
+#[inline]
 pub fn ipv6(b: &[u8]) -> Result<Packet, Malformed> {
     if b.len() < 40 {
         return Err(Malformed::Truncated);
@@ -286,6 +294,7 @@ pub fn ipv6(b: &[u8]) -> Result<Packet, Malformed> {
 }
 
 /// Parses an IP packet of either version, choosing by the version nibble.
+#[inline]
 pub fn ip(b: &[u8]) -> Result<Packet, Malformed> {
     match byte(b, 0)? >> 4 {
         4 => ipv4(b),

@@ -32,6 +32,7 @@ impl Packet {
     ///
     /// `entry` is an entry of the ring (see the invariant of [`PacketRing`]), given back
     /// exactly once.
+    #[inline]
     unsafe fn from_entry(entry: *mut core::ffi::c_void) -> Self {
         if entry as usize & FRAME_TAG != 0 {
             let ptr = (entry as usize & !FRAME_TAG) as *mut bindings::xdp_frame;

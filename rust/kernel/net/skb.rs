@@ -211,6 +211,7 @@ impl SkBuff {
     /// (`__skb_push(skb, skb->data - skb_mac_header(skb))`), as a driver does before it
     /// shows the raw frame to XDP. Fails with `EINVAL` if no MAC header was recorded or
     /// it lies after `data`.
+    #[inline]
     pub fn push_mac_header(&mut self) -> Result {
         let skb = self.skb();
         // SAFETY: reading a field of the `headers` group of a valid buffer.
@@ -223,7 +224,15 @@ impl SkBuff {
         if mac > data {
             return Err(EINVAL);
         }
-        self.push(data - mac).map(|_| ())
+        // `__skb_push`, which C inlines: the bytes are in the headroom just checked.
+        let n = data - mac;
+        // SAFETY: the buffer is ours; `n <= headroom`, so `data - n` stays in the buffer.
+        unsafe {
+            let raw = self.as_raw();
+            (*raw).data = (*raw).data.sub(n as usize);
+            (*raw).len += n;
+        }
+        Ok(())
     }
 
     /// Appends `len` bytes at the tail and returns them (`skb_put`). Fails with
@@ -294,18 +303,20 @@ impl SkBuff {
         unsafe { (*self.as_raw()).queue_mapping = queue.wrapping_add(1) };
     }
 
-    /// Prepares a frame that crossed from one device to another for the receiver's
-    /// stack, as `__dev_forward_skb` does: checks it fits the receiver's MTU, scrubs
-    /// the sender's state (socket, dst, marks when crossing namespaces), and runs
-    /// `eth_type_trans` (sets `protocol` and `pkt_type`, pulls the Ethernet header).
+    /// Prepares a frame that crossed from one device to another for the receiver, as
+    /// `__dev_forward_skb` does up to its last step: checks it fits the receiver's MTU
+    /// and scrubs the sender's state (socket, dst, marks when crossing namespaces). The
+    /// frame stays raw, `data` at the Ethernet header, as a NIC hands it to its driver:
+    /// the receiver runs [`SkBuff::eth_type_trans`] itself, after any XDP program.
     ///
     /// Returns `None` when the kernel dropped the frame instead (too big for the
     /// receiver, or the receiver is down); it counted it in the receiver's `rx_dropped`.
+    #[inline]
     pub fn forward_to(self, rcv: &Device) -> Option<SkBuff> {
         let raw = self.into_raw();
         // SAFETY: `raw` is a valid buffer we own, `rcv` a valid device. On failure
-        // (`NET_RX_DROP`) `__dev_forward_skb` frees the buffer, on success gives it back.
-        if unsafe { bindings::__dev_forward_skb(rcv.as_raw(), raw) } != 0 {
+        // (`NET_RX_DROP`) the kernel frees the buffer, on success gives it back.
+        if unsafe { bindings::netdive_dev_forward_raw(rcv.as_raw(), raw) } != 0 {
             return None;
         }
         // SAFETY: on success the buffer is still valid and still ours.
@@ -313,16 +324,16 @@ impl SkBuff {
     }
 
     /// Sets `protocol` and `pkt_type` from the Ethernet header and pulls it
-    /// (`skb->protocol = eth_type_trans(skb, dev)`); the frame must be at least
-    /// `ETH_HLEN` long. Returns the protocol in host byte order.
+    /// (`skb->protocol = eth_type_trans(skb, dev)`, then the `skb_postpull_rcsum` a
+    /// forwarded frame needs); the frame must be at least `ETH_HLEN` long. Returns the
+    /// protocol in host byte order.
+    #[inline]
     pub fn eth_type_trans(&mut self, dev: &Device) -> Result<u16> {
         if self.headlen() < bindings::ETH_HLEN {
             return Err(EINVAL);
         }
         // SAFETY: the buffer is ours and holds at least an Ethernet header.
-        let proto = unsafe { bindings::eth_type_trans(self.as_raw(), dev.as_raw()) };
-        // SAFETY: writing a field of the `headers` group of a buffer we own.
-        unsafe { (*self.as_raw()).__bindgen_anon_4.headers.as_mut().protocol = proto };
+        let proto = unsafe { bindings::netdive_eth_type_trans(self.as_raw(), dev.as_raw()) };
         Ok(u16::from_be(proto))
     }
 
@@ -371,6 +382,7 @@ impl<'a> SkBuffRef<'a> {
     /// # Safety
     ///
     /// `ptr` is a valid `sk_buff` whose data and length stay unchanged for `'a`.
+    #[inline]
     pub unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Self {
         Self {
             // SAFETY: the caller promises a valid, hence non-null, pointer.
@@ -380,30 +392,35 @@ impl<'a> SkBuffRef<'a> {
     }
 
     /// The raw pointer.
+    #[inline]
     pub fn as_raw(&self) -> *mut bindings::sk_buff {
         self.ptr.as_ptr()
     }
 
+    #[inline]
     fn skb(&self) -> &bindings::sk_buff {
         // SAFETY: valid for `'a` by the type invariant.
         unsafe { self.ptr.as_ref() }
     }
 
     /// Bytes in the packet, `skb->len`.
+    #[inline]
     pub fn len(&self) -> u32 {
         self.skb().len
     }
 
     /// Whether the packet is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Up to `buf.len()` bytes of the packet from its network header (the IP header at
+    /// Up to `N` bytes of the packet from its network header (the IP header at
     /// netfilter's IP hooks), as `skb_header_pointer` gives them: borrowed in place when
     /// they are in the linear part, else copied from the fragments into `buf`. Never
     /// reads past the packet: the slice is shorter when the packet is.
-    pub fn network_bytes<'b>(&'b self, buf: &'b mut [u8]) -> &'b [u8] {
+    #[inline]
+    pub fn network_bytes<'b, const N: usize>(&'b self, buf: &'b mut HeaderBuf<N>) -> &'b [u8] {
         let skb = self.skb();
         // SAFETY: `head` and `network_header` describe the buffer of a valid skb.
         let offset = unsafe {
@@ -414,25 +431,52 @@ impl<'a> SkBuffRef<'a> {
         if offset < 0 || offset as u32 > skb.len {
             return &[];
         }
-        let want = (skb.len - offset as u32).min(buf.len() as u32);
+        let want = (skb.len - offset as u32).min(N as u32);
         let headlen = skb.len - skb.data_len;
         if offset as u32 + want <= headlen {
             // SAFETY: the bytes lie in the linear part, valid while the view lives.
             return unsafe { core::slice::from_raw_parts(skb.data.offset(offset), want as usize) };
         }
-        // SAFETY: `skb_copy_bits` copies `want` bytes of the packet (linear or not) into
-        // `buf`, which has room for them; it fails only for a range past the packet.
+        buf.copy_from(self, offset as u32, want)
+    }
+}
+
+/// Room on the stack for up to `N` header bytes of a packet whose headers are not all in
+/// its linear part: the local buffer a C caller hands `skb_header_pointer`. It is left
+/// uninitialised, so the common case (linear headers, read in place) costs nothing.
+pub struct HeaderBuf<const N: usize>(core::mem::MaybeUninit<[u8; N]>);
+
+impl<const N: usize> HeaderBuf<N> {
+    /// An empty buffer.
+    #[inline]
+    pub const fn new() -> Self {
+        Self(core::mem::MaybeUninit::uninit())
+    }
+
+    /// Copies `len` (at most `N`) bytes of `skb` from `offset` into the buffer
+    /// (`skb_copy_bits`) and returns them; empty if the range is not in the packet.
+    fn copy_from(&mut self, skb: &SkBuffRef<'_>, offset: u32, len: u32) -> &[u8] {
+        let len = len.min(N as u32);
+        // SAFETY: `skb_copy_bits` writes `len` bytes, at most `N`, into the buffer; it
+        // fails, writing nothing that is read, only for a range outside the packet.
         let ret = unsafe {
             bindings::skb_copy_bits(
-                self.as_raw(),
+                skb.as_raw(),
                 offset as i32,
-                buf.as_mut_ptr().cast(),
-                want as i32,
+                self.0.as_mut_ptr().cast(),
+                len as i32,
             )
         };
         if ret < 0 {
             return &[];
         }
-        &buf[..want as usize]
+        // SAFETY: the first `len` bytes were just initialised by `skb_copy_bits`.
+        unsafe { core::slice::from_raw_parts(self.0.as_ptr().cast::<u8>(), len as usize) }
+    }
+}
+
+impl<const N: usize> Default for HeaderBuf<N> {
+    fn default() -> Self {
+        Self::new()
     }
 }

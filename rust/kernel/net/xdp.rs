@@ -54,6 +54,7 @@ impl Prog {
     }
 
     /// The raw `struct bpf_prog` pointer.
+    #[inline]
     pub fn as_raw(&self) -> *mut bindings::bpf_prog {
         self.0.get()
     }
@@ -187,11 +188,13 @@ impl Frame {
     /// # Safety
     ///
     /// `ptr` is a valid `xdp_frame` the caller owns and gives up, without fragments.
+    #[inline]
     pub unsafe fn from_raw(ptr: NonNull<bindings::xdp_frame>) -> Self {
         Self { ptr }
     }
 
     /// Gives up ownership.
+    #[inline]
     pub fn into_raw(self) -> NonNull<bindings::xdp_frame> {
         let ptr = self.ptr;
         core::mem::forget(self);
@@ -199,18 +202,21 @@ impl Frame {
     }
 
     /// Frame length in bytes, from the Ethernet header.
+    #[inline]
     pub fn len(&self) -> u32 {
         // SAFETY: valid by the type invariant.
         unsafe { u32::from(self.ptr.as_ref().len) }
     }
 
     /// Whether the frame has no bytes (never true for a frame from a driver).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether the frame carries fragments (multi-buffer XDP), which this API does not
     /// handle: such frames are refused by [`Frame::check`].
+    #[inline]
     fn has_frags(ptr: NonNull<bindings::xdp_frame>) -> bool {
         // SAFETY: the caller passes a valid frame.
         unsafe { ptr.as_ref().flags & bindings::xdp_buff_flags_XDP_FLAGS_HAS_FRAGS != 0 }
@@ -222,6 +228,7 @@ impl Frame {
     /// # Safety
     ///
     /// `ptr` is a valid `xdp_frame` the caller owns and gives up if `Some` is returned.
+    #[inline]
     pub unsafe fn check(ptr: NonNull<bindings::xdp_frame>) -> Option<Self> {
         // SAFETY: the caller's promise; multi-buffer frames are refused.
         (!Self::has_frags(ptr)).then(|| unsafe { Self::from_raw(ptr) })
