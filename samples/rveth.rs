@@ -11,8 +11,8 @@
 //!  dev_queue_xmit()          net/core/dev.c
 //!   └ __dev_xmit_skb / dev_hard_start_xmit
 //!      └ ndo_start_xmit = start_xmit()  ──skb──▶  peer's ring (ptr_ring, one per rx queue)
-//!           __dev_forward_skb() but its          └ napi_schedule()
-//!           eth_type_trans: scrub, MTU      NET_RX_SOFTIRQ: net_rx_action()
+//!           MTU check, scrub (as                └ napi_schedule()
+//!           __dev_forward_skb)              NET_RX_SOFTIRQ: net_rx_action()
 //!                                                  └ poll() = RxQueue::poll
 //!                                                     └ eth_type_trans()  net/ethernet/eth.c
 //!                                                     └ napi_gro_receive()  net/core/gro.c
@@ -81,7 +81,7 @@ use kernel::net::{
     ring::{Packet, PacketRing},
     rtnl::{self, NewLink, Setup, UnregisterQueue},
     skb::{DropReason, SkBuff},
-    stats::{PerCpuQueueStats, QueueStats, SharedCounter},
+    stats::{Counter, PerCpuQueueStats, QueueStats, SharedCounter},
     xdp::{self, Outcome, Verdict},
 };
 use kernel::prelude::*;
@@ -185,7 +185,7 @@ impl napi::Poll for RxQueue {
                         (Decider::Rust(program), Some(dev)) => {
                             run_fast_path(napi, program, dev, skb, guard)
                         }
-                        _ => to_stack(napi, skb),
+                        _ => to_stack(napi, skb, &queue.stats.drops),
                     }
                 }
                 (Packet::Frame(frame), Some(dev)) => {
@@ -211,14 +211,14 @@ impl napi::Poll for RxQueue {
     }
 }
 
-/// No program: the raw frame is classified (`eth_type_trans`: `protocol`, `pkt_type`, the
-/// Ethernet header pulled) and handed to GRO and the stack, as a NIC driver does once XDP
-/// has passed it.
-fn to_stack(napi: &Napi<RxQueue>, mut skb: SkBuff) {
+/// The raw frame is classified (`eth_type_trans`: `protocol`, `pkt_type`, the Ethernet
+/// header pulled) and handed to GRO and the stack, as a NIC driver does once XDP has
+/// passed it; one that cannot be is dropped and counted in `dropped`.
+fn to_stack(napi: &Napi<RxQueue>, mut skb: SkBuff, dropped: &Counter) {
     match napi.device().map(|dev| skb.eth_type_trans(dev)) {
         Some(Ok(_)) => napi.receive(skb),
         _ => {
-            napi.data().stats.drops.inc();
+            dropped.inc();
             skb.drop_reason(DropReason::DevHdr);
         }
     }
@@ -354,13 +354,7 @@ fn run_fast_path(
     let action = program.run(&mut Frame::new(&mut skb));
     queue.fast.count(action);
     match action {
-        Action::Pass => match skb.eth_type_trans(dev) {
-            Ok(_) => napi.receive(skb),
-            Err(_) => {
-                queue.fast.errors.inc();
-                skb.drop_reason(DropReason::DevHdr);
-            }
-        },
+        Action::Pass => to_stack(napi, skb, &queue.fast.errors),
         Action::Drop | Action::Aborted => skb.drop_reason(DropReason::Xdp),
         Action::Tx => send_out_of(Some(dev), skb, queue, guard),
         Action::Redirect(ifindex) => {

@@ -224,15 +224,7 @@ impl SkBuff {
         if mac > data {
             return Err(EINVAL);
         }
-        // `__skb_push`, which C inlines: the bytes are in the headroom just checked.
-        let n = data - mac;
-        // SAFETY: the buffer is ours; `n <= headroom`, so `data - n` stays in the buffer.
-        unsafe {
-            let raw = self.as_raw();
-            (*raw).data = (*raw).data.sub(n as usize);
-            (*raw).len += n;
-        }
-        Ok(())
+        self.push(data - mac).map(|_| ())
     }
 
     /// Appends `len` bytes at the tail and returns them (`skb_put`). Fails with
@@ -248,16 +240,23 @@ impl SkBuff {
         Ok(unsafe { core::slice::from_raw_parts_mut(p.cast::<u8>(), len as usize) })
     }
 
-    /// Prepends `len` bytes in the headroom and returns them (`skb_push`), or `EMSGSIZE`
-    /// when the headroom is too small.
+    /// Prepends `len` bytes in the headroom and returns them (`__skb_push`: the headroom
+    /// is checked here, so the exported `skb_push`'s own check and call are not needed),
+    /// or `EMSGSIZE` when the headroom is too small.
+    #[inline]
     pub fn push(&mut self, len: u32) -> Result<&mut [u8]> {
         if len > self.headroom() {
             return Err(errno(bindings::EMSGSIZE));
         }
-        // SAFETY: there are `len` bytes of headroom, so `skb_push` stays in the buffer.
-        let p = unsafe { bindings::skb_push(self.as_raw(), len) };
-        // SAFETY: `p` points at `len` bytes of the buffer, borrowed through `&mut self`.
-        Ok(unsafe { core::slice::from_raw_parts_mut(p.cast::<u8>(), len as usize) })
+        let raw = self.as_raw();
+        // SAFETY: the buffer is ours; `len <= headroom`, so `data - len` stays in it.
+        unsafe {
+            (*raw).data = (*raw).data.sub(len as usize);
+            (*raw).len += len;
+        }
+        // SAFETY: `data` now points at the `len` prepended bytes, borrowed through
+        // `&mut self`.
+        Ok(unsafe { core::slice::from_raw_parts_mut((*raw).data, len as usize) })
     }
 
     /// Removes `len` bytes from the front of the linear part (`skb_pull`), or `EMSGSIZE`
