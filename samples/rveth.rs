@@ -4,41 +4,49 @@
 //!
 //! `ip link add name rv0 type rveth peer name rv1` creates two devices; a frame sent on
 //! one is received on the other. It is drivers/net/veth.c's design, in Rust, and it walks
-//! the whole driver half of a packet's life:
+//! the whole driver half of a packet's life (6.12 function names; files under net/):
 //!
 //! ```text
 //!  sender                                        receiver
-//!  dev_queue_xmit()          net/core/dev.c
+//!  dev_queue_xmit()          core/dev.c
 //!   └ __dev_xmit_skb / dev_hard_start_xmit
 //!      └ ndo_start_xmit = start_xmit()  ──skb──▶  peer's ring (ptr_ring, one per rx queue)
-//!           MTU check, scrub (as                └ napi_schedule()
-//!           __dev_forward_skb)              NET_RX_SOFTIRQ: net_rx_action()
-//!                                                  └ poll() = RxQueue::poll
-//!                                                     └ eth_type_trans()  net/ethernet/eth.c
-//!                                                     └ napi_gro_receive()  net/core/gro.c
+//!           MTU check, scrub                     └ napi_schedule()
+//!           (____dev_forward_skb)           NET_RX_SOFTIRQ: net_rx_action()  core/dev.c
+//!                                                  └ napi_poll → RxQueue::poll()
+//!                                                     └ eth_type_trans()  ethernet/eth.c
+//!                                                     └ napi_gro_receive()  core/gro.c
 //!                                                       (netif_receive_skb() if shared)
-//!                                                        └ __netif_receive_skb()
-//!                                                           └ ip_rcv() / ipv6_rcv() ...
+//!                                                        └ gro_normal_one(): batched in
+//!                                                          napi->rx_list  include/net/gro.h
+//!                                                     napi_complete_done → gro_normal_list
+//!                                                        └ netif_receive_skb_list_internal
+//!                                                           └ __netif_receive_skb_list_core
+//!                                                              └ ip_list_rcv  ipv4/ip_input.c
+//!                                                                 └ ip_sublist_rcv:
+//!                                                                   NF_HOOK_LIST(PRE_ROUTING)
 //! ```
 //!
 //! - Creation (`rtnl_newlink` → [`Rveth::newlink`]): the peer is created and registered
-//!   first (`rtnl_create_link`, `register_netdevice`), then this end; each holds the other
-//!   as its [`Peer`], an RCU pointer the transmit path reads without a lock.
+//!   first (`kernel::net::pair::create_peer`), then this end; each holds the other as its
+//!   [`Peer`], an RCU pointer the transmit path reads without a lock.
 //! - Carrier: a pair's link is up only when both ends are up (`netif_carrier_on` in
 //!   [`Rveth::open`] when the peer is running too).
-//! - Receive runs in the peer's NAPI context: one [`Napi`] instance and one ring per
-//!   receive queue, chosen by the sender's transmit queue (`skb->queue_mapping`).
+//! - Receive runs in the peer's NAPI context: one ring per receive queue, each polled by
+//!   its own NAPI instance ([`napi::Queues`]), chosen by the sender's transmit queue
+//!   (`skb->queue_mapping`). The link layer enables the instances when the device opens
+//!   and disables them when it stops.
 //! - Transmit is lockless (`dev->lltx`, as veth): the core takes no transmit-queue lock
 //!   around `ndo_start_xmit`; the peer's ring has its own producer lock.
-//! - Counters: per queue, each written by a single context (a CPU's copy on transmit, the
-//!   NAPI instance on receive), summed by `ndo_get_stats64` for `ip -s link` and shown per
-//!   queue by `ethtool -S`.
+//! - Counters: per receive queue, written by its poll; per transmit queue and CPU, as the
+//!   transmit path runs on many CPUs at once; summed by `ndo_get_stats64` for `ip -s
+//!   link` and shown per queue by `ethtool -S`.
 //! - Deletion (`ip link del`, namespace teardown, `rmmod`) → [`Rveth::dellink`]: both ends
 //!   are unlinked and queued for `unregister_netdevice_many`.
 //!
 //! The fast path (lesson 5): when a Rust program is attached to a device (module `rxdp`,
-//! [`fastpath::attach`]), the poll loop shows it each raw frame before the stack does,
-//! as `veth_xdp_rcv_skb` runs an XDP program in drivers/net/veth.c:
+//! `kernel::net::fastpath::attach`), the poll shows it each raw frame before the stack
+//! does, as `veth_xdp_rcv_skb` runs an XDP program in drivers/net/veth.c:
 //!
 //! ```text
 //!  poll(): ring.consume() ─▶ the raw frame, Ethernet header first (not yet classified)
@@ -63,7 +71,7 @@
 //!           └ bpf_prog_run_xdp ─▶ PASS     ─▶ xdp_build_skb_from_frame ─▶ GRO
 //!                              ├ DROP     ─▶ xdp_return_frame
 //!                              ├ TX       ─▶ the frame into the peer's ring
-//!                              ├ REDIRECT ─▶ xdp_do_redirect; xdp_do_flush after the loop
+//!                              ├ REDIRECT ─▶ xdp_do_redirect; xdp_do_flush as the poll ends
 //!                              └ ABORTED  ─▶ xdp_return_frame, xdp:xdp_exception
 //! ```
 //!
@@ -74,18 +82,19 @@
 //! with `EBUSY`). Verdicts are counted per queue as `rx_queue_N_xdp_*`.
 
 use kernel::net::{
-    dev::{self, Device, DriverDevice, MacAddr, Peer, Stats64, TxOutcome},
+    dev::{self, Device, DriverDevice, Stats64, TxOutcome},
     ethtool::{self, DrvInfo, LinkSettings, Strings},
-    fastpath::{self, Action, ActionStats, Frame, Program},
-    napi::{self, Napi},
-    ring::{Packet, PacketRing},
-    rtnl::{self, NewLink, Setup, UnregisterQueue},
-    skb::{DropReason, SkBuff},
-    stats::{Counter, PerCpuQueueStats, QueueStats, SharedCounter},
-    xdp::{self, Outcome, Verdict},
+    fastpath::{self, Frame, Program},
+    napi::{self, Context, Napi},
+    pair::{self, Peer},
+    ring::PtrRing,
+    rtnl::{self, NewLink, Rtnl, Setup, UnregisterQueue},
+    skb::{DropReason, OwnedSkBuff},
+    stats::{Counter, PerCpuCounters, QueueStats},
+    xdp::{self, Action, ActionStats, Outcome, Packet},
 };
 use kernel::prelude::*;
-use kernel::sync::{rcu, Arc};
+use kernel::sync::rcu::{self, BhGuard};
 use kernel::{c_str, str::CStr};
 
 module! {
@@ -109,40 +118,41 @@ const VLAN_HLEN: u32 = 4;
 /// `ethtool -S` counters per receive queue: packets, bytes, drops, then the Rust fast
 /// path's verdicts, then eBPF XDP's.
 const RX_STATS: usize = 3 + 2 * ActionStats::NAMES.len();
+/// Per-CPU transmit counters of a queue: packets, bytes, drops.
+const TX_PACKETS: usize = 0;
+const TX_BYTES: usize = 1;
+const TX_DROPS: usize = 2;
 
 struct Rveth;
 
-/// One receive queue: the ring the peer's transmit path fills, drained by NAPI.
+/// One receive queue: the ring the peer's transmit path fills, drained by the queue's
+/// NAPI instance.
 #[pin_data]
 struct RxQueue {
     #[pin]
-    ring: PacketRing,
-    index: u16,
+    ring: PtrRing<Packet>,
     stats: QueueStats,
-    /// The device's fast-path slot, shared by its queues.
-    hook: Arc<fastpath::Hook>,
+    /// The Rust fast path's verdicts.
     fast: ActionStats,
-    /// What an eBPF program sees as its receive queue (`ctx->rx_queue_index`).
-    #[pin]
-    xdp_rxq: xdp::RxQueueInfo,
+    /// eBPF XDP's verdicts.
     xdp: ActionStats,
 }
 
 /// A device's private data (`netdev_priv`).
+#[pin_data]
 struct RvethPriv {
     peer: Peer,
-    /// Makes the device's fast path attachable while the device lives (its queues
-    /// hold the hook itself).
-    fastpath_reg: fastpath::Registration,
-    rx: KVec<Pin<KBox<Napi<RxQueue>>>>,
+    /// The Rust fast-path program, if one is attached (`rxdp`).
+    fastpath: fastpath::Slot,
+    #[pin]
+    rx: napi::Queues<RxQueue>,
     /// Per transmit queue, per CPU: transmit is lockless (`lltx`), as in veth.
-    tx: KVec<PerCpuQueueStats>,
+    tx: KVec<PerCpuCounters<3>>,
     /// The native XDP program (`ndo_bpf`).
     xdp_prog: xdp::ProgSlot,
     /// Frames other devices' redirects sent out of this one (`ndo_xdp_xmit`), and those
     /// it could not take.
-    xdp_xmit: SharedCounter,
-    xdp_xmit_errors: SharedCounter,
+    xdp_xmit: PerCpuCounters<2>,
 }
 
 /// Who decides about a queue's frames during one poll, read once under RCU.
@@ -157,55 +167,35 @@ enum Decider<'a> {
 }
 
 impl napi::Poll for RxQueue {
+    type Driver = Rveth;
+
     /// The receive half: take up to `budget` packets off the ring and hand each to GRO,
-    /// which passes them to `__netif_receive_skb` and the protocol handlers; or, with a
-    /// program attached, to the program first.
-    fn poll(napi: &Napi<Self>, budget: u32, guard: &rcu::Guard) -> u32 {
-        let queue = napi.data();
-        let dev = napi.device().and_then(DriverDevice::<Rveth>::from_device);
-        let decider = match dev {
-            Some(dev) => decider(dev, queue, guard),
-            None => Decider::Stack,
-        };
-        let mut redirected = false;
+    /// which passes them on to the stack; or, with a program attached, to the program
+    /// first.
+    fn poll(ctx: &Context<'_, Self>, budget: u32) -> u32 {
+        let queue = ctx.queue();
+        let decider = decider(ctx);
         let mut done = 0;
         while done < budget {
-            let Some(packet) = queue.ring.consume() else {
+            let Some(packet) = queue.ring.consume(ctx.bh()) else {
                 break;
             };
             done += 1;
-            match (packet, dev) {
-                (Packet::Skb(mut skb), dev) => {
-                    queue.stats.count(skb.len());
-                    skb.record_rx_queue(queue.index);
-                    match (decider, dev) {
-                        (Decider::Bpf(prog), Some(dev)) => {
-                            redirected |= run_xdp_on_skb(napi, prog, dev, skb, guard)
-                        }
-                        (Decider::Rust(program), Some(dev)) => {
-                            run_fast_path(napi, program, dev, skb, guard)
-                        }
-                        _ => to_stack(napi, skb, &queue.stats.drops),
+            match packet {
+                Packet::Skb(mut skb) => {
+                    queue.stats.count(skb.len(), ctx);
+                    skb.record_rx_queue(ctx.index() as u16);
+                    match decider {
+                        Decider::Bpf(prog) => run_xdp_on_skb(ctx, prog, skb),
+                        Decider::Rust(program) => run_fast_path(ctx, program, skb),
+                        Decider::Stack => to_stack(ctx, skb, &queue.stats.drops),
                     }
                 }
-                (Packet::Frame(frame), Some(dev)) => {
-                    queue.stats.count(frame.len());
-                    redirected |= receive_frame(napi, decider, dev, frame, guard);
-                }
-                (Packet::Frame(frame), None) => {
-                    queue.stats.drops.inc();
-                    drop(frame);
+                Packet::Frame(frame) => {
+                    queue.stats.count(frame.len(), ctx);
+                    receive_frame(ctx, decider, frame);
                 }
             }
-        }
-        // Frames the program redirected wait in per-CPU bulk queues: send them now.
-        if redirected {
-            xdp::flush_redirects();
-        }
-        // Out of work: re-arm. A frame produced meanwhile has set NAPI's MISSED bit, and
-        // then `napi_complete_done` schedules us again, so nothing is stranded.
-        if done < budget {
-            napi.complete_done(done);
         }
         done
     }
@@ -214,26 +204,23 @@ impl napi::Poll for RxQueue {
 /// The raw frame is classified (`eth_type_trans`: `protocol`, `pkt_type`, the Ethernet
 /// header pulled) and handed to GRO and the stack, as a NIC driver does once XDP has
 /// passed it; one that cannot be is dropped and counted in `dropped`.
-fn to_stack(napi: &Napi<RxQueue>, mut skb: SkBuff, dropped: &Counter) {
-    match napi.device().map(|dev| skb.eth_type_trans(dev)) {
-        Some(Ok(_)) => napi.receive(skb),
-        _ => {
-            dropped.inc();
+fn to_stack(ctx: &Context<'_, RxQueue>, mut skb: OwnedSkBuff, dropped: &Counter) {
+    match skb.eth_type_trans(ctx.device()) {
+        Ok(_) => ctx.receive(skb),
+        Err(_) => {
+            dropped.inc(ctx);
             skb.drop_reason(DropReason::DevHdr);
         }
     }
 }
 
 /// The program for this poll: an eBPF program if one is attached, else a Rust one.
-fn decider<'a>(
-    dev: &DriverDevice<Rveth>,
-    queue: &'a RxQueue,
-    guard: &'a rcu::Guard,
-) -> Decider<'a> {
-    if let Some(prog) = dev.data().xdp_prog.get(guard) {
+fn decider<'a>(ctx: &Context<'a, RxQueue>) -> Decider<'a> {
+    let data = ctx.device().data();
+    if let Some(prog) = data.xdp_prog.get(ctx.bh()) {
         return Decider::Bpf(prog);
     }
-    match queue.hook.program(guard) {
+    match data.fastpath.program(ctx.bh()) {
         Some(program) => Decider::Rust(program),
         None => Decider::Stack,
     }
@@ -241,149 +228,132 @@ fn decider<'a>(
 
 /// An XDP frame came off the ring (from `ndo_xdp_xmit` or the peer's `XDP_TX`): run the
 /// eBPF program on it as it is, or build the `sk_buff` the stack (or a Rust program)
-/// needs. Returns whether the program redirected it.
-fn receive_frame(
-    napi: &Napi<RxQueue>,
-    decider: Decider<'_>,
-    dev: &DriverDevice<Rveth>,
-    frame: xdp::Frame,
-    guard: &rcu::Guard,
-) -> bool {
-    let queue = napi.data();
+/// needs.
+fn receive_frame(ctx: &Context<'_, RxQueue>, decider: Decider<'_>, frame: xdp::Frame) {
+    let queue = ctx.queue();
     if let Decider::Bpf(prog) = decider {
-        return run_xdp(napi, prog, dev, frame, guard);
+        return run_xdp(ctx, prog, frame);
     }
-    let Some(mut skb) = frame.into_skb(dev) else {
-        queue.stats.drops.inc();
-        return false;
+    let Some(mut skb) = frame.into_skb(ctx.device()) else {
+        queue.stats.drops.inc(ctx);
+        return;
     };
-    skb.record_rx_queue(queue.index);
+    skb.record_rx_queue(ctx.index() as u16);
     match decider {
         // `xdp_build_skb_from_frame` classified it; the program sees the raw frame again.
         Decider::Rust(program) => match skb.push_mac_header() {
-            Ok(()) => run_fast_path(napi, program, dev, skb, guard),
+            Ok(()) => run_fast_path(ctx, program, skb),
             Err(_) => {
-                queue.fast.errors.inc();
+                queue.fast.errors.inc(ctx);
                 skb.drop_reason(DropReason::DevHdr);
             }
         },
-        _ => napi.receive(skb),
+        _ => ctx.receive(skb),
     }
-    false
 }
 
 /// An eBPF program sees a frame in a page with `XDP_PACKET_HEADROOM` in front; an
 /// `sk_buff` from the stack has neither, so its bytes are copied into one (veth does the
-/// same in `veth_convert_skb_to_xdp_buff`). Returns whether the program redirected it.
-fn run_xdp_on_skb(
-    napi: &Napi<RxQueue>,
-    prog: &xdp::Prog,
-    dev: &DriverDevice<Rveth>,
-    skb: SkBuff,
-    guard: &rcu::Guard,
-) -> bool {
-    let queue = napi.data();
+/// same in `veth_convert_skb_to_xdp_buff`).
+fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, skb: OwnedSkBuff) {
     // The ring holds raw frames: the copy starts at the Ethernet header.
     match xdp::Frame::copy_from_skb(&skb) {
         Ok(frame) => {
             skb.consume();
-            run_xdp(napi, prog, dev, frame, guard)
+            run_xdp(ctx, prog, frame);
         }
         Err(_) => {
             // Too big for one page (the MTU is above what XDP here supports), or no
             // memory: counted, dropped.
-            queue.xdp.errors.inc();
+            ctx.queue().xdp.errors.inc(ctx);
             skb.drop_reason(DropReason::Xdp);
-            false
         }
     }
 }
 
 /// Runs the eBPF program on a frame and carries out what only the driver can: pass (an
 /// `sk_buff` around the same page, to GRO) and tx (back out through the peer's ring).
-/// Returns whether the frame was redirected.
-fn run_xdp(
-    napi: &Napi<RxQueue>,
-    prog: &xdp::Prog,
-    dev: &DriverDevice<Rveth>,
-    frame: xdp::Frame,
-    guard: &rcu::Guard,
-) -> bool {
-    let queue = napi.data();
-    match xdp::run(prog, frame, &queue.xdp_rxq, dev) {
+fn run_xdp(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, frame: xdp::Frame) {
+    let queue = ctx.queue();
+    match xdp::run(ctx, prog, frame) {
         Outcome::Pass(frame) => {
-            queue.xdp.count_xdp(Verdict::Pass);
-            match frame.into_skb(dev) {
+            queue.xdp.count(Action::Pass, ctx);
+            match frame.into_skb(ctx.device()) {
                 Some(mut skb) => {
-                    skb.record_rx_queue(queue.index);
-                    napi.gro_receive(skb);
+                    skb.record_rx_queue(ctx.index() as u16);
+                    ctx.receive(skb);
                 }
-                None => queue.xdp.errors.inc(),
+                None => queue.xdp.errors.inc(ctx),
             }
-            false
         }
         Outcome::Tx(frame) => {
-            queue.xdp.count_xdp(Verdict::Tx);
-            if send_frame_to_peer(dev, frame, queue.index.into(), guard).is_err() {
-                queue.xdp.errors.inc();
+            queue.xdp.count(Action::Tx, ctx);
+            if let Err(frame) =
+                send_frame_to_peer(ctx.device(), frame, ctx.index() as usize, ctx.bh())
+            {
+                drop(frame);
+                queue.xdp.errors.inc(ctx);
             }
-            false
         }
-        Outcome::Done(verdict) => {
-            queue.xdp.count_xdp(verdict);
-            verdict == Verdict::Redirect
-        }
-        Outcome::Failed(verdict) => {
-            queue.xdp.count_xdp(verdict);
-            queue.xdp.errors.inc();
-            false
+        Outcome::Done(action) => queue.xdp.count(action, ctx),
+        Outcome::Failed(action) => {
+            queue.xdp.count(action, ctx);
+            queue.xdp.errors.inc(ctx);
         }
     }
 }
 
 /// Shows a raw frame to the attached program and carries out its verdict.
-fn run_fast_path(
-    napi: &Napi<RxQueue>,
-    program: &dyn Program,
-    dev: &Device,
-    mut skb: SkBuff,
-    guard: &rcu::Guard,
-) {
-    let queue = napi.data();
+fn run_fast_path(ctx: &Context<'_, RxQueue>, program: &dyn Program, mut skb: OwnedSkBuff) {
+    let queue = ctx.queue();
     // The ring holds raw frames, `data` at the Ethernet header: nothing to undo.
-    let action = program.run(&mut Frame::new(&mut skb));
-    queue.fast.count(action);
+    let mut frame = Frame::new(&mut skb);
+    let action = program.run(&mut frame);
+    let target = frame.redirect_target();
+    queue.fast.count(action, ctx);
     match action {
-        Action::Pass => to_stack(napi, skb, &queue.fast.errors),
+        Action::Pass => to_stack(ctx, skb, &queue.fast.errors),
         Action::Drop | Action::Aborted => skb.drop_reason(DropReason::Xdp),
-        Action::Tx => send_out_of(Some(dev), skb, queue, guard),
-        Action::Redirect(ifindex) => {
-            send_out_of(dev.net().device_by_index(ifindex, guard), skb, queue, guard)
+        Action::Tx => send_out_of(ctx, Some(ctx.device()), skb),
+        Action::Redirect => {
+            let target = target.and_then(|i| ctx.net().device_by_index(i, ctx.bh()));
+            send_out_of(ctx, target, skb)
         }
     }
 }
 
 /// Sends a fast-path frame out of `dev`, which must be an rveth device that is up.
-fn send_out_of(dev: Option<&Device>, skb: SkBuff, queue: &RxQueue, guard: &rcu::Guard) {
+fn send_out_of(ctx: &Context<'_, RxQueue>, dev: Option<&Device>, skb: OwnedSkBuff) {
     let dev = dev
         .and_then(DriverDevice::<Rveth>::from_device)
         .filter(|d| d.is_running());
     let sent = match dev {
-        Some(dev) => send_to_peer(dev, skb, queue.index.into(), guard),
+        Some(dev) => send_to_peer(dev, skb, ctx.index() as usize, ctx.bh()),
         None => {
             skb.drop_reason(DropReason::DevReady);
             false
         }
     };
     if !sent {
-        queue.fast.errors.inc();
+        ctx.queue().fast.errors.inc(ctx);
     }
+}
+
+/// The peer as one of our devices, if it is linked.
+fn peer_of<'a>(
+    dev: &'a DriverDevice<Rveth>,
+    guard: &'a rcu::Guard,
+) -> Option<&'a DriverDevice<Rveth>> {
+    dev.data()
+        .peer
+        .get(guard)
+        .and_then(DriverDevice::from_device)
 }
 
 /// The receive queue of `dev`'s peer that transmit queue `index` feeds (wrapping if the
 /// peer has fewer), if the peer is up.
 fn peer_rx_queue<'a>(
-    dev: &DriverDevice<Rveth>,
+    dev: &'a DriverDevice<Rveth>,
     index: usize,
     guard: &'a rcu::Guard,
 ) -> Option<(&'a DriverDevice<Rveth>, &'a Napi<RxQueue>)> {
@@ -394,25 +364,33 @@ fn peer_rx_queue<'a>(
     Some((peer, queue))
 }
 
+/// Drops what a ring gave back, for `reason`.
+fn drop_packet(packet: Packet, reason: DropReason) {
+    match packet {
+        Packet::Skb(skb) => skb.drop_reason(reason),
+        Packet::Frame(frame) => drop(frame),
+    }
+}
+
 /// Puts a packet (data at its Ethernet header) into receive ring `index` of `dev`'s peer
 /// and kicks the peer's NAPI. A packet that cannot go is dropped here, with its reason.
-fn send_to_peer(dev: &DriverDevice<Rveth>, skb: SkBuff, index: usize, guard: &rcu::Guard) -> bool {
-    let Some((peer, queue)) = peer_rx_queue(dev, index, guard) else {
+fn send_to_peer(dev: &DriverDevice<Rveth>, skb: OwnedSkBuff, index: usize, bh: &BhGuard) -> bool {
+    let Some((peer, queue)) = peer_rx_queue(dev, index, bh) else {
         skb.drop_reason(DropReason::DevReady);
         return false;
     };
     // Make it the receiver's: the MTU check and scrub of `__dev_forward_skb` (socket,
     // routing state); the receiver's poll runs `eth_type_trans`, after any program.
-    let Some(skb) = skb.forward_to(peer) else {
+    let Some(skb) = skb.forward_to(dev, peer) else {
         return false;
     };
-    match queue.data().ring.produce(skb) {
+    match queue.queue().ring.produce(Packet::Skb(skb), bh) {
         Ok(()) => {
             queue.schedule();
             true
         }
-        Err(skb) => {
-            skb.drop_reason(DropReason::FullRing);
+        Err(packet) => {
+            drop_packet(packet, DropReason::FullRing);
             false
         }
     }
@@ -425,60 +403,44 @@ fn send_frame_to_peer(
     dev: &DriverDevice<Rveth>,
     frame: xdp::Frame,
     index: usize,
-    guard: &rcu::Guard,
+    bh: &BhGuard,
 ) -> Result<(), xdp::Frame> {
-    let Some((peer, queue)) = peer_rx_queue(dev, index, guard) else {
+    let Some((peer, queue)) = peer_rx_queue(dev, index, bh) else {
         return Err(frame);
     };
     if frame.len() > peer.mtu() + ETH_HLEN + VLAN_HLEN {
         return Err(frame);
     }
-    queue.data().ring.produce_frame(frame)?;
-    queue.schedule();
-    Ok(())
-}
-
-fn new_rx_queues(
-    dev: &Device,
-    hook: &Arc<fastpath::Hook>,
-) -> Result<KVec<Pin<KBox<Napi<RxQueue>>>>> {
-    let count = dev.num_rx_queues();
-    let mut queues = KVec::with_capacity(count as usize, GFP_KERNEL)?;
-    for i in 0..count {
-        let queue = KBox::pin_init(
-            Napi::new(try_pin_init!(RxQueue {
-                ring <- PacketRing::new(RING_SIZE),
-                index: i as u16,
-                stats: QueueStats::new(),
-                hook: hook.clone(),
-                fast: ActionStats::new(),
-                xdp_rxq <- xdp::RxQueueInfo::new(dev, i),
-                xdp: ActionStats::new(),
-            })),
-            GFP_KERNEL,
-        )?;
-        queues.push(queue, GFP_KERNEL)?;
+    match queue.queue().ring.produce(Packet::Frame(frame), bh) {
+        Ok(()) => {
+            queue.schedule();
+            Ok(())
+        }
+        Err(Packet::Frame(frame)) => Err(frame),
+        // What goes into a ring comes back as it went in: not reached.
+        Err(other) => {
+            drop_packet(other, DropReason::FullRing);
+            Ok(())
+        }
     }
-    Ok(queues)
 }
 
-fn new_tx_counters(count: u32) -> Result<KVec<PerCpuQueueStats>> {
+/// A receive queue: its ring and counters.
+fn new_rx_queue() -> impl PinInit<RxQueue, Error> {
+    try_pin_init!(RxQueue {
+        ring <- PtrRing::new(RING_SIZE),
+        stats: QueueStats::new(),
+        fast: ActionStats::new(),
+        xdp: ActionStats::new(),
+    })
+}
+
+fn new_tx_counters(count: u32) -> Result<KVec<PerCpuCounters<3>>> {
     let mut tx = KVec::with_capacity(count as usize, GFP_KERNEL)?;
     for _ in 0..count {
-        tx.push(PerCpuQueueStats::new()?, GFP_KERNEL)?;
+        tx.push(PerCpuCounters::new()?, GFP_KERNEL)?;
     }
     Ok(tx)
-}
-
-/// The peer as one of our devices, if it is linked.
-fn peer_of<'a>(
-    dev: &DriverDevice<Rveth>,
-    guard: &'a rcu::Guard,
-) -> Option<&'a DriverDevice<Rveth>> {
-    dev.data()
-        .peer
-        .get(guard)
-        .and_then(DriverDevice::from_device)
 }
 
 /// A pair's carrier is up only when both ends are.
@@ -501,33 +463,31 @@ fn update_carrier(dev: &DriverDevice<Rveth>) {
 impl dev::Driver for Rveth {
     type Data = RvethPriv;
 
+    const ETHERNET: bool = true;
+
     /// `ndo_init`: one ring and NAPI instance per receive queue, counters per transmit
     /// queue, no peer yet.
-    fn init(dev: &Device) -> Result<RvethPriv> {
-        let fastpath = fastpath::Registration::new(dev)?;
-        Ok(RvethPriv {
-            peer: Peer::new(),
-            rx: new_rx_queues(dev, fastpath.hook())?,
+    fn init(dev: &Device, _rtnl: &Rtnl) -> impl PinInit<RvethPriv, Error> {
+        try_pin_init!(RvethPriv {
+            peer: Peer::empty(),
+            fastpath: fastpath::Slot::new()?,
+            rx <- napi::Queues::new(dev, dev.num_rx_queues(), |_| new_rx_queue()),
             tx: new_tx_counters(dev.num_tx_queues())?,
-            xdp_prog: xdp::ProgSlot::new(),
-            xdp_xmit: SharedCounter::new(),
-            xdp_xmit_errors: SharedCounter::new(),
-            fastpath_reg: fastpath,
+            xdp_prog: xdp::ProgSlot::empty(),
+            xdp_xmit: PerCpuCounters::new()?,
         })
     }
 
-    /// `ndo_open`: register and enable the NAPI instances, then carrier if the peer is up.
-    fn open(dev: &DriverDevice<Self>) -> Result {
-        for queue in dev.data().rx.iter() {
-            queue.as_ref().add(dev);
-            queue.enable();
-        }
+    /// `ndo_open`: carrier, if the peer is up too (the link layer enabled NAPI already).
+    fn open(dev: &DriverDevice<Self>, _rtnl: &Rtnl) -> Result {
         update_carrier(dev);
         Ok(())
     }
 
-    /// `ndo_stop`: carrier off (the peer stops sending), stop NAPI, free what is queued.
-    fn stop(dev: &DriverDevice<Self>) -> Result {
+    /// `ndo_stop`: carrier off (the peer stops sending), free what is still queued. NAPI
+    /// is disabled already, and since the device stopped running a grace period has
+    /// passed (`dev_deactivate_many`), so no transmitter is still adding to the rings.
+    fn stop(dev: &DriverDevice<Self>, _rtnl: &Rtnl) -> Result {
         {
             let guard = rcu::read_lock();
             if let Some(peer) = peer_of(dev, &guard) {
@@ -536,31 +496,28 @@ impl dev::Driver for Rveth {
         }
         dev.carrier_off();
         for queue in dev.data().rx.iter() {
-            queue.del();
-        }
-        // Transmitters that saw the queues enabled finish before the rings are emptied.
-        kernel::sync::rcu::synchronize_rcu();
-        for queue in dev.data().rx.iter() {
-            let purged = queue.data().ring.purge();
-            queue.data().stats.drops.add(purged as u64);
+            queue
+                .queue()
+                .ring
+                .drain(|packet| drop_packet(packet, DropReason::DevReady));
         }
         Ok(())
     }
 
     /// `ndo_start_xmit`: forward the frame to the peer's receive ring and kick its NAPI.
-    fn start_xmit(skb: SkBuff, dev: &DriverDevice<Self>, guard: &rcu::Guard) -> TxOutcome {
-        let data = dev.data();
+    fn start_xmit(skb: OwnedSkBuff, dev: &DriverDevice<Self>, bh: &BhGuard) -> TxOutcome {
         let index = skb.queue_mapping() as usize;
         // The stack picks a queue below `real_num_tx_queues`, so `index` is in range.
-        let Some(txq) = data.tx.get(index).map(PerCpuQueueStats::this_cpu) else {
+        let Some(txq) = dev.data().tx.get(index) else {
             skb.drop_reason(DropReason::NotSpecified);
             return TxOutcome::Ok;
         };
         let len = skb.len();
-        if send_to_peer(dev, skb, index, guard) {
-            txq.count(len);
+        if send_to_peer(dev, skb, index, bh) {
+            txq.add(TX_PACKETS, 1);
+            txq.add(TX_BYTES, len.into());
         } else {
-            txq.drops.inc();
+            txq.add(TX_DROPS, 1);
         }
         TxOutcome::Ok
     }
@@ -568,18 +525,13 @@ impl dev::Driver for Rveth {
     /// `ndo_get_stats64`: the sum of the per-queue counters.
     fn get_stats64(dev: &DriverDevice<Self>, stats: &mut Stats64) {
         for q in dev.data().rx.iter() {
-            let s = &q.data().stats;
-            stats.add_rx(s.packets.get(), s.bytes.get(), s.drops.get());
+            let [packets, bytes, drops] = q.queue().stats.get();
+            stats.add_rx(packets, bytes, drops);
         }
         for s in dev.data().tx.iter() {
             let [packets, bytes, drops] = s.sum();
             stats.add_tx(packets, bytes, drops);
         }
-    }
-
-    /// `ndo_set_mac_address`: any valid unicast address (checked by `eth_mac_addr`).
-    fn set_mac_address(_dev: &DriverDevice<Self>, _mac: &MacAddr) -> Result {
-        Ok(())
     }
 
     /// `ndo_bpf`, `XDP_SETUP_PROG`: attach or detach a native eBPF program. Refused
@@ -588,12 +540,12 @@ impl dev::Driver for Rveth {
         dev: &DriverDevice<Self>,
         prog: Option<&xdp::Prog>,
         extack: &mut xdp::ExtAck<'_>,
+        rtnl: &Rtnl,
     ) -> Result {
         let data = dev.data();
-        let hook = data.fastpath_reg.hook();
         let Some(prog) = prog else {
             data.xdp_prog.set(None);
-            hook.unblock();
+            data.fastpath.unblock(rtnl);
             return Ok(());
         };
         if prog.has_frags() {
@@ -602,7 +554,7 @@ impl dev::Driver for Rveth {
             ));
             return Err(xdp::not_supported());
         }
-        if !data.xdp_prog.is_set() && !hook.block() {
+        if !data.xdp_prog.is_set() && !data.fastpath.block(rtnl) {
             extack.set_message(c_str!(
                 "rveth: a Rust fast-path program is attached (see /proc/net/rxdp)"
             ));
@@ -614,21 +566,22 @@ impl dev::Driver for Rveth {
     }
 
     /// `ndo_xdp_xmit`: a frame another device's program redirected here leaves by this
-    /// device, i.e. arrives at the peer, still as a frame.
-    fn xdp_xmit(dev: &DriverDevice<Self>, frame: xdp::Frame) -> Result<(), xdp::Frame> {
-        let data = dev.data();
-        let index = xdp::xmit_queue_hint();
-        let guard = rcu::read_lock();
-        match send_frame_to_peer(dev, frame, index, &guard) {
-            Ok(()) => {
-                data.xdp_xmit.inc();
-                Ok(())
-            }
-            Err(frame) => {
-                data.xdp_xmit_errors.inc();
-                Err(frame)
-            }
-        }
+    /// device, i.e. arrives at the peer, still as a frame. Spread over the peer's queues
+    /// by the redirecting CPU, as veth does (`veth_select_rxq`).
+    fn xdp_xmit(
+        dev: &DriverDevice<Self>,
+        frame: xdp::Frame,
+        bh: &BhGuard,
+    ) -> Result<(), xdp::Frame> {
+        let counters = &dev.data().xdp_xmit;
+        let sent = send_frame_to_peer(dev, frame, kernel::net::current_cpu(), bh);
+        counters.add(if sent.is_ok() { 0 } else { 1 }, 1);
+        sent
+    }
+
+    /// The Rust fast-path slot `rxdp` attaches programs to.
+    fn fastpath(dev: &DriverDevice<Self>) -> &fastpath::Slot {
+        &dev.data().fastpath
     }
 }
 
@@ -636,10 +589,12 @@ impl dev::Driver for Rveth {
 impl rtnl::LinkOps for Rveth {
     const KIND: &'static CStr = c_str!("rveth");
 
-    /// `setup`: an Ethernet device without a qdisc and with lockless transmit (like veth),
-    /// jumbo MTUs allowed.
+    /// The request carries the peer's own attributes (`peer name X ...`), as veth's.
+    const POLICY: Option<&'static rtnl::Policy> = Some(&pair::POLICY);
+
+    /// `setup`: an Ethernet device (the link layer did `ether_setup`) without a qdisc and
+    /// with lockless transmit (like veth), jumbo MTUs allowed.
     fn setup(dev: &mut Setup<'_, Self>) {
-        dev.ether_setup();
         dev.set_no_queue();
         dev.set_lockless_tx();
         dev.set_live_addr_change();
@@ -653,8 +608,7 @@ impl rtnl::LinkOps for Rveth {
     /// `newlink`: peer first (its own namespace, name, address), then this end, then
     /// each learns the other.
     fn newlink(link: &mut NewLink<'_, Self>) -> Result {
-        let mut request = link.peer_request()?;
-        let peer = link.create_peer(request.as_mut())?.to_aref();
+        let peer = pair::create_peer(link)?;
         let dev = link.register()?;
         dev.carrier_off();
         peer.carrier_off();
@@ -665,7 +619,7 @@ impl rtnl::LinkOps for Rveth {
     }
 
     /// `dellink`: unlink both ends (waiting out packet-path readers), queue both.
-    fn dellink(dev: &DriverDevice<Self>, queue: &mut UnregisterQueue) {
+    fn dellink(dev: &DriverDevice<Self>, queue: &mut UnregisterQueue<'_, Self>) {
         if let Some(peer) = dev.data().peer.take() {
             if let Some(peer) = DriverDevice::<Rveth>::from_device(&peer) {
                 drop(peer.data().peer.take());
@@ -721,31 +675,20 @@ impl ethtool::Operations for RvethEthtool {
     }
 
     fn stats_values(dev: &DriverDevice<Rveth>, values: &mut [u64]) {
-        let (rx_values, tx_values) = values.split_at_mut(RX_STATS * dev.data().rx.len());
-        for (slot, q) in rx_values.chunks_mut(RX_STATS).zip(dev.data().rx.iter()) {
-            let s = &q.data().stats;
-            let all = Iterator::chain(
-                Iterator::chain(
-                    [s.packets.get(), s.bytes.get(), s.drops.get()].into_iter(),
-                    q.data().fast.values(),
-                ),
-                q.data().xdp.values(),
-            );
-            for (v, c) in slot.iter_mut().zip(all) {
-                *v = c;
-            }
-        }
-        let (tx_values, xmit_values) = tx_values.split_at_mut(3 * dev.data().tx.len());
-        for (slot, s) in tx_values.chunks_mut(3).zip(dev.data().tx.iter()) {
-            for (v, c) in slot.iter_mut().zip(s.sum()) {
-                *v = c;
-            }
-        }
-        let xmit = [dev.data().xdp_xmit.get(), dev.data().xdp_xmit_errors.get()];
-        for (v, c) in xmit_values.iter_mut().zip(xmit) {
+        // `Iterator::chain` by name: the kernel prelude's `Init` has a `chain` too.
+        let rx = dev.data().rx.iter().flat_map(|q| rx_values(q.queue()));
+        let tx = dev.data().tx.iter().flat_map(|s| s.sum());
+        let all = Iterator::chain(Iterator::chain(rx, tx), dev.data().xdp_xmit.sum());
+        for (v, c) in values.iter_mut().zip(all) {
             *v = c;
         }
     }
+}
+
+/// A receive queue's counters, in `ethtool -S` order.
+fn rx_values(q: &RxQueue) -> impl Iterator<Item = u64> {
+    let counts = q.stats.get().into_iter();
+    Iterator::chain(Iterator::chain(counts, q.fast.values()), q.xdp.values())
 }
 
 struct RvethModule {

@@ -22,15 +22,19 @@
 //! Why it is fast: a dropped frame costs the ring, one read of its headers and a free.
 //! No GRO, no `__netif_receive_skb` and its taps, no `ip_rcv`, no netfilter, no routing;
 //! the program is found with one RCU pointer load per poll and runs without a lock.
-//! Unloading the module detaches every program and waits out a grace period.
+//!
+//! A program's code is in this module, so every attached program holds a reference on
+//! it: `rmmod rxdp` is refused ("in use") until the programs are detached or their
+//! devices deleted, and then unloading cannot leave a device calling freed code.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::net::{
     dev::Device,
     fastpath::{self, Action, AttachError, Frame, Program},
-    filter::{self, PernetId, SeqFile},
-    hdr,
     ns::Namespace,
+    pernet,
+    procfs::{self, SeqFile},
+    rtnl::{self, Rtnl},
 };
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, rcu, Arc, Mutex};
@@ -39,6 +43,7 @@ use kernel::{c_str, str::CStr};
 
 #[path = "rxdp/spec.rs"]
 pub mod spec;
+use kernel::net::hdr;
 use spec::{Command, Name, Spec};
 
 module! {
@@ -78,7 +83,7 @@ impl Program for RxdpProgram {
             Spec::Drop { .. } => return Action::Pass,
             Spec::Reflect => swap_macs(frame),
             Spec::Count => Action::Pass,
-            Spec::Redirect(_) => Action::Redirect(self.target),
+            Spec::Redirect(_) => frame.redirect(self.target),
         };
         self.hits.fetch_add(1, Ordering::Relaxed);
         action
@@ -93,13 +98,15 @@ struct Entry {
 }
 
 /// A namespace's attachments.
+#[pin_data]
 struct NetState {
-    entries: Pin<KBox<Mutex<KVec<Entry>>>>,
+    #[pin]
+    entries: Mutex<KVec<Entry>>,
 }
 
 struct Rxdp;
 
-static RXDP_ID: PernetId = PernetId::new();
+static RXDP_ID: pernet::Id = pernet::Id::new();
 
 /// The device called `name` in `net`, with a reference held.
 fn find_device(net: &Namespace, name: &Name) -> Result<ARef<Device>> {
@@ -113,8 +120,9 @@ fn find_device(net: &Namespace, name: &Name) -> Result<ARef<Device>> {
         })
 }
 
-/// Attaches a new program for `spec` to `dev`, resolving a redirect target first.
-fn attach(net: &Namespace, dev: &Name, spec: Spec) -> Result<Entry> {
+/// Attaches a new program for `spec` to `dev`, resolving a redirect target first; the
+/// RTNL serialises it with other attachments and with XDP.
+fn attach(net: &Namespace, dev: &Name, spec: Spec, rtnl: &Rtnl) -> Result<Entry> {
     let target = match spec {
         Spec::Redirect(to) => find_device(net, &to)?.ifindex(),
         _ => 0,
@@ -128,23 +136,24 @@ fn attach(net: &Namespace, dev: &Name, spec: Spec) -> Result<Entry> {
         GFP_KERNEL,
     )?;
     let device = find_device(net, dev)?;
-    let attachment = fastpath::attach(&device, program.clone()).inspect_err(|e| match e {
-        AttachError::NotSupported => {
-            pr_info!(
-                "refused: {} has no Rust fast path (not an rveth device)\n",
-                dev
-            )
-        }
-        AttachError::Busy => pr_info!("refused: {} already has a program\n", dev),
-        AttachError::NoMemory => {}
-    })?;
+    let attachment = fastpath::attach(&device, program.clone(), &THIS_MODULE, rtnl).inspect_err(
+        |e| match e {
+            AttachError::NotSupported => {
+                pr_info!(
+                    "refused: {} has no Rust fast path (not an rveth device)\n",
+                    dev
+                )
+            }
+            AttachError::Busy => pr_info!("refused: {} already has a program\n", dev),
+            AttachError::Unloading | AttachError::NoMemory => {}
+        },
+    )?;
     Ok(Entry {
         dev: *dev,
         program,
         attachment,
     })
 }
-
 /// Parses one command; a bad one is refused with a line in dmesg.
 fn parse_command(input: &[u8]) -> Result<Command> {
     let text = core::str::from_utf8(input).map_err(|_| {
@@ -162,33 +171,36 @@ fn parse_command(input: &[u8]) -> Result<Command> {
     })
 }
 
-impl filter::Filter for Rxdp {
-    type NetData = NetState;
-
+impl pernet::Subsystem for Rxdp {
+    type Data = NetState;
     /// No netfilter hooks: this module works below them, in the driver.
-    const HOOKS: &'static [filter::HookSpec] = &[];
+    type Features = procfs::File<Self>;
 
-    const CONTROL_FILE: Option<&'static CStr> = Some(c_str!("rxdp"));
-
-    fn pernet_id() -> &'static PernetId {
+    fn id() -> &'static pernet::Id {
         &RXDP_ID
     }
 
-    fn init_net(_net: &Namespace) -> Result<NetState> {
-        Ok(NetState {
-            entries: KBox::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?,
+    fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
+        try_pin_init!(NetState {
+            entries <- new_mutex!(KVec::new()),
         })
     }
+}
+
+impl procfs::ControlFile for Rxdp {
+    const NAME: &'static CStr = c_str!("rxdp");
 
     /// `cat /proc/net/rxdp`: each attachment and the frames its program acted on.
     fn show(state: &NetState, out: &SeqFile) {
-        for e in state.entries.lock().iter() {
+        let entries = state.entries.lock();
+        let rtnl = rtnl::lock();
+        for e in entries.iter() {
             out.print(format_args!(
                 "{}: {} hits {}{}\n",
                 e.dev,
                 e.program.spec,
                 e.program.hits.load(Ordering::Relaxed),
-                if e.attachment.is_attached() {
+                if e.attachment.is_attached(&rtnl) {
                     ""
                 } else {
                     " (detached: device gone)"
@@ -205,13 +217,13 @@ impl filter::Filter for Rxdp {
             Command::Attach(dev, spec) => {
                 // An entry whose device went away no longer holds the name.
                 if let Some(i) = position(&entries, &dev) {
-                    if entries[i].attachment.is_attached() {
+                    if entries[i].attachment.is_attached(&rtnl::lock()) {
                         pr_info!("refused: {} already has a program; detach it first\n", dev);
                         return Err(EBUSY);
                     }
                     remove(&mut entries, i)?;
                 }
-                let entry = attach(net, &dev, spec)?;
+                let entry = attach(net, &dev, spec, &rtnl::lock())?;
                 entries.push(entry, GFP_KERNEL)?;
             }
             Command::Detach(dev) => {
@@ -246,14 +258,16 @@ fn remove(entries: &mut KVec<Entry>, i: usize) -> Result {
 }
 
 struct RxdpModule {
-    _control: Pin<KBox<filter::Registration<Rxdp>>>,
+    _control: Pin<KBox<pernet::Registration<Rxdp>>>,
 }
 
 impl kernel::Module for RxdpModule {
-    /// Creates `/proc/net/rxdp` in every namespace; unloading detaches every program.
+    /// Creates `/proc/net/rxdp` in every namespace. Each attached program holds a
+    /// reference on this module, so `rmmod rxdp` is refused (`EBUSY`) until every program
+    /// is detached (or its device deleted); then unloading removes the files.
     fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self {
-            _control: KBox::pin_init(filter::Registration::new(), GFP_KERNEL)?,
+            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
         })
     }
 }

@@ -65,10 +65,15 @@ lay_project_into_tree() {
 		mkdir -p "$ND_KSRC/$(dirname "$rel")"
 		link_file "$f" "$ND_KSRC/$rel"
 	done < <(find "$ND_PROJ/rust" -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) \
-		-not -path '*/target/*' -not -path "$ND_PROJ/rust/host/*")
+		-not -path '*/target/*' -not -path "$ND_PROJ/rust/host/*" -not -path "$ND_PROJ/rust/compile-fail/*")
 	for f in "$ND_PROJ"/rust/helpers/netdive_*.c; do
 		[ -e "$f" ] && add_line_once "$ND_KSRC/rust/helpers/helpers.c" "#include \"$(basename "$f")\""
 	done
+	# Helper files this clone no longer has: their #include goes too.
+	local inc
+	while IFS= read -r inc; do
+		[ -e "$ND_PROJ/rust/helpers/$inc" ] || sed -i "/^#include \"${inc}\"\$/d" "$ND_KSRC/rust/helpers/helpers.c"
+	done < <(sed -n 's/^#include "\(netdive_[a-z0-9_]*\.c\)"$/\1/p' "$ND_KSRC/rust/helpers/helpers.c")
 	add_line_once "$ND_KSRC/rust/bindings/bindings_helper.h" '#include "netdive_bindings.h"'
 	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod rcu;'
 	ln -sfn "$ND_PROJ/samples" "$ND_KSRC/samples/netdive"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make test`: build the debug kernel, run host-side unit tests, boot the guest and run
-# the whole in-guest suite (KTAP), then print one line: "N passed, N failed".
+# `make test`: build the debug kernel, run host-side unit tests and the compile-fail check,
+# boot the guest and run the whole in-guest suite (KTAP), then print one line:
+# "N passed, N failed".
 # Any splat in the guest's kernel log fails the test that was running; a guest that
 # hangs or panics fails every test that did not report.
 set -uo pipefail
@@ -26,6 +27,19 @@ if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
 	echo "# host unit tests (cargo test, rust/host): $hp ok, $hf not ok"
 	passed=$((passed + hp))
 	failed=$((failed + hf))
+fi
+
+# --- compile-fail: misuses of the kernel-crate abstractions must not build ------------
+if [ -z "${ND_TEST_FILTER:-}" ] || echo compile-fail | grep -qE -- "$ND_TEST_FILTER"; then
+	nd_stage "compile-fail check (rust/compile-fail: each misuse must not build, for its reason)"
+	if bash "$ND_PROJ/scripts/compile-fail.sh" "$flavour" >"$out/compile-fail.log" 2>&1; then crc=0; else crc=1; fi
+	grep -E -A8 '^not ok' "$out/compile-fail.log" | sed 's/^/# /' || true
+	cp=$(grep -c '^ok ' "$out/compile-fail.log")
+	cf=$(grep -c '^not ok ' "$out/compile-fail.log")
+	if [ "$crc" != 0 ] && [ "$cf" = 0 ]; then cf=1; echo "# the compile-fail check did not run: see $out/compile-fail.log"; fi
+	echo "# compile-fail check (rust/compile-fail): $cp ok, $cf not ok"
+	passed=$((passed + cp))
+	failed=$((failed + cf))
 fi
 
 # --- the in-guest suite -------------------------------------------------------------

@@ -177,6 +177,8 @@ fi
 # --- fastpath: pktgen into fp0 (rveth) or vp0 (veth); the far end drops UDP dport 9 ---
 XDP_DROP_OBJ=/lib/modules/$(uname -r)/xdp/xdp_drop.o
 fast_case() {
+	# An attached program holds a reference on rxdp: detach it before unloading.
+	[ -e /proc/net/rxdp ] && echo "detach fp1" >/proc/net/rxdp 2>/dev/null
 	rmmod rxdp 2>/dev/null
 	rmmod rfilter 2>/dev/null
 	nft flush ruleset

@@ -32,17 +32,28 @@ echo "NO-CARRIER: a pair's link is up only when both ends are (netif_carrier_on 
 ip -n right link set rv-r up
 show ip -n left -br link show rv-l
 show ip netns exec left ping -c 3 -i 0.2 10.0.0.2
-echo "Each echo request went ndo_start_xmit -> the peer's ptr_ring -> NAPI poll -> napi_gro_receive."
+echo "Each echo request went ndo_start_xmit -> the peer's ptr_ring -> NAPI poll -> eth_type_trans ->"
+echo "napi_gro_receive -> GRO's batch (gro_normal_list) -> netif_receive_skb_list_internal -> ip_list_rcv."
 show ip -n right -s link show rv-r
 show ip netns exec right ethtool -S rv-r
 show ip netns exec right ethtool -i rv-r
+
+step "Lesson 1b: rdummy, the smallest driver on the same link layer (samples/rdummy.rs)"
+show ip link add name rd0 type rdummy
+ip link set rd0 up
+ip addr add 10.7.0.1/24 dev rd0
+show ping -c 2 -W 1 -q 10.7.0.2
+show ip -s link show rd0
+echo "Every frame sent to rd0 was counted and freed (dummy.c's ndo_start_xmit): no pair, no NAPI."
+ip link del rd0
 
 step "Lesson 2: rfilter, a netfilter hook in Rust, rules per namespace (samples/rfilter.rs)"
 modprobe rfilter
 show ip netns exec right sh -c 'echo "add drop proto icmp" > /proc/net/rfilter'
 show ip netns exec left ping -c 2 -W 1 -q 10.0.0.2
 show ip netns exec right cat /proc/net/rfilter
-echo "ip_rcv -> NF_INET_LOCAL_IN -> our hook matched and returned NF_DROP; the left namespace has no rules."
+echo "ip_list_rcv -> ip_sublist_rcv (PRE_ROUTING) -> routing -> ip_local_deliver -> NF_INET_LOCAL_IN:"
+echo "our hook matched and returned NF_DROP; the left namespace has no rules."
 ip netns exec right sh -c 'echo flush > /proc/net/rfilter'
 
 step "Lesson 5: native XDP, a real eBPF program inside the Rust driver (samples/xdp/xdp_tx.bpf.c)"

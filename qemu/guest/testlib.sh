@@ -65,6 +65,20 @@ cleanup_namespaces() {
 	return 0
 }
 
+# snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts).
+snmp() {
+	ip netns exec "$1" python3 -c '
+import sys
+rows = [l.split() for l in open("/proc/net/snmp")]
+for head, vals in zip(rows[::2], rows[1::2]):
+    if head[0] == sys.argv[1] + ":":
+        print(dict(zip(head[1:], vals[1:]))[sys.argv[2]])
+' "$2" "$3"
+}
+
+# snmp6 NS FIELD: a counter of /proc/net/snmp6 (snmp6 ns1 Icmp6InDestUnreachs).
+snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k {print $2}' /proc/net/snmp6; }
+
 # stat NS DEV FIELD: a counter from sysfs statistics (rx_packets, tx_bytes, ...).
 stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 
@@ -78,6 +92,46 @@ wait_for() {
 		sleep 0.2
 	done
 	fail "timed out after ${secs}s waiting for $what"
+}
+
+# tcp_sink NS ADDR PORT OUT: a TCP server in namespace NS on ADDR:PORT, in the background
+# (TCP_SINK_PID); as data arrives it writes the byte count so far to OUT.progress, and
+# when the sender closes, "<bytes> <sha256>" to OUT. Returns once it listens.
+tcp_sink() {
+	rm -f "$4" "$4.progress"
+	ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY' &
+import hashlib, socket, sys
+addr, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port)); s.listen(1); s.settimeout(120)
+c, _ = s.accept(); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    h.update(b); n += len(b)
+    open(out + ".progress", "w").write(str(n))
+open(out, "w").write(f"{n} {h.hexdigest()}\n")
+PY
+	TCP_SINK_PID=$!
+	wait_for "the TCP server on $2 port $3" 30 sh -c "ip netns exec $1 ss -ltn | grep -q ':$3 '"
+}
+
+# tcp_send NS ADDR PORT FILE [PAUSE]: sends FILE over TCP from namespace NS, in 16 KiB
+# writes with PAUSE seconds between them (default none), then closes.
+tcp_send() {
+	ip netns exec "$1" python3 - "$2" "$3" "$4" "${5:-0}" <<'PY'
+import socket, sys, time
+addr, port, path, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+data = open(path, "rb").read()
+s = socket.create_connection((addr, port), timeout=120)
+for i in range(0, len(data), 16384):
+    s.sendall(data[i:i + 16384])
+    if pause:
+        time.sleep(pause)
+s.close()
+PY
 }
 
 # send_malformed_frames NS DEV: nine raw frames out of DEV that no stack should choke on:

@@ -49,25 +49,9 @@ expect_ge "$n" 5 "ICMP frames tcpdump saw on x1"
 # A TCP transfer of 4 MiB, checksummed on both sides.
 head -c 4194304 /dev/urandom >/tmp/payload
 want=$(sha256sum </tmp/payload | cut -d' ' -f1)
-ip netns exec ns2 python3 -c '
-import socket, hashlib
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.9.0.2", 5001)); s.listen(1); s.settimeout(60)
-c, _ = s.accept(); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b); n += len(b)
-open("/tmp/received", "w").write(f"{n} {h.hexdigest()}\n")
-' &
-spid=$!
-wait_for "the TCP server listening" 30 sh -c "ip netns exec ns2 ss -ltn | grep -q ':5001 '"
-ip netns exec ns1 python3 -c '
-import socket, time
-s = socket.create_connection(("10.9.0.2", 5001), timeout=60)
-s.sendall(open("/tmp/payload", "rb").read()); s.close()
-' || fail "TCP client failed"
-wait $spid || fail "TCP server failed"
+tcp_sink ns2 10.9.0.2 5001 /tmp/received
+tcp_send ns1 10.9.0.2 5001 /tmp/payload || fail "TCP client failed"
+wait $TCP_SINK_PID || fail "TCP server failed"
 expect_eq "$(cat /tmp/received)" "4194304 $want" "TCP transfer: bytes and sha256"
 
 # Jumbo frames: MTU 9000 on both ends, an unfragmentable 9000-byte ping passes.

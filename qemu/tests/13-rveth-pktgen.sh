@@ -40,3 +40,86 @@ for q in 0 1 2 3; do
 done
 sum=$(echo "$stats" | awk '/rx_queue_[0-9]+_packets/ {s+=$2} END {print s}')
 expect_eq "$sum" "$tx" "sum of g1 rx_queue_*_packets"
+
+# One buffer, one owner: rveth's transmit path owns each sk_buff it gets (it scrubs it and
+# hands it to the peer's ring), so it does not advertise IFF_TX_SKB_SHARING, and pktgen
+# refuses to send one buffer several times at once, exactly as on veth.
+modprobe veth || fail "modprobe veth"
+echo "rem_device_all" >$PG/kpktgend_0
+wait_for "pktgen to let go of g0" 10 sh -c "[ ! -e $PG/g0 ]"
+must ip link add name gv0 type veth peer name gv1
+trap 'echo rem_device_all > $PG/kpktgend_0 2>/dev/null; ip link del g0 2>/dev/null; ip link del gv0 2>/dev/null' EXIT
+for d in gv0 gv1; do
+	ip link set $d addrgenmode none
+	ip link set $d up
+done
+echo "add_device g0" >$PG/kpktgend_0 || fail "pktgen refused g0"
+echo "add_device gv0" >$PG/kpktgend_0 || fail "pktgen refused gv0"
+wait_for "pktgen to take g0 and gv0" 10 sh -c "[ -e $PG/g0 ] && [ -e $PG/gv0 ]"
+# pg_errno DEV SETTING: the errno pktgen's control file gives a write (0: accepted).
+pg_errno() {
+	python3 - "$PG/$1" "$2" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    os.write(fd, sys.argv[2].encode())
+    print(0)
+except OSError as e:
+    print(e.errno)
+PY
+}
+for setting in "clone_skb 10" "burst 8"; do
+	want=$(pg_errno gv0 "$setting")
+	[ "$want" != 0 ] || fail "veth accepted '$setting' (the reference refuses it)"
+	expect_eq "$(pg_errno g0 "$setting")" "$want" "errno of pktgen '$setting' on rveth (as veth)"
+done
+expect_eq "$(pg_errno g0 "clone_skb 0")" "0" "pktgen 'clone_skb 0' on rveth"
+expect_eq "$(pg_errno g0 "burst 1")" "0" "pktgen 'burst 1' on rveth"
+echo "rem_device_all" >$PG/kpktgend_0
+wait_for "pktgen to let go of g0 and gv0" 10 sh -c "[ ! -e $PG/g0 ] && [ ! -e $PG/gv0 ]"
+
+# A tap on each end under load (tcpdump clones every frame the sender transmits, so
+# rveth gets cloned buffers): both captures hold the same frames, byte for byte.
+N=2000
+ip link set g0 addrgenmode none 2>/dev/null
+rm -f /tmp/tap0.pcap /tmp/tap1.pcap /tmp/tap0.log /tmp/tap1.log
+tcpdump -i g0 -n -c $N -w /tmp/tap0.pcap 'udp port 9' >/tmp/tap0.log 2>&1 &
+t0=$!
+tcpdump -i g1 -n -c $N -w /tmp/tap1.pcap 'udp port 9' >/tmp/tap1.log 2>&1 &
+t1=$!
+wait_for "tcpdump listening on g0 and g1" 30 sh -c 'grep -q "listening on g0" /tmp/tap0.log && grep -q "listening on g1" /tmp/tap1.log'
+python3 - "$N" "$(cat /sys/class/net/g1/address)" <<'PY' || fail "sending on g0"
+import socket, struct, sys, zlib
+n, dst = int(sys.argv[1]), bytes.fromhex(sys.argv[2].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("g0", 0))
+src = bytes.fromhex("020000000001")
+for i in range(n):
+    payload = struct.pack("!I", i) * 40
+    udp = struct.pack("!HHHH", 40000, 9, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0,
+                     bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2]))
+    csum = sum(struct.unpack("!10H", ip))
+    csum = (csum & 0xffff) + (csum >> 16)
+    ip = ip[:10] + struct.pack("!H", ~csum & 0xffff) + ip[12:]
+    s.send(dst + src + b"\x08\x00" + ip + udp)
+PY
+wait $t0 || fail "tcpdump on g0 did not capture $N frames: $(tail -2 /tmp/tap0.log)"
+wait $t1 || fail "tcpdump on g1 did not capture $N frames: $(tail -2 /tmp/tap1.log)"
+frames() {
+	python3 - "$1" <<'PY'
+import hashlib, struct, sys
+data = open(sys.argv[1], "rb").read()
+off, n, h = 24, 0, hashlib.sha256()
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    h.update(data[off + 16:off + 16 + incl])
+    off += 16 + incl
+    n += 1
+print(n, h.hexdigest())
+PY
+}
+f0=$(frames /tmp/tap0.pcap)
+f1=$(frames /tmp/tap1.pcap)
+expect_eq "${f0%% *}" "$N" "frames tcpdump captured on g0"
+expect_eq "$f1" "$f0" "frames captured on g1 (count and sha256) = frames on g0"

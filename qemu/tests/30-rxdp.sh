@@ -1,7 +1,8 @@
 # The Rust fast path in rveth, driven by rxdp: every verdict does what it says, checked
 # with rveth's per-queue verdict counters, the program's hits and what the far side (or
 # its stack) sees; bad commands change nothing; malformed frames pass through unharmed;
-# rmmod while attached and under traffic detaches cleanly.
+# rmmod rxdp is refused while a program is attached (it holds a module reference), and
+# rmmod rveth under traffic with a program attached releases it.
 . "$(dirname "$0")/../guest/testlib.sh"
 trap 'cleanup_namespaces; unload rxdp' EXIT
 cleanup_namespaces
@@ -122,13 +123,24 @@ wait_for "x1 to pass the 9 malformed frames" 30 sh -c "[ \$(ip netns exec ns2 et
 must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 note "ok: malformed frames passed through the fast path without harm"
 
-# rmmod while attached and while traffic flows: programs detach, traffic goes on.
+# rmmod while attached is refused: the attached program holds a reference on rxdp, whose
+# code a device would otherwise go on calling. The program keeps running.
+expect_eq "$(table | sed 's/ hits [0-9]*//')" "x1: drop proto udp dport 9" "table before rmmod"
+err=$(rmmod rxdp 2>&1) && fail "rmmod rxdp succeeded with a program attached"
+echo "$err" | grep -q "in use" || fail "rmmod rxdp refused for another reason: $err"
+grep -q '^rxdp ' /proc/modules || fail "rxdp is gone"
+drops=$(fp ns2 x1 drop)
+send_udp 3 9
+wait_for "3 more fast-path drops after the refused rmmod" 30 sh -c "[ \$(ip netns exec ns2 ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') -ge $((drops + 3)) ]"
+note "ok: rmmod rxdp refused while attached ($err)"
+
+# rmmod rveth while the program is attached and traffic flows: the devices go, and with
+# them the program and its module reference; then rxdp unloads.
 ip netns exec ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
 flood=$!
-send_udp 50 9
-rmmod rxdp || fail "rmmod rxdp while attached"
+wait_for "the flood to reach x1" 60 sh -c '[ "$(ip netns exec ns2 cat /sys/class/net/x1/statistics/rx_packets)" -ge 100 ]'
+must rmmod rveth
 wait $flood
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
-passes=$(fp ns2 x1 pass)
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
-expect_eq "$(fp ns2 x1 pass)" "$passes" "x1 fp_pass after rmmod (no program runs)"
+expect_eq "$(table | sed 's/ hits [0-9]*//')" "x1: drop proto udp dport 9 (detached: device gone)" "table after the device went"
+must rmmod rxdp
+note "ok: rmmod rveth under traffic with a program attached, then rmmod rxdp"

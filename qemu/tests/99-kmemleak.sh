@@ -10,7 +10,7 @@ echo scan >$k
 cat $k >/tmp/kmemleak.txt
 total=$(grep -c 'unreferenced object' /tmp/kmemleak.txt)
 ours=$(awk '/unreferenced object/ {if (blk != "") print blk; blk=$0; next} {blk=blk "\n" $0} END {if (blk != "") print blk}' /tmp/kmemleak.txt |
-	grep -cE 'rveth|netdevs|rfilter|rxdp|_RN|rust_helper')
+	grep -cE 'rveth|rdummy|netdevs|rfilter|rxdp|_RN|rust_helper')
 note "kmemleak: $total unreferenced object(s) in all, $ours through netdive code"
 if [ "$ours" -gt 0 ]; then
 	head -80 /tmp/kmemleak.txt

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Ethernet and netlink-attribute static inlines used by the link abstractions. */
+/* Ethernet, netlink-attribute and namespace static inlines the link abstractions call. */
 
 #include <linux/etherdevice.h>
 #include <net/net_namespace.h>

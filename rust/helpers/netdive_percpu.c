@@ -1,47 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Per-CPU packet counters: alloc_percpu, this_cpu_add and per_cpu_ptr are macros
- * (include/linux/percpu.h, include/linux/percpu-defs.h). A counter is a pair of u64,
- * packets then bytes, one pair per CPU. */
+/* Per-CPU macros (include/linux/percpu-defs.h, include/linux/cpumask.h, smp.h), one
+ * wrapper each, for u64 counters. */
 
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
 
-struct netdive_pcpu_packets {
-	u64 packets;
-	u64 bytes;
-};
-
-void *rust_helper_netdive_percpu_packets_alloc(void)
+/* __alloc_percpu() (a macro, for allocation profiling); zeroed memory or NULL. */
+void __percpu *rust_helper_alloc_percpu_bytes(size_t size, size_t align)
 {
-	return (void __force *)alloc_percpu(struct netdive_pcpu_packets);
+	return __alloc_percpu(size, align);
 }
 
-void rust_helper_netdive_percpu_packets_free(void *p)
+/* One instruction on x86 (add %gs:...): no lock, exact under preemption and interrupts. */
+void rust_helper_this_cpu_add_u64(u64 __percpu *p, u64 val)
 {
-	free_percpu((struct netdive_pcpu_packets __percpu __force *)p);
+	this_cpu_add(*p, val);
 }
 
-/* Two instructions on x86 (add %gs:...): no lock, exact under preemption and irqs. */
-void rust_helper_netdive_percpu_packets_count(void *p, u64 bytes)
+void *rust_helper_per_cpu_ptr(void __percpu *p, int cpu)
 {
-	struct netdive_pcpu_packets __percpu *c = (void __percpu __force *)p;
-
-	this_cpu_add(c->packets, 1);
-	this_cpu_add(c->bytes, bytes);
+	return per_cpu_ptr(p, cpu);
 }
 
-void rust_helper_netdive_percpu_packets_sum(void *p, u64 *packets, u64 *bytes)
+bool rust_helper_cpumask_test_cpu(int cpu, const struct cpumask *mask)
 {
-	struct netdive_pcpu_packets __percpu *c = (void __percpu __force *)p;
-	int cpu;
-
-	*packets = 0;
-	*bytes = 0;
-	for_each_possible_cpu(cpu) {
-		*packets += READ_ONCE(per_cpu_ptr(c, cpu)->packets);
-		*bytes += READ_ONCE(per_cpu_ptr(c, cpu)->bytes);
-	}
+	return cpumask_test_cpu(cpu, mask);
 }
 
 int rust_helper_raw_smp_processor_id(void)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* RCU read-side entry points are static inlines; Rust calls them through these. */
+/* RCU read-side entry points are static inlines (include/linux/rcupdate.h). */
 
 #include <linux/rcupdate.h>
 
@@ -11,4 +11,14 @@ void rust_helper_rcu_read_lock(void)
 void rust_helper_rcu_read_unlock(void)
 {
 	rcu_read_unlock();
+}
+
+void rust_helper_rcu_read_lock_bh(void)
+{
+	rcu_read_lock_bh();
+}
+
+void rust_helper_rcu_read_unlock_bh(void)
+{
+	rcu_read_unlock_bh();
 }

@@ -1,21 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* sk_buff accessors that are static inlines in include/linux/skbuff.h. */
+/* sk_buff static inlines (include/linux/skbuff.h), one wrapper each. */
 
 #include <linux/skbuff.h>
-
-int rust_helper_skb_cloned(const struct sk_buff *skb)
-{
-	return skb_cloned(skb);
-}
 
 void rust_helper_skb_reserve(struct sk_buff *skb, int len)
 {
 	skb_reserve(skb, len);
-}
-
-void rust_helper_skb_record_rx_queue(struct sk_buff *skb, u16 rx_queue)
-{
-	skb_record_rx_queue(skb, rx_queue);
 }
 
 int rust_helper_skb_unclone(struct sk_buff *skb, gfp_t pri)
@@ -26,4 +16,9 @@ int rust_helper_skb_unclone(struct sk_buff *skb, gfp_t pri)
 int rust_helper_pskb_trim(struct sk_buff *skb, unsigned int len)
 {
 	return pskb_trim(skb, len);
+}
+
+void rust_helper_skb_postpull_rcsum(struct sk_buff *skb, const void *start, unsigned int len)
+{
+	skb_postpull_rcsum(skb, start, len);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* XDP pieces that are static inlines or macros: include/net/xdp.h, include/linux/filter.h,
- * include/trace/events/xdp.h, and the page a driver gives a frame (dev_alloc_page). */
+/* XDP static inlines and macros (include/net/xdp.h, include/linux/filter.h,
+ * include/trace/events/xdp.h) and the page calls a frame's buffer needs
+ * (include/linux/skbuff.h, include/linux/mm.h), one wrapper each. */
 
 #include <linux/filter.h>
+#include <linux/mm.h>
 #include <linux/skbuff.h>
 #include <net/xdp.h>
 #include <trace/events/xdp.h>
@@ -22,21 +24,23 @@ int rust_helper_xdp_update_frame_from_buff(const struct xdp_buff *xdp, struct xd
 	return xdp_update_frame_from_buff(xdp, frame);
 }
 
-void rust_helper_netdive_trace_xdp_exception(const struct net_device *dev,
-					     const struct bpf_prog *prog, u32 act)
+void rust_helper_trace_xdp_exception(const struct net_device *dev,
+				     const struct bpf_prog *prog, u32 act)
 {
 	trace_xdp_exception(dev, prog, act);
 }
 
-/* One order-0 page for a frame, from the allocator drivers' receive rings use. */
-void *rust_helper_netdive_xdp_alloc_page(void)
+struct page *rust_helper_dev_alloc_page(void)
 {
-	struct page *page = dev_alloc_page();
-
-	return page ? page_address(page) : NULL;
+	return dev_alloc_page();
 }
 
-void rust_helper_netdive_xdp_free_page(void *addr)
+void *rust_helper_page_address(const struct page *page)
 {
-	put_page(virt_to_page(addr));
+	return page_address(page);
+}
+
+void rust_helper_put_page(struct page *page)
+{
+	put_page(page);
 }

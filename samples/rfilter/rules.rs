@@ -6,16 +6,24 @@
 //! (`rust/host/`) for `cargo test` and fuzzing. The grammar, one command per line:
 //!
 //! ```text
-//! add <accept|drop|reject> [hook prerouting|input|forward|output|postrouting]
+//! add <accept|drop|reject [with tcp-reset]> [hook prerouting|input|forward|output|postrouting]
 //!     [family ip|ip6] [proto icmp|tcp|udp] [src CIDR] [dst CIDR] [sport N] [dport N] [log]
 //! del N
 //! flush
 //! ```
 //!
 //! `hook` defaults to `input`, `family` to both; `proto icmp` means ICMPv6 for `ip6`.
-//! A CIDR of one family implies that family. Ports need `proto tcp` or `proto udp`.
+//! A CIDR of one family implies that family. Ports need `proto tcp` or `proto udp`;
+//! `reject with tcp-reset` needs `proto tcp`.
+//!
+//! What a rule can see ([`Rule::matches`]): addresses and the protocol number of every
+//! packet, fragments included; ports only where the transport header is, so a non-first
+//! fragment never matches a rule with ports (as iptables); and when a rule must look at
+//! ports the packet does not have in full (a first fragment or an unfragmented packet cut
+//! short), the answer is [`Match::Unreadable`], which the filter turns into a drop.
 
-use crate::hdr::{IpAddr, Packet, Transport};
+use crate::hdr::{proto as ipproto, IpAddr, Packet, Transport};
+use crate::inet::{Family, HookPoint};
 use core::fmt;
 
 /// What a matching rule does with the packet.
@@ -25,61 +33,17 @@ pub enum Action {
     Accept,
     /// `NF_DROP`.
     Drop,
-    /// Answer with ICMP/ICMPv6 destination unreachable, then drop.
-    Reject,
+    /// Answer, then drop: ICMP/ICMPv6 port unreachable, or a TCP reset.
+    Reject(RejectWith),
 }
 
-/// The netfilter hook a rule sits on (`enum nf_inet_hooks`).
+/// How `reject` answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hook {
-    /// `NF_INET_PRE_ROUTING`: every packet received, before routing (`ip_rcv`).
-    PreRouting,
-    /// `NF_INET_LOCAL_IN`: packets for this host (`ip_local_deliver`).
-    Input,
-    /// `NF_INET_FORWARD`: packets routed through (`ip_forward`).
-    Forward,
-    /// `NF_INET_LOCAL_OUT`: packets this host sends (`__ip_local_out`).
-    Output,
-    /// `NF_INET_POST_ROUTING`: every packet leaving (`ip_output`).
-    PostRouting,
-}
-
-impl Hook {
-    /// All hooks, in `enum nf_inet_hooks` order.
-    pub const ALL: [Hook; 5] = [
-        Hook::PreRouting,
-        Hook::Input,
-        Hook::Forward,
-        Hook::Output,
-        Hook::PostRouting,
-    ];
-
-    /// The hook with `NF_INET_*` number `n`.
-    pub fn from_number(n: u32) -> Option<Hook> {
-        Self::ALL.get(n as usize).copied()
-    }
-
-    /// The name rules use for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Hook::PreRouting => "prerouting",
-            Hook::Input => "input",
-            Hook::Forward => "forward",
-            Hook::Output => "output",
-            Hook::PostRouting => "postrouting",
-        }
-    }
-}
-
-/// The address family a rule applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    /// IPv4 and IPv6.
-    Both,
-    /// IPv4 (`NFPROTO_IPV4`).
-    Ip,
-    /// IPv6 (`NFPROTO_IPV6`).
-    Ip6,
+pub enum RejectWith {
+    /// ICMP (ICMPv6) destination unreachable, port unreachable: the default.
+    PortUnreachable,
+    /// A TCP reset (`with tcp-reset`, nftables' `reject with tcp reset`).
+    TcpReset,
 }
 
 /// A transport protocol to match.
@@ -103,8 +67,8 @@ pub struct Cidr {
 impl Cidr {
     fn family(&self) -> Family {
         match self.addr {
-            IpAddr::V4(_) => Family::Ip,
-            IpAddr::V6(_) => Family::Ip6,
+            IpAddr::V4(_) => Family::Ipv4,
+            IpAddr::V6(_) => Family::Ipv6,
         }
     }
 
@@ -132,9 +96,9 @@ pub struct Rule {
     /// What to do on a match.
     pub action: Action,
     /// Where the rule sits.
-    pub hook: Hook,
-    /// Which families it sees.
-    pub family: Family,
+    pub hook: HookPoint,
+    /// The family it sees (`None`: both).
+    pub family: Option<Family>,
     /// Transport protocol, if any.
     pub proto: Option<Proto>,
     /// Source prefix, if any.
@@ -183,6 +147,10 @@ pub enum ParseError {
     FamilyMismatch,
     /// Words after a complete `del N` or `flush`.
     TrailingInput,
+    /// `with` after an action other than `reject`, or an unknown `with` value.
+    BadReject,
+    /// `reject with tcp-reset` without `proto tcp`.
+    ResetNeedsTcp,
     /// A line longer than the control file accepts.
     TooLong,
 }
@@ -201,6 +169,8 @@ impl ParseError {
             ParseError::PortsNeedTcpOrUdp => "sport/dport need proto tcp or proto udp",
             ParseError::FamilyMismatch => "addresses do not match the family",
             ParseError::TrailingInput => "unexpected words at the end",
+            ParseError::BadReject => "'with' takes tcp-reset, after reject only",
+            ParseError::ResetNeedsTcp => "reject with tcp-reset needs proto tcp",
             ParseError::TooLong => "line too long",
         }
     }
@@ -296,15 +266,27 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
 }
 
 fn parse_add<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Rule, ParseError> {
-    let action = match words.next() {
+    let mut action = match words.next() {
         Some("accept") => Action::Accept,
         Some("drop") => Action::Drop,
-        Some("reject") => Action::Reject,
+        Some("reject") => Action::Reject(RejectWith::PortUnreachable),
         _ => return Err(ParseError::MissingAction),
     };
     let (mut hook, mut family, mut proto) = (None, None, None);
     let (mut src, mut dst, mut sport, mut dport, mut log) = (None, None, None, None, false);
+    let mut with = false;
     while let Some(key) = words.next() {
+        if key == "with" {
+            if with || !matches!(action, Action::Reject(_)) {
+                return Err(ParseError::BadReject);
+            }
+            with = true;
+            match words.next() {
+                Some("tcp-reset") => action = Action::Reject(RejectWith::TcpReset),
+                _ => return Err(ParseError::BadReject),
+            }
+            continue;
+        }
         if key == "log" {
             if log {
                 return Err(ParseError::Duplicate);
@@ -321,13 +303,13 @@ fn parse_add<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Rule, Pars
         match key {
             "hook" => set(
                 &mut hook,
-                Hook::ALL.iter().copied().find(|h| h.name() == value),
+                HookPoint::ALL.iter().copied().find(|h| h.name() == value),
             )?,
             "family" => set(
                 &mut family,
                 match value {
-                    "ip" => Some(Family::Ip),
-                    "ip6" => Some(Family::Ip6),
+                    "ip" => Some(Family::Ipv4),
+                    "ip6" => Some(Family::Ipv6),
                     _ => None,
                 },
             )?,
@@ -349,18 +331,21 @@ fn parse_add<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Rule, Pars
     if (sport.is_some() || dport.is_some()) && !matches!(proto, Some(Proto::Tcp | Proto::Udp)) {
         return Err(ParseError::PortsNeedTcpOrUdp);
     }
+    if action == Action::Reject(RejectWith::TcpReset) && proto != Some(Proto::Tcp) {
+        return Err(ParseError::ResetNeedsTcp);
+    }
     // The family: as given, else implied by the addresses, which must agree.
-    let mut fam = family.unwrap_or(Family::Both);
+    let mut fam = family;
     for c in [src, dst].into_iter().flatten() {
-        match (fam, c.family()) {
-            (Family::Both, f) => fam = f,
-            (f, g) if f != g => return Err(ParseError::FamilyMismatch),
-            _ => {}
+        match fam {
+            None => fam = Some(c.family()),
+            Some(f) if f != c.family() => return Err(ParseError::FamilyMismatch),
+            Some(_) => {}
         }
     }
     Ok(Rule {
         action,
-        hook: hook.unwrap_or(Hook::Input),
+        hook: hook.unwrap_or(HookPoint::LocalIn),
         family: fam,
         proto,
         src,
@@ -371,39 +356,80 @@ fn parse_add<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Rule, Pars
     })
 }
 
-impl Rule {
-    /// Whether the rule matches `pkt` seen at `hook`. First match wins, in list order.
-    pub fn matches(&self, hook: Hook, pkt: &Packet) -> bool {
-        if hook != self.hook {
-            return false;
+/// What a rule says about a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Match {
+    /// The rule applies.
+    Yes,
+    /// It does not.
+    No,
+    /// It looks at ports the packet does not have in full (a transport header cut short in
+    /// an unfragmented packet or a first fragment): it cannot be answered, and accepting
+    /// would let such a packet past the rule (iptables "hotdrops" it).
+    Unreadable,
+}
+
+impl Proto {
+    /// The IP protocol number it means in `family`.
+    fn number(self, family: Family) -> u8 {
+        match (self, family) {
+            (Proto::Icmp, Family::Ipv4) => ipproto::ICMP,
+            (Proto::Icmp, Family::Ipv6) => ipproto::ICMPV6,
+            (Proto::Tcp, _) => ipproto::TCP,
+            (Proto::Udp, _) => ipproto::UDP,
         }
-        let is_v4 = matches!(pkt.src, IpAddr::V4(_));
-        match self.family {
-            Family::Ip if !is_v4 => return false,
-            Family::Ip6 if is_v4 => return false,
-            _ => {}
+    }
+}
+
+impl Rule {
+    /// Whether the rule sits at `hook` and sees `family`.
+    #[inline]
+    pub fn covers(&self, hook: HookPoint, family: Family) -> bool {
+        self.hook == hook && (self.family.is_none() || self.family == Some(family))
+    }
+
+    /// What the rule says about `pkt` seen at `hook`. First match wins, in list order.
+    pub fn matches(&self, hook: HookPoint, pkt: &Packet) -> Match {
+        let family = if pkt.is_ipv4() {
+            Family::Ipv4
+        } else {
+            Family::Ipv6
+        };
+        if !self.covers(hook, family) {
+            return Match::No;
         }
         if let Some(c) = &self.src {
             if !c.contains(&pkt.src) {
-                return false;
+                return Match::No;
             }
         }
         if let Some(c) = &self.dst {
             if !c.contains(&pkt.dst) {
-                return false;
+                return Match::No;
             }
         }
         let Some(proto) = self.proto else {
-            return true;
+            return Match::Yes;
         };
-        let ports = match (proto, pkt.transport) {
-            (Proto::Icmp, Transport::Icmp { .. } | Transport::Icmpv6 { .. }) => return true,
-            (Proto::Tcp, Transport::Tcp { sport, dport, .. }) => (sport, dport),
-            (Proto::Udp, Transport::Udp { sport, dport }) => (sport, dport),
-            _ => return false,
+        // The protocol number is in every packet, fragments included.
+        if pkt.proto != proto.number(family) {
+            return Match::No;
+        }
+        if self.sport.is_none() && self.dport.is_none() {
+            return Match::Yes;
+        }
+        let (sport, dport) = match pkt.transport {
+            Transport::Tcp { sport, dport, .. } | Transport::Udp { sport, dport } => (sport, dport),
+            Transport::Truncated => return Match::Unreadable,
+            // A non-first fragment has no ports: a rule with ports never matches it.
+            _ => return Match::No,
         };
-        !matches!(self.sport, Some(p) if p != ports.0)
-            && !matches!(self.dport, Some(p) if p != ports.1)
+        if matches!(self.sport, Some(p) if p != sport)
+            || matches!(self.dport, Some(p) if p != dport)
+        {
+            return Match::No;
+        }
+        Match::Yes
     }
 }
 
@@ -431,13 +457,14 @@ impl fmt::Display for Rule {
         let action = match self.action {
             Action::Accept => "accept",
             Action::Drop => "drop",
-            Action::Reject => "reject",
+            Action::Reject(RejectWith::PortUnreachable) => "reject",
+            Action::Reject(RejectWith::TcpReset) => "reject with tcp-reset",
         };
         write!(f, "add {} hook {}", action, self.hook.name())?;
         match self.family {
-            Family::Both => {}
-            Family::Ip => write!(f, " family ip")?,
-            Family::Ip6 => write!(f, " family ip6")?,
+            None => {}
+            Some(Family::Ipv4) => write!(f, " family ip")?,
+            Some(Family::Ipv6) => write!(f, " family ip6")?,
         }
         if let Some(p) = self.proto {
             let p = match p {

@@ -167,7 +167,7 @@ pub fn drop_matches(proto: Option<Proto>, dport: Option<u16>, frame: &[u8]) -> b
     if ethertype != hdr::ETH_P_IP && ethertype != hdr::ETH_P_IPV6 {
         return false;
     }
-    let Ok(pkt) = hdr::ip(payload) else {
+    let Ok(pkt) = hdr::ip(payload, false) else {
         return false;
     };
     let port = match (want, pkt.transport) {

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The pure parts of netdive's kernel code, built on the host for `cargo test`:
-//! the very files the kernel compiles (the `kernel` crate's `net/hdr.rs`, rfilter's rule
-//! language), included by path.
+//! the very files the kernel compiles (the `kernel` crate's `net/hdr.rs` and `net/inet.rs`,
+//! rfilter's rule language, rxdp's program language), included by path.
 #![no_std]
 
 #[path = "../../kernel/net/hdr.rs"]
 pub mod hdr;
+
+#[path = "../../kernel/net/inet.rs"]
+pub mod inet;
 
 #[path = "../../../samples/rfilter/rules.rs"]
 pub mod rules;

@@ -11,12 +11,19 @@
 
 use super::dev::{Driver, DriverDevice};
 use crate::{bindings, macros::vtable, prelude::*, str::CStr};
-use core::{fmt, marker::PhantomData, mem::MaybeUninit};
+use core::{fmt, marker::PhantomData, mem::MaybeUninit, sync::atomic::Ordering};
 
 /// Length of one statistics name: `ETH_GSTRING_LEN`.
 pub const GSTRING_LEN: usize = bindings::ETH_GSTRING_LEN as usize;
 
-/// `struct ethtool_drvinfo`, what `ethtool -i` prints.
+/// The most statistics a device may announce (the core refuses more than fit a
+/// `kvmalloc` anyway).
+const MAX_STATS: usize = 1 << 16;
+
+/// What `ethtool -i` prints.
+///
+/// Corresponds to the kernel's `struct ethtool_drvinfo`
+/// ([`include/uapi/linux/ethtool.h`](srctree/include/uapi/linux/ethtool.h)).
 #[repr(transparent)]
 pub struct DrvInfo(bindings::ethtool_drvinfo);
 
@@ -45,7 +52,10 @@ impl DrvInfo {
     }
 }
 
-/// The link settings `ethtool <dev>` shows (`struct ethtool_link_ksettings`).
+/// The link settings `ethtool <dev>` shows.
+///
+/// Corresponds to the kernel's `struct ethtool_link_ksettings`
+/// ([`include/linux/ethtool.h`](srctree/include/linux/ethtool.h)).
 #[repr(transparent)]
 pub struct LinkSettings(bindings::ethtool_link_ksettings);
 
@@ -100,6 +110,9 @@ impl fmt::Write for SlotWriter<'_> {
 }
 
 /// The ethtool operations of a driver's devices.
+///
+/// Corresponds to the kernel's `struct ethtool_ops`
+/// ([`include/linux/ethtool.h`](srctree/include/linux/ethtool.h)).
 #[vtable]
 pub trait Operations: 'static {
     /// The driver whose devices these operations serve.
@@ -166,7 +179,7 @@ impl<E: Operations> OpsTable<E> {
     /// devices, and these ops are only installed on devices of that driver).
     unsafe fn dev<'a>(dev: *mut bindings::net_device) -> &'a DriverDevice<E::Driver> {
         // SAFETY: per the function's contract.
-        unsafe { &*dev.cast() }
+        unsafe { DriverDevice::from_raw(dev) }
     }
 
     /// # Safety
@@ -205,7 +218,14 @@ impl<E: Operations> OpsTable<E> {
             return super::errno(bindings::EOPNOTSUPP).to_errno();
         }
         // SAFETY: a registered device of ours.
-        E::stats_count(unsafe { Self::dev(dev) }) as i32
+        let dev = unsafe { Self::dev(dev) };
+        let n = E::stats_count(dev).min(MAX_STATS);
+        // `get_strings` gets no length: it writes the count announced here, which the core
+        // sized its buffer from (under the RTNL, which both calls run in).
+        if let Some(slot) = super::dev::stats_count_slot(dev) {
+            slot.store(n as u32, Ordering::Relaxed);
+        }
+        n as i32
     }
 
     /// # Safety
@@ -218,9 +238,13 @@ impl<E: Operations> OpsTable<E> {
         }
         // SAFETY: a registered device of ours.
         let dev = unsafe { Self::dev(dev) };
-        let n = E::stats_count(dev);
-        // SAFETY: the core allocated `get_sset_count() * ETH_GSTRING_LEN` bytes.
-        let buf = unsafe { core::slice::from_raw_parts_mut(buf, n * GSTRING_LEN) };
+        let Some(n) = super::dev::stats_count_slot(dev).map(|s| s.load(Ordering::Relaxed)) else {
+            return;
+        };
+        // SAFETY: every caller (`ethtool_get_strings`, the strset netlink request) holds
+        // the RTNL from its `get_sset_count(ETH_SS_STATS)` call, which stored `n`, to this
+        // one, and allocated `n * ETH_GSTRING_LEN` bytes (zeroed) at `buf` for it.
+        let buf = unsafe { core::slice::from_raw_parts_mut(buf, n as usize * GSTRING_LEN) };
         E::stats_strings(dev, &mut Strings { buf, used: 0 });
     }
 
@@ -230,14 +254,14 @@ impl<E: Operations> OpsTable<E> {
     /// the C contract of this callback guarantees.
     unsafe extern "C" fn get_ethtool_stats(
         dev: *mut bindings::net_device,
-        _stats: *mut bindings::ethtool_stats,
+        stats: *mut bindings::ethtool_stats,
         data: *mut u64,
     ) {
         // SAFETY: a registered device of ours.
         let dev = unsafe { Self::dev(dev) };
-        let n = E::stats_count(dev);
-        // SAFETY: the core allocated `get_sset_count()` values (zeroed).
-        let values = unsafe { core::slice::from_raw_parts_mut(data, n) };
+        // SAFETY: `ethtool_get_stats` allocated `stats->n_stats` values (zeroed) at `data`
+        // and says so in `n_stats`.
+        let values = unsafe { core::slice::from_raw_parts_mut(data, (*stats).n_stats as usize) };
         E::stats_values(dev, values);
     }
 }

@@ -10,131 +10,50 @@
 //!
 //! - [`Frame`] is the raw frame from its Ethernet header on, before `eth_type_trans`,
 //!   GRO or netfilter have touched it; [`Frame::adjust_head`] and
-//!   [`Frame::adjust_tail`] move its edges as `bpf_xdp_adjust_head`/`_tail` do.
-//! - [`Action`] is the verdict, `XDP_PASS`, `XDP_DROP`, `XDP_TX`, `XDP_REDIRECT` or
-//!   `XDP_ABORTED`; the driver carries it out.
-//! - A driver embeds a [`Hook`] per device (`struct net_device`'s `xdp_prog` in C) and
-//!   reads the attached [`Program`] under RCU once per poll: no lock on the packet path.
-//! - Another module attaches a program to a device by name with [`attach`]; the
-//!   returned [`Attachment`] detaches it when dropped (waiting for a grace period, so
-//!   the module's code is never run after it unloads).
+//!   [`Frame::adjust_tail`] move its edges as `bpf_xdp_adjust_head`/`_tail` do, and
+//!   [`Frame::redirect`] names a target as `bpf_redirect` does.
+//! - The verdict is XDP's own [`Action`]; the driver carries it out.
+//! - A driver that runs programs keeps a [`Slot`] per device (C's `dev->xdp_prog`) and
+//!   declares it as its [`Driver::fastpath`](super::dev::Driver::fastpath) operation, the
+//!   way a driver declares `ndo_bpf` for XDP. It reads the attached [`Program`] under RCU
+//!   once per poll: no lock on the packet path.
+//! - Another module attaches a program to a device with [`attach`], under the RTNL (as
+//!   `dev_xdp_install` runs); the returned [`Attachment`] detaches it when dropped. The
+//!   attached program holds a reference on the module its code lives in, so that module
+//!   cannot be unloaded while a device can still run the program, whatever its own code
+//!   does with the attachment (forgetting it, too): `rmmod` then fails with `EBUSY` until
+//!   the program is detached or its device is gone.
 
-use super::{dev::Device, skb::SkBuff, stats::Counter};
+pub use super::xdp::Action;
+use super::{dev::Device, rtnl::Rtnl, skb::OwnedSkBuff};
 use crate::{
     bindings,
     prelude::*,
-    sync::{rcu, Arc},
+    sync::{
+        rcu::{self, RcuPointer},
+        Arc,
+    },
+    ThisModule,
 };
-use core::{
-    cell::UnsafeCell,
-    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
-};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// `ETH_HLEN`: a frame never becomes shorter than an Ethernet header.
 pub const ETH_HLEN: u32 = 14;
-
-/// What a program decided for a frame (`enum xdp_action`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// `XDP_PASS`: on to the stack (`eth_type_trans`, GRO, `__netif_receive_skb`).
-    Pass,
-    /// `XDP_DROP`: freed here; the stack never sees it.
-    Drop,
-    /// `XDP_TX`: sent back out of the device it arrived on.
-    Tx,
-    /// `XDP_REDIRECT`: sent out of another device, given by its ifindex in the receiving
-    /// device's namespace (what a `BPF_MAP_TYPE_DEVMAP` entry names).
-    Redirect(i32),
-    /// `XDP_ABORTED`: the program failed; dropped and counted as an error.
-    Aborted,
-}
-
-/// What the fast path of one receive queue did, for `ethtool -S`. Written by the queue's
-/// NAPI instance only.
-#[derive(Default)]
-pub struct ActionStats {
-    /// Frames passed to the stack.
-    pub pass: Counter,
-    /// Frames dropped by the program.
-    pub drop: Counter,
-    /// Frames sent back out.
-    pub tx: Counter,
-    /// Frames redirected to another device.
-    pub redirect: Counter,
-    /// Frames the program aborted on.
-    pub aborted: Counter,
-    /// Frames the driver could not carry out the verdict for (no such device, full ring,
-    /// a frame without an Ethernet header), dropped.
-    pub errors: Counter,
-}
-
-impl ActionStats {
-    /// The counters' names, in the order of [`ActionStats::values`].
-    pub const NAMES: [&'static str; 6] = ["pass", "drop", "tx", "redirect", "aborted", "errors"];
-
-    /// All zero.
-    pub const fn new() -> Self {
-        Self {
-            pass: Counter::new(),
-            drop: Counter::new(),
-            tx: Counter::new(),
-            redirect: Counter::new(),
-            aborted: Counter::new(),
-            errors: Counter::new(),
-        }
-    }
-
-    /// Counts one verdict.
-    #[inline]
-    pub fn count(&self, action: Action) {
-        match action {
-            Action::Pass => self.pass.inc(),
-            Action::Drop => self.drop.inc(),
-            Action::Tx => self.tx.inc(),
-            Action::Redirect(_) => self.redirect.inc(),
-            Action::Aborted => self.aborted.inc(),
-        }
-    }
-
-    /// Counts one verdict of an eBPF XDP program (same counters, `xdp_` in `ethtool -S`).
-    #[inline]
-    pub fn count_xdp(&self, verdict: super::xdp::Verdict) {
-        use super::xdp::Verdict;
-        match verdict {
-            Verdict::Pass => self.pass.inc(),
-            Verdict::Drop => self.drop.inc(),
-            Verdict::Tx => self.tx.inc(),
-            Verdict::Redirect => self.redirect.inc(),
-            Verdict::Aborted => self.aborted.inc(),
-        }
-    }
-
-    /// The counters' values, in the order of [`ActionStats::NAMES`].
-    pub fn values(&self) -> [u64; 6] {
-        [
-            self.pass.get(),
-            self.drop.get(),
-            self.tx.get(),
-            self.redirect.get(),
-            self.aborted.get(),
-            self.errors.get(),
-        ]
-    }
-}
 
 /// A received frame, from the Ethernet header on: what a fast-path program sees.
 ///
 /// The view covers the linear part of the buffer (a non-linear frame's fragments are not
 /// shown, as an XDP program without frags support sees only the first buffer).
 pub struct Frame<'a> {
-    skb: &'a mut SkBuff,
+    skb: &'a mut OwnedSkBuff,
+    target: Option<i32>,
 }
 
 impl<'a> Frame<'a> {
     /// The frame in `skb`, whose `data` must point at the Ethernet header.
     #[inline]
-    pub fn new(skb: &'a mut SkBuff) -> Self {
-        Self { skb }
+    pub fn new(skb: &'a mut OwnedSkBuff) -> Self {
+        Self { skb, target: None }
     }
 
     /// The frame's bytes (linear part), Ethernet header first.
@@ -144,11 +63,10 @@ impl<'a> Frame<'a> {
     }
 
     /// The frame's bytes, writable. A buffer shared with a clone (a packet socket tapped
-    /// the sender) is first given its own copy (`skb_unclone`); that can fail (`ENOMEM`).
+    /// the sender) is first given its own copy; that can fail (`ENOMEM`).
     #[inline]
     pub fn data_mut(&mut self) -> Result<&mut [u8]> {
-        self.skb.unclone()?;
-        Ok(self.skb.data_mut())
+        self.skb.data_mut()
     }
 
     /// The frame's length, fragments included.
@@ -170,8 +88,8 @@ impl<'a> Frame<'a> {
     }
 
     /// Moves the start of the frame by `delta` bytes (`bpf_xdp_adjust_head`): positive
-    /// removes bytes from the front (decapsulation), negative prepends uninitialised
-    /// room (encapsulation). Refused with `EINVAL` when the frame would be shorter than an
+    /// removes bytes from the front (decapsulation), negative prepends room
+    /// (encapsulation). Refused with `EINVAL` when the frame would be shorter than an
     /// Ethernet header or there is not that much headroom; then nothing changes.
     pub fn adjust_head(&mut self, delta: i32) -> Result {
         let n = delta.unsigned_abs();
@@ -184,7 +102,6 @@ impl<'a> Frame<'a> {
             if n > self.skb.headroom() {
                 return Err(EINVAL);
             }
-            self.skb.unclone()?;
             self.skb.push(n).map(|_| ())
         }
     }
@@ -198,15 +115,28 @@ impl<'a> Frame<'a> {
             if n > self.skb.tailroom() {
                 return Err(EINVAL);
             }
-            self.skb.unclone()?;
-            self.skb.put(n)?.fill(0);
-            Ok(())
+            self.skb.put(n).map(|_| ())
         } else {
             if self.skb.len() < n + ETH_HLEN {
                 return Err(EINVAL);
             }
             self.skb.trim(self.skb.len() - n)
         }
+    }
+
+    /// Sends the frame out of the device with index `ifindex` in the receiving device's
+    /// namespace (`bpf_redirect`): returns [`Action::Redirect`] for the program to return.
+    #[inline]
+    pub fn redirect(&mut self, ifindex: i32) -> Action {
+        self.target = Some(ifindex);
+        Action::Redirect
+    }
+
+    /// The target [`Frame::redirect`] named, if any: for the driver carrying out an
+    /// [`Action::Redirect`].
+    #[inline]
+    pub fn redirect_target(&self) -> Option<i32> {
+        self.target
     }
 }
 
@@ -219,164 +149,111 @@ pub trait Program: Send + Sync {
     fn run(&self, frame: &mut Frame<'_>) -> Action;
 }
 
-/// The attached program, boxed so that a thin pointer can be published under RCU.
-struct Attached {
-    prog: Arc<dyn Program>,
-}
-
-/// A device's fast-path slot: the program the driver runs on every received frame.
+/// An attached program and the reference on the module its code is in.
 ///
 /// # Invariants
 ///
-/// `prog` is null or a pointer from `KBox::<Attached>::into_raw`, replaced only with
-/// `registry_lock` held, and freed only after a grace period following its replacement.
-/// While `blocked` is set (the device runs a native eBPF XDP program), no Rust program
-/// stays attached.
-pub struct Hook {
-    prog: AtomicPtr<Attached>,
+/// `owner` is a module on which this value holds one reference (`try_module_get`).
+struct Attached {
+    prog: Arc<dyn Program>,
+    owner: *mut bindings::module,
+}
+
+// SAFETY: the program is `Send + Sync`; the module pointer is only given back with
+// `module_put`, which any context may call.
+unsafe impl Send for Attached {}
+// SAFETY: as above; `&Attached` only reaches the program.
+unsafe impl Sync for Attached {}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        // SAFETY: we hold one reference on `owner` (type invariant). The program's code
+        // is no longer reachable from any device: this value is dropped after a grace
+        // period that followed its removal from the slot, or when the slot itself goes.
+        unsafe { bindings::module_put(self.owner) };
+    }
+}
+
+/// The state a device's slot shares with the attachments made to it.
+///
+/// # Invariants
+///
+/// `prog` and `blocked` are changed only with the RTNL held, or by `Slot`'s drop (when
+/// the device is gone); while `blocked` is set (the device runs a native eBPF XDP
+/// program), `attach` attaches nothing.
+struct Hook {
+    prog: RcuPointer<KBox<Attached>>,
     blocked: AtomicBool,
 }
 
 impl Hook {
-    /// The attached program, for the duration of the read-side section `guard`.
+    /// Whether `prog` is the attached program. RTNL held (writers are serialised by it).
+    fn holds(&self, prog: &Arc<dyn Program>, _rtnl: &Rtnl) -> bool {
+        let guard = rcu::read_lock();
+        self.prog
+            .get(&guard)
+            .is_some_and(|a| Arc::ptr_eq(&a.prog, prog))
+    }
+}
+
+/// A device's fast-path slot: the program the driver runs on every received frame. The
+/// driver keeps it in its device data; dropping it (the device is gone) detaches whatever
+/// is attached.
+pub struct Slot {
+    hook: Arc<Hook>,
+}
+
+impl Slot {
+    /// An empty slot. Might sleep.
+    pub fn new() -> Result<Self> {
+        Ok(Self {
+            hook: Arc::new(
+                Hook {
+                    prog: RcuPointer::empty(),
+                    blocked: AtomicBool::new(false),
+                },
+                GFP_KERNEL,
+            )?,
+        })
+    }
+
+    /// The attached program, for as long as the read-side section `guard` and the slot
+    /// are borrowed.
     #[inline]
-    pub fn program<'g>(&self, _guard: &'g rcu::Guard) -> Option<&'g dyn Program> {
-        let p = self.prog.load(Ordering::Acquire);
-        // SAFETY: a non-null pointer is a live `Attached` (type invariant); it is freed
-        // only after a grace period, so it outlives the guard's section.
-        (!p.is_null()).then(|| unsafe { &*(*p).prog })
+    pub fn program<'a>(&'a self, guard: &'a rcu::Guard) -> Option<&'a dyn Program> {
+        self.hook.prog.get(guard).map(|a| &*a.prog)
     }
 
-    /// Whether any program is attached.
-    pub fn is_attached(&self) -> bool {
-        !self.prog.load(Ordering::Relaxed).is_null()
-    }
-
-    /// Keeps Rust programs off this device while it runs an eBPF XDP program (the driver
-    /// calls this from `ndo_bpf`): one program decides about a queue's frames, never
-    /// two. Fails, changing nothing, if a Rust program is attached.
-    pub fn block(&self) -> bool {
-        // Set, then look: `attach` publishes, then looks; with sequentially consistent
-        // accesses one of the two sees the other and backs off.
-        self.blocked.store(true, Ordering::SeqCst);
-        if !self.prog.load(Ordering::SeqCst).is_null() {
-            self.blocked.store(false, Ordering::SeqCst);
+    /// Keeps Rust programs off the device while it runs a native eBPF XDP program (the
+    /// driver calls this from `ndo_bpf`): one program decides about a queue's frames,
+    /// never two. Fails, changing nothing, if a Rust program is attached.
+    pub fn block(&self, _rtnl: &Rtnl) -> bool {
+        if self.hook.prog.is_set() {
             return false;
         }
+        // Every writer of `prog` and `blocked` holds the RTNL (`Hook` invariant).
+        self.hook.blocked.store(true, Ordering::Relaxed);
         true
     }
 
     /// Lets Rust programs attach again (the eBPF program is gone).
-    pub fn unblock(&self) {
-        self.blocked.store(false, Ordering::SeqCst);
-    }
-
-    /// Replaces the program (`registry_lock` held); returns the old one, which readers
-    /// may still be running.
-    fn swap(&self, new: Option<Arc<dyn Program>>) -> Result<*mut Attached> {
-        let new = match new {
-            Some(prog) => KBox::into_raw(KBox::new(Attached { prog }, GFP_KERNEL)?),
-            None => core::ptr::null_mut(),
-        };
-        Ok(self.prog.swap(new, Ordering::AcqRel))
-    }
-
-    /// Frees a program `swap` returned, once no reader can be running it.
-    fn retire(old: *mut Attached) {
-        if !old.is_null() {
-            rcu::synchronize_rcu();
-            // SAFETY: `old` came from `KBox::into_raw` (type invariant) and, after the
-            // grace period, no reader holds it.
-            drop(unsafe { KBox::from_raw(old) });
-        }
-    }
-
-    /// Whether `prog` is the attached program.
-    fn holds(&self, prog: &Arc<dyn Program>) -> bool {
-        let p = self.prog.load(Ordering::Acquire);
-        // SAFETY: with `registry_lock` held (callers), the pointer cannot be freed.
-        !p.is_null() && Arc::ptr_eq(unsafe { &(*p).prog }, prog)
+    pub fn unblock(&self, _rtnl: &Rtnl) {
+        self.hook.blocked.store(false, Ordering::Relaxed);
     }
 }
 
-/// A registered device: its `net_device` address (a key, never dereferenced) and hook.
-type Registered = Option<(usize, Arc<Hook>)>;
-
-/// Devices whose driver runs a fast path, so that [`attach`] can find their [`Hook`].
-struct Registry(UnsafeCell<KVec<Registered>>);
-
-// SAFETY: the vector is only touched with `netdive_fastpath_lock` held (see `locked`).
-unsafe impl Sync for Registry {}
-
-static REGISTRY: Registry = Registry(UnsafeCell::new(KVec::new()));
-
-/// Runs `f` on the registry with its mutex held. Might sleep.
-fn locked<R>(f: impl FnOnce(&mut KVec<Registered>) -> R) -> R {
-    // SAFETY: a plain mutex (`rust/helpers/netdive_fastpath.c`); process context.
-    unsafe { bindings::netdive_fastpath_lock() };
-    // SAFETY: the mutex is held, so this is the only reference to the vector.
-    let r = f(unsafe { &mut *REGISTRY.0.get() });
-    // SAFETY: taken above.
-    unsafe { bindings::netdive_fastpath_unlock() };
-    r
-}
-
-/// A device's fast path, registered for [`attach`] while this value lives. A driver keeps
-/// one in its per-device data and runs [`Registration::hook`]'s program on receive.
-///
-/// # Invariants
-///
-/// The registry holds `(dev, hook)` from `new` until `drop`.
-pub struct Registration {
-    dev: usize,
-    hook: Arc<Hook>,
-}
-
-impl Registration {
-    /// Registers a fast path for `dev` (called from the driver's `ndo_init`).
-    pub fn new(dev: &Device) -> Result<Self> {
-        let hook = Arc::new(
-            Hook {
-                prog: AtomicPtr::new(core::ptr::null_mut()),
-                blocked: AtomicBool::new(false),
-            },
-            GFP_KERNEL,
-        )?;
-        let key = dev.as_raw() as usize;
-        locked(|reg| -> Result {
-            match reg.iter_mut().find(|e| e.is_none()) {
-                Some(free) => *free = Some((key, hook.clone())),
-                None => reg.push(Some((key, hook.clone())), GFP_KERNEL)?,
-            }
-            Ok(())
-        })?;
-        Ok(Self { dev: key, hook })
-    }
-
-    /// The device's slot.
-    #[inline]
-    pub fn hook(&self) -> &Arc<Hook> {
-        &self.hook
-    }
-}
-
-impl Drop for Registration {
-    /// Unregisters, then detaches whatever is attached (the device is going away).
+impl Drop for Slot {
     fn drop(&mut self) {
-        let old = locked(|reg| {
-            for e in reg.iter_mut() {
-                if matches!(e, Some((dev, _)) if *dev == self.dev) {
-                    *e = None;
-                }
-            }
-            self.hook.swap(None)
-        });
-        Hook::retire(old.unwrap_or(core::ptr::null_mut()));
+        // The device is gone: no poll runs any more, and no `attach` can find the slot.
+        // Attachments still holding the hook see it empty. Might sleep (a grace period,
+        // then the module reference goes).
+        self.hook.prog.set(None);
     }
 }
 
 /// A program attached to a device; dropping it detaches the program if it is still the
-/// one attached, and returns once no CPU can be running it.
+/// one attached (taking the RTNL: do not drop it with the RTNL held), and returns once no
+/// CPU can be running it.
 pub struct Attachment {
     hook: Arc<Hook>,
     prog: Arc<dyn Program>,
@@ -384,21 +261,18 @@ pub struct Attachment {
 
 impl Attachment {
     /// Whether the program is still attached (its device may have gone).
-    pub fn is_attached(&self) -> bool {
-        locked(|_| self.hook.holds(&self.prog))
+    pub fn is_attached(&self, rtnl: &Rtnl) -> bool {
+        self.hook.holds(&self.prog, rtnl)
     }
 }
 
 impl Drop for Attachment {
     fn drop(&mut self) {
-        let old = locked(|_| {
-            if self.hook.holds(&self.prog) {
-                self.hook.swap(None).unwrap_or(core::ptr::null_mut())
-            } else {
-                core::ptr::null_mut()
-            }
-        });
-        Hook::retire(old);
+        let rtnl = super::rtnl::lock();
+        if self.hook.holds(&self.prog, &rtnl) {
+            // Waits for the polls that may still run it, then puts the module reference.
+            self.hook.prog.set(None);
+        }
     }
 }
 
@@ -407,8 +281,10 @@ impl Drop for Attachment {
 pub enum AttachError {
     /// The device's driver has no Rust fast path (`EOPNOTSUPP`).
     NotSupported,
-    /// A program is already attached (`EBUSY`).
+    /// A program (Rust, or native eBPF) is already attached (`EBUSY`).
     Busy,
+    /// The program's module is being unloaded (`ENOENT`).
+    Unloading,
     /// No memory for the attachment (`ENOMEM`).
     NoMemory,
 }
@@ -418,32 +294,40 @@ impl From<AttachError> for Error {
         match e {
             AttachError::NotSupported => super::errno(bindings::EOPNOTSUPP),
             AttachError::Busy => EBUSY,
+            AttachError::Unloading => ENOENT,
             AttachError::NoMemory => ENOMEM,
         }
     }
 }
 
-/// Attaches `prog` to `dev`'s fast path. Might sleep.
-pub fn attach(dev: &Device, prog: Arc<dyn Program>) -> Result<Attachment, AttachError> {
-    let key = dev.as_raw() as usize;
-    let hook = locked(|reg| {
-        let hook = reg
-            .iter()
-            .flatten()
-            .find(|(d, _)| *d == key)
-            .map(|(_, h)| h.clone())
-            .ok_or(AttachError::NotSupported)?;
-        if hook.is_attached() || hook.blocked.load(Ordering::SeqCst) {
-            return Err(AttachError::Busy);
-        }
-        hook.swap(Some(prog.clone()))
-            .map_err(|_| AttachError::NoMemory)?;
-        if hook.blocked.load(Ordering::SeqCst) {
-            // An eBPF program arrived meanwhile: it wins (see `Hook::block`).
-            Hook::retire(hook.swap(None).unwrap_or(core::ptr::null_mut()));
-            return Err(AttachError::Busy);
-        }
-        Ok(hook)
-    })?;
+/// Attaches `prog`, whose code is in module `owner`, to `dev`'s fast path, RTNL held (as
+/// XDP programs are attached). Might sleep.
+pub fn attach(
+    dev: &Device,
+    prog: Arc<dyn Program>,
+    owner: &'static ThisModule,
+    rtnl: &Rtnl,
+) -> Result<Attachment, AttachError> {
+    let hook = super::dev::fastpath_of(dev)
+        .ok_or(AttachError::NotSupported)?
+        .hook
+        .clone();
+    let _ = rtnl;
+    if hook.prog.is_set() || hook.blocked.load(Ordering::Relaxed) {
+        return Err(AttachError::Busy);
+    }
+    // SAFETY: `owner` is a live module (a `ThisModule` is its module's own pointer); a
+    // module on its way out refuses.
+    if !unsafe { bindings::try_module_get(owner.as_ptr()) } {
+        return Err(AttachError::Unloading);
+    }
+    // INVARIANT: the reference just taken is the one `Attached` holds.
+    let attached = Attached {
+        prog: prog.clone(),
+        owner: owner.as_ptr(),
+    };
+    let attached = KBox::new(attached, GFP_KERNEL).map_err(|_| AttachError::NoMemory)?;
+    // The slot is empty (checked above, RTNL held), so nothing is waited for.
+    hook.prog.set(Some(attached));
     Ok(Attachment { hook, prog })
 }

@@ -1,15 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Read-only views of packet headers: Ethernet, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6.
+//! Read-only views of packet headers: Ethernet, IPv4, IPv6 and its extension headers,
+//! TCP, UDP, ICMP, ICMPv6.
 //!
 //! C headers: `include/uapi/linux/{if_ether,ip,ipv6,tcp,udp,icmp,icmpv6}.h`; the kernel's
-//! own parsers are `ip_rcv_core` (net/ipv4/ip_input.c), `ipv6_rcv`/`ipv6_skip_exthdr`
+//! own parsers are `ip_rcv_core` (net/ipv4/ip_input.c), `ipv6_rcv` and `ipv6_skip_exthdr`
 //! (net/ipv6/), and the flow dissector (net/core/flow_dissector.c).
 //!
-//! Pure code over a byte slice, with no kernel dependency, so the same file builds on
-//! the host for `cargo test` and fuzzing (`rust/host/`). Every length in a header is
-//! checked against the bytes really there: a truncated or lying header is
-//! [`Malformed`], never a read past the slice.
+//! Pure code with no kernel dependency, so the same file builds on the host for
+//! `cargo test` and fuzzing (`rust/host/`). The parsers read a packet through [`Bytes`]:
+//! on the host a byte slice, in the kernel the `sk_buff` itself
+//! ([`SkBuff::network_bytes`](super::skb::SkBuff::network_bytes)), which reads exactly the
+//! header bytes it is asked for, wherever in the buffer they are. Every length a header
+//! states is checked against the whole packet: a truncated or lying header is
+//! [`Malformed`], never a read past the end, and a packet longer than any window is read
+//! like a short one.
+
+/// A packet's bytes, read on demand.
+pub trait Bytes {
+    /// How many bytes there are.
+    fn len(&self) -> usize;
+
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `N` bytes at `at`, or `None` if the packet ends before `at + N`.
+    fn read<const N: usize>(&self, at: usize) -> Option<[u8; N]>;
+}
+
+impl Bytes for [u8] {
+    #[inline]
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+
+    #[inline]
+    fn read<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        self.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+}
 
 /// Why a packet could not be parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +51,8 @@ pub enum Malformed {
     BadVersion,
     /// IPv4 IHL below 5, or larger than the packet.
     BadHeaderLength,
-    /// IPv4 total length shorter than its own header, or longer than the packet.
+    /// IPv4 total length shorter than its own header, or longer than the packet; IPv6
+    /// payload length past the end of the packet.
     BadTotalLength,
     /// More IPv6 extension headers than [`MAX_EXT_HEADERS`].
     TooManyExtHeaders,
@@ -28,6 +60,7 @@ pub enum Malformed {
 
 /// How many IPv6 extension headers are followed before giving up (the kernel's
 /// `ipv6_skip_exthdr` has no limit but the packet length; a bound keeps the walk short).
+/// A longer chain is [`Malformed::TooManyExtHeaders`].
 pub const MAX_EXT_HEADERS: usize = 8;
 
 /// IP protocol numbers (`IPPROTO_*`).
@@ -101,6 +134,9 @@ pub enum Transport {
     },
     /// A non-first fragment: the transport header is in another packet.
     Fragment,
+    /// The packet (an unfragmented one, or a first fragment) ends before the whole
+    /// transport header its protocol needs: a rule that looks at ports cannot be answered.
+    Truncated,
     /// A protocol this parser does not look into.
     Other,
 }
@@ -112,7 +148,8 @@ pub struct Packet {
     pub src: IpAddr,
     /// Destination address.
     pub dst: IpAddr,
-    /// The transport protocol number (after IPv6 extension headers).
+    /// The transport protocol number (after IPv6 extension headers; in a non-first IPv6
+    /// fragment, the one its fragment header names).
     pub proto: u8,
     /// IPv4 TTL or IPv6 hop limit.
     pub ttl: u8,
@@ -131,142 +168,158 @@ impl Packet {
             _ => None,
         }
     }
-}
 
-#[inline]
-fn be16(b: &[u8], at: usize) -> Result<u16, Malformed> {
-    match b.get(at..at + 2) {
-        Some(s) => Ok(u16::from_be_bytes([s[0], s[1]])),
-        None => Err(Malformed::Truncated),
+    /// The address family.
+    #[inline]
+    pub fn is_ipv4(&self) -> bool {
+        matches!(self.src, IpAddr::V4(_))
     }
 }
 
 #[inline]
-fn byte(b: &[u8], at: usize) -> Result<u8, Malformed> {
-    b.get(at).copied().ok_or(Malformed::Truncated)
-}
-
-#[inline]
-fn array<const N: usize>(b: &[u8], at: usize) -> Result<[u8; N], Malformed> {
-    let s = b.get(at..at + N).ok_or(Malformed::Truncated)?;
-    let mut a = [0u8; N];
-    a.copy_from_slice(s);
-    Ok(a)
+fn be16(b: [u8; 2]) -> u16 {
+    u16::from_be_bytes(b)
 }
 
 /// An Ethernet frame: returns the EtherType and the payload after the 14-byte header.
 #[inline]
 pub fn ethernet(frame: &[u8]) -> Result<(u16, &[u8]), Malformed> {
-    let ethertype = be16(frame, 12)?;
-    Ok((ethertype, &frame[14..]))
+    let t: [u8; 2] = frame.read(12).ok_or(Malformed::Truncated)?;
+    Ok((be16(t), &frame[14..]))
 }
 
-/// Parses the transport header at the start of `l4` for protocol `proto`.
+/// Parses the transport header of protocol `proto` found at `off`, the packet's bytes
+/// ending at `end` (the IP length, which trailing padding does not count).
 #[inline]
-fn transport(proto: u8, l4: &[u8]) -> Result<Transport, Malformed> {
-    Ok(match proto {
-        proto::TCP => {
-            if l4.len() < 20 {
-                return Err(Malformed::Truncated);
+fn transport<B: Bytes + ?Sized>(b: &B, proto: u8, off: usize, end: usize) -> Transport {
+    // The whole header a match on it needs, as xt_tcpudp reads a full `tcphdr`.
+    let need = match proto {
+        proto::TCP => 20,
+        proto::UDP => 8,
+        proto::ICMP | proto::ICMPV6 => 2,
+        _ => return Transport::Other,
+    };
+    if end < off + need {
+        return Transport::Truncated;
+    }
+    let parsed = || -> Option<Transport> {
+        Some(match proto {
+            proto::TCP => {
+                let p: [u8; 4] = b.read(off)?;
+                let [flags] = b.read::<1>(off + 13)?;
+                Transport::Tcp {
+                    sport: be16([p[0], p[1]]),
+                    dport: be16([p[2], p[3]]),
+                    flags,
+                }
             }
-            Transport::Tcp {
-                sport: be16(l4, 0)?,
-                dport: be16(l4, 2)?,
-                flags: byte(l4, 13)?,
+            proto::UDP => {
+                let p: [u8; 4] = b.read(off)?;
+                Transport::Udp {
+                    sport: be16([p[0], p[1]]),
+                    dport: be16([p[2], p[3]]),
+                }
             }
-        }
-        proto::UDP => {
-            if l4.len() < 8 {
-                return Err(Malformed::Truncated);
+            proto::ICMP => {
+                let [kind, code] = b.read::<2>(off)?;
+                Transport::Icmp { kind, code }
             }
-            Transport::Udp {
-                sport: be16(l4, 0)?,
-                dport: be16(l4, 2)?,
+            _ => {
+                let [kind, code] = b.read::<2>(off)?;
+                Transport::Icmpv6 { kind, code }
             }
-        }
-        proto::ICMP => Transport::Icmp {
-            kind: byte(l4, 0)?,
-            code: byte(l4, 1)?,
-        },
-        proto::ICMPV6 => Transport::Icmpv6 {
-            kind: byte(l4, 0)?,
-            code: byte(l4, 1)?,
-        },
-        _ => Transport::Other,
-    })
+        })
+    };
+    // `end` is within the packet, so the reads succeed; a source that disagrees with its
+    // own length is treated as a short packet.
+    parsed().unwrap_or(Transport::Truncated)
 }
 
 /// Parses an IPv4 packet starting at its header (`struct iphdr`), checking what
-/// `ip_rcv_core` checks: version 4, IHL >= 5, header and total length within the bytes.
-/// Options are skipped (IHL); bytes past the total length (Ethernet padding) ignored.
+/// `ip_rcv_core` checks: version 4, IHL >= 5, header and total length within the packet.
+/// Options are skipped (IHL); bytes past the total length (Ethernet padding) ignored. A
+/// GSO super-packet (`gso`) may state a total length of 0 (BIG TCP): then it is the
+/// packet's length. A non-first fragment's transport is [`Transport::Fragment`].
 #[inline]
-pub fn ipv4(b: &[u8]) -> Result<Packet, Malformed> {
-    let v_ihl = byte(b, 0)?;
+pub fn ipv4<B: Bytes + ?Sized>(b: &B, gso: bool) -> Result<Packet, Malformed> {
+    let [v_ihl] = b.read::<1>(0).ok_or(Malformed::Truncated)?;
     if v_ihl >> 4 != 4 {
         return Err(Malformed::BadVersion);
     }
+    let h: [u8; 20] = b.read(0).ok_or(Malformed::Truncated)?;
     let ihl = ((v_ihl & 0x0f) as usize) * 4;
-    if ihl < 20 {
+    if ihl < 20 || ihl > b.len() {
         return Err(Malformed::BadHeaderLength);
     }
-    if b.len() < ihl {
-        return Err(if b.len() < 20 {
-            Malformed::Truncated
-        } else {
-            Malformed::BadHeaderLength
-        });
+    let mut total = be16([h[2], h[3]]) as usize;
+    if total == 0 && gso {
+        total = b.len();
     }
-    let total = be16(b, 2)? as usize;
     if total < ihl || total > b.len() {
         return Err(Malformed::BadTotalLength);
     }
-    let frag_offset = be16(b, 6)? & 0x1fff;
-    let proto = b[9];
-    let l4 = &b[ihl..total];
+    let frag_offset = be16([h[6], h[7]]) & 0x1fff;
+    let proto = h[9];
     Ok(Packet {
-        src: IpAddr::V4(array(b, 12)?),
-        dst: IpAddr::V4(array(b, 16)?),
+        src: IpAddr::V4([h[12], h[13], h[14], h[15]]),
+        dst: IpAddr::V4([h[16], h[17], h[18], h[19]]),
         proto,
-        ttl: b[8],
+        ttl: h[8],
         transport: if frag_offset != 0 {
             Transport::Fragment
         } else {
-            transport(proto, l4)?
+            transport(b, proto, ihl, total)
         },
     })
 }
 
 /// Parses an IPv6 packet starting at its header (`struct ipv6hdr`), walking hop-by-hop,
 /// routing, destination-options, fragment and AH extension headers to the transport
-/// header, as `ipv6_skip_exthdr` does. Bytes past the payload length are ignored.
+/// header, as `ipv6_skip_exthdr` does: a fragment header with a non-zero offset ends the
+/// walk (what follows is the middle of another packet's payload), its next-header field
+/// naming the protocol. Bytes past the payload length are ignored; a GSO super-packet
+/// (`gso`) may state a payload length of 0 (jumbo): then the packet's length counts.
 #[inline]
-pub fn ipv6(b: &[u8]) -> Result<Packet, Malformed> {
-    if b.len() < 40 {
-        return Err(Malformed::Truncated);
-    }
-    if b[0] >> 4 != 6 {
+pub fn ipv6<B: Bytes + ?Sized>(b: &B, gso: bool) -> Result<Packet, Malformed> {
+    let [v] = b.read::<1>(0).ok_or(Malformed::Truncated)?;
+    if v >> 4 != 6 {
         return Err(Malformed::BadVersion);
     }
-    let payload_len = be16(b, 4)? as usize;
-    let end = 40 + payload_len;
+    let h: [u8; 40] = b.read(0).ok_or(Malformed::Truncated)?;
+    let payload = be16([h[4], h[5]]) as usize;
+    let end = if payload == 0 && gso {
+        b.len()
+    } else {
+        40 + payload
+    };
     if end > b.len() {
         return Err(Malformed::BadTotalLength);
     }
-    let b = &b[..end];
-    let mut next = b[6];
+    let mut next = h[6];
     let mut off = 40;
     let mut fragment = false;
     let mut walked = 0;
     loop {
-        let len = match next {
-            proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS => {
-                (byte(b, off + 1)? as usize + 1) * 8
+        let (nexthdr, len) = match next {
+            proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS | proto::AH => {
+                if end < off + 2 {
+                    return Err(Malformed::Truncated);
+                }
+                let e: [u8; 2] = b.read(off).ok_or(Malformed::Truncated)?;
+                let len = if next == proto::AH {
+                    (e[1] as usize + 2) * 4
+                } else {
+                    (e[1] as usize + 1) * 8
+                };
+                (e[0], len)
             }
-            proto::AH => (byte(b, off + 1)? as usize + 2) * 4,
             proto::FRAGMENT => {
-                // A fragment with a non-zero offset carries no transport header.
-                fragment |= be16(b, off + 2)? & 0xfff8 != 0;
-                8
+                if end < off + 8 {
+                    return Err(Malformed::Truncated);
+                }
+                let e: [u8; 4] = b.read(off).ok_or(Malformed::Truncated)?;
+                fragment = be16([e[2], e[3]]) & 0xfff8 != 0;
+                (e[0], 8)
             }
             _ => break,
         };
@@ -274,31 +327,38 @@ pub fn ipv6(b: &[u8]) -> Result<Packet, Malformed> {
         if walked > MAX_EXT_HEADERS {
             return Err(Malformed::TooManyExtHeaders);
         }
-        next = byte(b, off)?;
+        next = nexthdr;
         off += len;
-        if off > b.len() {
+        if off > end {
             return Err(Malformed::Truncated);
         }
+        if fragment {
+            break;
+        }
     }
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    src.copy_from_slice(&h[8..24]);
+    dst.copy_from_slice(&h[24..40]);
     Ok(Packet {
-        src: IpAddr::V6(array(b, 8)?),
-        dst: IpAddr::V6(array(b, 24)?),
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(dst),
         proto: next,
-        ttl: b[7],
+        ttl: h[7],
         transport: if fragment {
             Transport::Fragment
         } else {
-            transport(next, &b[off..])?
+            transport(b, next, off, end)
         },
     })
 }
 
 /// Parses an IP packet of either version, choosing by the version nibble.
 #[inline]
-pub fn ip(b: &[u8]) -> Result<Packet, Malformed> {
-    match byte(b, 0)? >> 4 {
-        4 => ipv4(b),
-        6 => ipv6(b),
+pub fn ip<B: Bytes + ?Sized>(b: &B, gso: bool) -> Result<Packet, Malformed> {
+    match b.read::<1>(0).ok_or(Malformed::Truncated)?[0] >> 4 {
+        4 => ipv4(b, gso),
+        6 => ipv6(b, gso),
         _ => Err(Malformed::BadVersion),
     }
 }

@@ -9,78 +9,88 @@
 //! Instead of one interrupt per packet, a driver schedules its NAPI instance once; the
 //! `NET_RX_SOFTIRQ` handler (`net_rx_action`) then calls the instance's poll function
 //! with a budget. Poll hands up to `budget` packets to the stack and, if it ran out of
-//! work, calls `napi_complete_done` so the next packet schedules it again.
+//! work, the instance is completed (`napi_complete_done`) so the next packet schedules
+//! it again.
+//!
+//! Here a device's receive queues are [`Queues`]: one NAPI instance per queue, each with
+//! the driver's queue state ([`Poll`]), in the device's private data. The abstraction
+//! does what every C driver does around them, so no driver can get it wrong: it adds the
+//! instances to the device when the data is built (`netif_napi_add_weight`), enables them
+//! when the device opens and disables them when it stops (`napi_enable`, `napi_disable`),
+//! completes a poll that did less than its budget, flushes the XDP redirects a poll
+//! made, and deletes the instances before the data is freed. What only a poll may do
+//! (hand packets to GRO, run XDP) takes the poll's [`Context`], which nothing else has.
 
-use super::{dev::Device, skb::SkBuff};
+use super::{
+    dev::{Device, Driver, DriverDevice},
+    ns::Namespace,
+    rtnl::Rtnl,
+    skb::OwnedSkBuff,
+};
 use crate::{bindings, prelude::*, sync::rcu, types::Opaque};
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::{cell::Cell, marker::PhantomData, marker::PhantomPinned};
 
 /// The weight (budget per poll) drivers use by default: `NAPI_POLL_WEIGHT`.
 pub const POLL_WEIGHT: i32 = bindings::NAPI_POLL_WEIGHT as i32;
 
-/// A NAPI poll function.
+/// The state of one receive queue and its poll function.
 pub trait Poll: Sized + Send + Sync + 'static {
-    /// Processes up to `budget` packets; returns how many it processed. If that is less
-    /// than `budget`, it must call [`Napi::complete_done`] before returning. It runs in
-    /// softirq context, an RCU read-side critical section, which `guard` stands for.
-    fn poll(napi: &Napi<Self>, budget: u32, guard: &rcu::Guard) -> u32;
+    /// The driver whose devices have such queues.
+    type Driver: Driver;
+
+    /// Processes up to `budget` packets; returns how many it processed (more than
+    /// `budget` counts as `budget`). If that is less than `budget`, the instance is
+    /// completed afterwards: the next [`Napi::schedule`] polls again. Runs in softirq
+    /// context (or with bottom halves off), an RCU read-side critical section.
+    fn poll(ctx: &Context<'_, Self>, budget: u32) -> u32;
 }
 
-const IDLE: u8 = 0;
-const ADDED: u8 = 1;
-const ENABLED: u8 = 2;
-
-/// A NAPI instance (`struct napi_struct`) with the driver state its poll works on.
+/// A NAPI instance (`struct napi_struct`) with the state of the queue it polls.
+///
+/// Corresponds to the kernel's `struct napi_struct`
+/// ([`include/linux/netdevice.h`](srctree/include/linux/netdevice.h)).
+///
+/// Each instance also carries its queue's `struct xdp_rxq_info`, as a driver that runs
+/// XDP keeps one per receive queue (veth: `rq->xdp_rxq`): which device and queue a frame
+/// came in on (`ctx->ingress_ifindex`, `ctx->rx_queue_index` in a program) and how its
+/// memory is given back.
 ///
 /// # Invariants
 ///
 /// `napi` is the first field (`repr(C)`), so a pointer to it is a pointer to the whole
-/// `Napi<T>`. `state` says whether `napi` is on its device's NAPI list (`ADDED`, via
-/// `netif_napi_add_weight`) and enabled (`ENABLED`); it changes only under the RTNL
-/// (open/stop/unregister paths), and while it is not `IDLE` the value does not move
-/// (it is pinned) and is not freed before `__netif_napi_del` and a grace period.
+/// `Napi<Q>`. The instance belongs to a [`Queues`] and, from then until that is dropped,
+/// is added to the `Q::Driver` device whose private data holds the `Queues`, and
+/// `xdp_rxq` is registered for that device and queue `index` (whole pages,
+/// `MEM_TYPE_PAGE_ORDER0`).
 #[repr(C)]
-#[pin_data(PinnedDrop)]
-pub struct Napi<T: Poll> {
+#[pin_data]
+pub struct Napi<Q: Poll> {
     #[pin]
     napi: Opaque<bindings::napi_struct>,
-    state: AtomicU8,
+    index: u32,
     #[pin]
-    data: T,
+    xdp_rxq: Opaque<bindings::xdp_rxq_info>,
+    #[pin]
+    queue: Q,
 }
 
 // SAFETY: the `napi_struct` is driven by the kernel's NAPI state bits, which are atomic;
-// `T: Send + Sync`.
-unsafe impl<T: Poll> Send for Napi<T> {}
-// SAFETY: as above.
-unsafe impl<T: Poll> Sync for Napi<T> {}
+// `Q: Send + Sync`.
+unsafe impl<Q: Poll> Send for Napi<Q> {}
+// SAFETY: as above; `&Napi` reaches only `schedule` (any context) and the queue state.
+unsafe impl<Q: Poll> Sync for Napi<Q> {}
 
-impl<T: Poll> Napi<T> {
-    /// A NAPI instance, not yet added to a device, around `data`.
-    pub fn new(data: impl PinInit<T, Error>) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            // SAFETY: an all-zero `napi_struct` is the state `netif_napi_add_weight` expects
-            // (drivers allocate it with kzalloc/kcalloc).
-            napi <- Opaque::ffi_init(|p: *mut bindings::napi_struct| unsafe { p.write_bytes(0, 1) }),
-            state: AtomicU8::new(IDLE),
-            data <- data,
-        })
+impl<Q: Poll> Napi<Q> {
+    /// The queue state this instance polls.
+    #[inline]
+    pub fn queue(&self) -> &Q {
+        &self.queue
     }
 
-    /// The driver state this instance polls.
+    /// The queue's index.
     #[inline]
-    pub fn data(&self) -> &T {
-        &self.data
-    }
-
-    /// The device the instance polls for (`napi->dev`), once [`Napi::add`] has run.
-    #[inline]
-    pub fn device(&self) -> Option<&Device> {
-        // SAFETY: reading a field of our `napi_struct`, zeroed until `add`.
-        let dev = unsafe { (*self.raw()).dev };
-        // SAFETY: a non-null `dev` was set by `netif_napi_add_weight` to the device whose
-        // private data holds this instance, so the device outlives `self`.
-        (!dev.is_null()).then(|| unsafe { Device::from_raw(dev) })
+    pub fn index(&self) -> u32 {
+        self.index
     }
 
     #[inline]
@@ -88,89 +98,43 @@ impl<T: Poll> Napi<T> {
         self.napi.get()
     }
 
+    /// Registers the queue's `xdp_rxq_info` for `dev`.
+    ///
     /// # Safety
     ///
-    /// Called only by the kernel through the C operation table, with the arguments
-    /// the C contract of this callback guarantees.
-    unsafe extern "C" fn poll_callback(napi: *mut bindings::napi_struct, budget: i32) -> i32 {
-        // SAFETY: `napi` is the first field of a pinned `Napi<T>` (type invariant) that was
-        // added with this callback, and lives while it is added.
-        let this = unsafe { &*napi.cast::<Napi<T>>() };
-        // SAFETY: NAPI polls run in softirq context (`net_rx_action`) or with bottom
-        // halves disabled (busy polling, `napi_threaded_poll`).
-        unsafe { rcu::with_bh_disabled(|guard| T::poll(this, budget.max(0) as u32, guard)) as i32 }
-    }
-
-    /// Adds the instance to `dev`'s NAPI list (`netif_napi_add_weight`). Call from the
-    /// RTNL-held open path; a second call does nothing.
-    pub fn add(self: Pin<&Self>, dev: &Device) {
-        if self
-            .state
-            .compare_exchange(IDLE, ADDED, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            return;
-        }
-        // SAFETY: `self` is pinned and stays valid until `del` (the type invariant keeps
-        // it alive while `ADDED`); the callback matches the one `poll_callback` expects.
+    /// `dev` is the device the instance is added to; the info is not registered yet.
+    unsafe fn register_xdp_rxq(&self, dev: &Device) -> Result {
+        let info = self.xdp_rxq.get();
+        // SAFETY: the caller's promise; the info is zeroed and lives as long as the
+        // instance. Whole pages are what `xdp::Frame::copy_from_skb` hands a program.
         unsafe {
-            bindings::netif_napi_add_weight(
+            crate::error::to_result(bindings::__xdp_rxq_info_reg(
+                info,
                 dev.as_raw(),
-                self.raw(),
-                Some(Self::poll_callback),
-                POLL_WEIGHT,
-            )
-        };
-    }
-
-    /// Allows the instance to be scheduled (`napi_enable`).
-    pub fn enable(&self) {
-        if self
-            .state
-            .compare_exchange(ADDED, ENABLED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            // SAFETY: the instance was added and is disabled.
-            unsafe { bindings::napi_enable(self.raw()) };
+                self.index,
+                0,
+                bindings::PAGE_SIZE as u32,
+            ))?;
+            let ret = bindings::xdp_rxq_info_reg_mem_model(
+                info,
+                bindings::xdp_mem_type_MEM_TYPE_PAGE_ORDER0,
+                core::ptr::null_mut(),
+            );
+            if ret != 0 {
+                bindings::xdp_rxq_info_unreg(info);
+                return Err(Error::from_errno(ret));
+            }
         }
+        Ok(())
     }
 
-    /// Waits for a running poll to finish and stops further scheduling (`napi_disable`).
-    /// Might sleep.
-    pub fn disable(&self) {
-        if self
-            .state
-            .compare_exchange(ENABLED, ADDED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            // SAFETY: the instance was added and enabled.
-            unsafe { bindings::napi_disable(self.raw()) };
-        }
-    }
-
-    /// Removes the instance from its device (`__netif_napi_del`). The caller waits one
-    /// grace period (`synchronize_net`) before freeing it; dropping a `Napi` that is
-    /// still added does both.
-    pub fn del(&self) {
-        self.disable();
-        if self
-            .state
-            .compare_exchange(ADDED, IDLE, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            // SAFETY: the instance was added and is disabled.
-            unsafe { bindings::__netif_napi_del(self.raw()) };
-        }
-    }
-
-    /// Asks the softirq to poll this instance (`napi_schedule`). Returns whether this
-    /// call scheduled it (false: already scheduled, or disabled).
+    /// Asks the softirq to poll this instance (`napi_schedule`), from any context. Returns
+    /// whether this call scheduled it (false: already scheduled, or disabled because the
+    /// device is down).
     #[inline]
     pub fn schedule(&self) -> bool {
-        if self.state.load(Ordering::Relaxed) != ENABLED {
-            return false;
-        }
-        // SAFETY: the instance is added; `napi_schedule_prep` refuses a disabled one.
+        // SAFETY: the instance is added to its device (type invariant);
+        // `napi_schedule_prep` refuses a disabled one and takes the SCHED bit otherwise.
         unsafe {
             if bindings::napi_schedule_prep(self.raw()) {
                 bindings::__napi_schedule(self.raw());
@@ -180,45 +144,284 @@ impl<T: Poll> Napi<T> {
         false
     }
 
-    /// Ends a poll that did `work` packets, fewer than its budget (`napi_complete_done`).
-    /// Returns false if the instance must stay scheduled (busy polling, or rescheduled).
+    /// # Safety
+    ///
+    /// Called only by the kernel as this instance's poll function, with the arguments
+    /// the C contract guarantees.
+    unsafe extern "C" fn poll_callback(napi: *mut bindings::napi_struct, budget: i32) -> i32 {
+        // Budget 0 is netpoll asking for transmit completions only, outside NAPI's own
+        // context (no `bpf_net_context`, no SCHED bit); there is no receive work to do.
+        if budget <= 0 {
+            return 0;
+        }
+        // SAFETY: `napi` is the first field of a `Napi<Q>` (type invariant) added with this
+        // callback; it lives while it is added.
+        let this = unsafe { &*napi.cast::<Napi<Q>>() };
+        // SAFETY: the instance is added to a `Q::Driver` device (type invariant), which is
+        // open while the instance is enabled (and polled), so its data is initialised.
+        let dev = unsafe { DriverDevice::<Q::Driver>::from_raw((*napi).dev) };
+        // SAFETY: NAPI polls run in softirq context (`net_rx_action`) or with bottom
+        // halves disabled (busy polling, `napi_threaded_poll`).
+        unsafe {
+            rcu::with_bh_disabled(|guard| {
+                // INVARIANT: built for this call of the poll function only.
+                let ctx = Context {
+                    napi: this,
+                    dev,
+                    guard,
+                    redirected: Cell::new(false),
+                    _not_send: PhantomData,
+                };
+                let done = Q::poll(&ctx, budget as u32).min(budget as u32);
+                if ctx.redirected.get() {
+                    // Frames redirected during the poll wait in per-CPU bulk queues: send
+                    // them before the poll ends (`xdp_do_flush`, as every XDP driver does).
+                    bindings::xdp_do_flush();
+                }
+                if done < budget as u32 {
+                    // Out of work: re-arm. A packet produced meanwhile has set NAPI's
+                    // MISSED bit, and then `napi_complete_done` schedules us again.
+                    bindings::napi_complete_done(napi, done as i32);
+                }
+                done as i32
+            })
+        }
+    }
+}
+
+/// What one call of a poll function may do: it exists only for the duration of that
+/// call, on the CPU running it.
+///
+/// # Invariants
+///
+/// Created only by `Napi::poll_callback` for the instance `napi`, which owns NAPI's SCHED
+/// bit (no other CPU polls it), inside the NAPI context `net_rx_action` (or busy polling,
+/// or a NAPI thread) sets up, bottom halves off, `bpf_net_context` set; `dev` is the open
+/// device the instance is added to.
+pub struct Context<'a, Q: Poll> {
+    napi: &'a Napi<Q>,
+    dev: &'a DriverDevice<Q::Driver>,
+    guard: &'a rcu::BhGuard,
+    redirected: Cell<bool>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a, Q: Poll> Context<'a, Q> {
+    /// The queue being polled.
     #[inline]
-    pub fn complete_done(&self, work: u32) -> bool {
-        // SAFETY: only called from this instance's poll, which owns the SCHED bit.
-        unsafe { bindings::napi_complete_done(self.raw(), work as i32) }
+    pub fn queue(&self) -> &'a Q {
+        &self.napi.queue
     }
 
-    /// Hands a received frame to the stack the way veth does (`veth_xdp_rcv`): through GRO
-    /// when the buffer is ours alone, else straight to `netif_receive_skb`. GRO may merge
-    /// and rewrite buffers, which it must not do to one that another holder (pktgen, a
-    /// packet socket's clone) still sees. The frame must have been through
-    /// `eth_type_trans`.
+    /// The queue's index.
     #[inline]
-    pub fn receive(&self, mut skb: SkBuff) {
+    pub fn index(&self) -> u32 {
+        self.napi.index
+    }
+
+    /// The device the queue belongs to.
+    #[inline]
+    pub fn device(&self) -> &'a DriverDevice<Q::Driver> {
+        self.dev
+    }
+
+    /// The section the poll runs in: bottom halves off, an RCU read-side critical section.
+    #[inline]
+    pub fn bh(&self) -> &'a rcu::BhGuard {
+        self.guard
+    }
+
+    /// The namespace of the device. While it polls, the device is open, and a device is
+    /// closed (its NAPI instances disabled) before it moves to another namespace; the
+    /// kernel's own XDP redirect reads `dev_net` in this same context.
+    #[inline]
+    pub fn net(&self) -> &'a Namespace {
+        // SAFETY: as above, `dev->nd_net` does not change during the poll and the
+        // namespace outlives the device's membership in it.
+        unsafe { Namespace::from_raw(bindings::dev_net(self.dev.as_raw())) }
+    }
+
+    /// Hands a received frame (classified: `eth_type_trans` done) to the stack the way
+    /// veth does (`veth_xdp_rcv`): through GRO (`napi_gro_receive`) when the buffer is
+    /// the driver's alone, else straight to `netif_receive_skb`. GRO merges and rewrites
+    /// buffers, which it must not do to one that another holder (pktgen, a packet socket's
+    /// clone) still sees. The frame arrives on the polled device (`skb->dev`).
+    #[inline]
+    pub fn receive(&self, mut skb: OwnedSkBuff) {
+        skb.set_dev(self.dev);
         if skb.is_shared() || skb.unclone().is_err() {
-            // SAFETY: softirq context (our poll); the stack takes ownership.
+            // SAFETY: NAPI context (type invariant); the stack takes ownership.
             unsafe { bindings::netif_receive_skb(skb.into_raw()) };
         } else {
-            self.gro_receive(skb);
+            // SAFETY: called from this instance's poll (type invariant), which GRO requires;
+            // the buffer is exclusively ours (checked above) and GRO takes it.
+            unsafe { bindings::napi_gro_receive(self.napi.raw(), skb.into_raw()) };
         }
     }
 
-    /// Hands a received frame to GRO and on to the stack (`napi_gro_receive`). The frame
-    /// must have been through `eth_type_trans` and not be shared (see [`Napi::receive`]).
+    /// Records that a frame was redirected, so the poll flushes the redirect queues.
     #[inline]
-    pub fn gro_receive(&self, skb: SkBuff) {
-        // SAFETY: called from this instance's poll; GRO takes ownership of the buffer.
-        unsafe { bindings::napi_gro_receive(self.raw(), skb.into_raw()) };
+    pub(crate) fn note_redirect(&self) {
+        self.redirected.set(true);
+    }
+
+    /// The polled queue's `xdp_rxq_info`, registered (type invariant of `Napi`).
+    #[inline]
+    pub(crate) fn xdp_rxq(&self) -> *mut bindings::xdp_rxq_info {
+        self.napi.xdp_rxq.get()
+    }
+}
+
+/// The receive queues of a device: one NAPI instance each, in the device's private data.
+///
+/// # Invariants
+///
+/// `napis` is never resized, so the instances do not move; each is added to the device
+/// whose private data holds this value (checked when it is built), from then until drop.
+#[pin_data(PinnedDrop)]
+pub struct Queues<Q: Poll> {
+    napis: KVec<Napi<Q>>,
+    #[pin]
+    _pin: PhantomPinned,
+}
+
+impl<Q: Poll> Queues<Q> {
+    /// `count` queues of `dev`, the `Q::Driver` device whose data is being built
+    /// ([`Driver::init`]); `init(i)` builds queue `i`. Each gets a NAPI instance added to
+    /// `dev`. Fails with `EINVAL` unless the value is built inside that device's private
+    /// data, so the instances live exactly as long as the device's data.
+    pub fn new<'a, F, I>(dev: &'a Device, count: u32, mut init: F) -> impl PinInit<Self, Error> + 'a
+    where
+        F: FnMut(u32) -> I + 'a,
+        I: PinInit<Q, Error>,
+    {
+        // SAFETY: the closure initialises `*slot` completely or fails leaving nothing to
+        // clean up (no instance is added before every queue is built).
+        unsafe {
+            crate::init::pin_init_from_closure(move |slot: *mut Self| {
+                if !super::dev::is_in_private_data::<Q::Driver>(
+                    dev,
+                    slot.cast(),
+                    core::mem::size_of::<Self>(),
+                ) {
+                    return Err(EINVAL);
+                }
+                let mut napis = KVec::<Napi<Q>>::with_capacity(count as usize, GFP_KERNEL)?;
+                for i in 0..count {
+                    let p = napis.spare_capacity_mut()[0].as_mut_ptr();
+                    // An all-zero `napi_struct` is what `netif_napi_add_weight` expects, and
+                    // an all-zero `xdp_rxq_info` what `__xdp_rxq_info_reg` does.
+                    Opaque::raw_get(core::ptr::addr_of!((*p).napi)).write_bytes(0, 1);
+                    Opaque::raw_get(core::ptr::addr_of!((*p).xdp_rxq)).write_bytes(0, 1);
+                    core::ptr::addr_of_mut!((*p).index).write(i);
+                    // On failure the `i` queues built so far are dropped with `napis`.
+                    init(i).__pinned_init(core::ptr::addr_of_mut!((*p).queue))?;
+                    napis.set_len(i as usize + 1);
+                }
+                for (i, n) in napis.iter().enumerate() {
+                    if let Err(e) = n.register_xdp_rxq(dev) {
+                        for done in &napis[..i] {
+                            bindings::xdp_rxq_info_unreg(done.xdp_rxq.get());
+                        }
+                        return Err(e);
+                    }
+                }
+                for n in napis.iter() {
+                    // `dev` is being registered (`ndo_init`, RTNL held); the instance stays
+                    // where it is until drop deletes it.
+                    bindings::netif_napi_add_weight(
+                        dev.as_raw(),
+                        n.raw(),
+                        Some(Napi::<Q>::poll_callback),
+                        POLL_WEIGHT,
+                    );
+                }
+                // INVARIANT: built inside `dev`'s data, every instance added to `dev`.
+                slot.write(Queues {
+                    napis,
+                    _pin: PhantomPinned,
+                });
+                Ok(())
+            })
+        }
+    }
+
+    /// Queue `index`, if there is one.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<&Napi<Q>> {
+        self.napis.get(index)
+    }
+
+    /// The number of queues.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.napis.len()
+    }
+
+    /// Whether there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.napis.is_empty()
+    }
+
+    /// The queues, in order.
+    pub fn iter(&self) -> core::slice::Iter<'_, Napi<Q>> {
+        self.napis.iter()
     }
 }
 
 #[pinned_drop]
-impl<T: Poll> PinnedDrop for Napi<T> {
+impl<Q: Poll> PinnedDrop for Queues<Q> {
     fn drop(self: Pin<&mut Self>) {
-        if self.state.load(Ordering::Acquire) != IDLE {
-            self.del();
-            // SAFETY: no preconditions; a poll still running on another CPU is waited for.
-            unsafe { bindings::synchronize_net() };
+        if self.napis.is_empty() {
+            return;
+        }
+        for n in self.napis.iter() {
+            // SAFETY: added and registered in `new` (type invariant). The data is dropped
+            // after the device was closed (its instances disabled) and unregistered, or
+            // when `ndo_init` failed before it was ever opened.
+            unsafe {
+                bindings::xdp_rxq_info_unreg(n.xdp_rxq.get());
+                bindings::__netif_napi_del(n.raw());
+            }
+        }
+        // Readers that found an instance under RCU (busy polling's NAPI id hash) are done
+        // before it is freed.
+        // SAFETY: no preconditions beyond a sleepable context (`priv_destructor`).
+        unsafe { bindings::synchronize_net() };
+    }
+}
+
+/// Calls `f` on every NAPI instance added to `dev`, a Rust driver's device.
+///
+/// # Safety
+///
+/// The RTNL is held (the list changes only under it, or after unregistration).
+unsafe fn for_each_napi(dev: &Device, mut f: impl FnMut(*mut bindings::napi_struct)) {
+    // SAFETY: the device is valid; its `napi_list` links the `dev_list` members of the
+    // instances added to it, stable under the RTNL (the caller's promise).
+    unsafe {
+        let head = core::ptr::addr_of_mut!((*dev.as_raw()).napi_list);
+        let mut pos = (*head).next;
+        while pos != head {
+            let next = (*pos).next;
+            f(crate::container_of!(pos, bindings::napi_struct, dev_list).cast_mut());
+            pos = next;
         }
     }
+}
+
+/// Enables every NAPI instance of `dev` (the device opens).
+pub(crate) fn enable_all<T: Driver>(dev: &DriverDevice<T>, _rtnl: &Rtnl) {
+    // SAFETY: RTNL held (the token). Only `Queues` adds instances to a Rust driver's
+    // device, in `ndo_init`; they start disabled, and this abstraction enables them on
+    // open and disables them on stop, strictly alternating, so each is disabled here.
+    unsafe { for_each_napi(dev, |n| bindings::napi_enable(n)) };
+}
+
+/// Disables every NAPI instance of `dev`, waiting for a running poll (the device stops,
+/// or failed to open). Might sleep.
+pub(crate) fn disable_all<T: Driver>(dev: &DriverDevice<T>, _rtnl: &Rtnl) {
+    // SAFETY: RTNL held; each instance is enabled (see `enable_all`).
+    unsafe { for_each_napi(dev, |n| bindings::napi_disable(n)) };
 }

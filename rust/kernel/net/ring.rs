@@ -1,70 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A ring of packets between two CPUs: `struct ptr_ring`.
+//! A bounded ring of owned objects between CPUs: `struct ptr_ring`.
 //!
 //! C header: [`include/linux/ptr_ring.h`](srctree/include/linux/ptr_ring.h)
 //!
-//! veth (drivers/net/veth.c) hands a packet from the sender's `ndo_start_xmit` to the
-//! receiver's NAPI poll through a `ptr_ring` per receive queue: producers serialise on
-//! `producer_lock`, the consumer on `consumer_lock`, and the two sides touch different
-//! cache lines, so a sender and the receiving softirq rarely contend.
-//!
-//! A packet on the ring is either an `sk_buff` (from `ndo_start_xmit`) or an XDP frame
-//! (from `ndo_xdp_xmit`, or an `XDP_TX`); veth tells them apart by bit 0 of the pointer
-//! (`VETH_XDP_FLAG`), which both structures' alignment leaves free. So does this ring.
+//! A `ptr_ring` is an array of pointers with a producer index under `producer_lock` and a
+//! consumer index under `consumer_lock`, on different cache lines, so a producer and a
+//! consumer rarely contend. veth (drivers/net/veth.c) hands packets from the sender's
+//! `ndo_start_xmit` to the receiver's NAPI poll through one per receive queue; tun and
+//! vhost use it too. A [`PtrRing<T>`] carries owned `T`s ([`RingItem`]): what goes in comes
+//! out exactly once, or is dropped with the ring.
 
-use super::{skb::SkBuff, xdp};
-use crate::{bindings, error::to_result, prelude::*, types::Opaque};
+use super::{skb::OwnedSkBuff, xdp};
+use crate::{bindings, error::to_result, prelude::*, sync::rcu::BhGuard, types::Opaque};
+use core::{ffi::c_void, marker::PhantomData, ptr::NonNull};
 
-/// What a ring carries.
-pub enum Packet {
-    /// A socket buffer, data at the network header (after `eth_type_trans`).
-    Skb(SkBuff),
-    /// An XDP frame, data at the Ethernet header; no `sk_buff` exists for it.
-    Frame(xdp::Frame),
-}
+/// An owned object that travels as one non-null pointer.
+///
+/// # Safety
+///
+/// `into_ptr` gives up ownership as a non-null pointer that `from_ptr` takes back exactly
+/// once; the pointer never has bit 0 set unless the implementation says so for its own
+/// use (see [`xdp::Packet`]).
+pub unsafe trait RingItem: Sized + Send {
+    /// Gives up ownership.
+    fn into_ptr(self) -> NonNull<c_void>;
 
-/// Bit 0 of a ring entry: set for an XDP frame (veth's `VETH_XDP_FLAG`).
-const FRAME_TAG: usize = 1;
-
-impl Packet {
+    /// Takes ownership back.
+    ///
     /// # Safety
     ///
-    /// `entry` is an entry of the ring (see the invariant of [`PacketRing`]), given back
-    /// exactly once.
+    /// `ptr` came from `into_ptr` and is taken back once.
+    unsafe fn from_ptr(ptr: NonNull<c_void>) -> Self;
+}
+
+// SAFETY: an `sk_buff` pointer is non-null and at least 8-byte aligned; ownership of the
+// reference travels with it.
+unsafe impl RingItem for OwnedSkBuff {
     #[inline]
-    unsafe fn from_entry(entry: *mut core::ffi::c_void) -> Self {
-        if entry as usize & FRAME_TAG != 0 {
-            let ptr = (entry as usize & !FRAME_TAG) as *mut bindings::xdp_frame;
-            // SAFETY: a tagged entry is an owned frame, non-null (the tag bit aside).
-            Packet::Frame(unsafe { xdp::Frame::from_raw(core::ptr::NonNull::new_unchecked(ptr)) })
-        } else {
-            // SAFETY: an untagged entry is an owned `sk_buff`.
-            Packet::Skb(unsafe { SkBuff::from_raw(entry.cast()) })
-        }
+    fn into_ptr(self) -> NonNull<c_void> {
+        // SAFETY: an owned buffer's pointer is valid, hence non-null.
+        unsafe { NonNull::new_unchecked(self.into_raw().cast()) }
+    }
+
+    #[inline]
+    unsafe fn from_ptr(ptr: NonNull<c_void>) -> Self {
+        // SAFETY: the caller's promise: an owned buffer given up by `into_ptr`, whose
+        // metadata nobody else changes.
+        unsafe { OwnedSkBuff::from_raw(ptr.as_ptr().cast()) }
     }
 }
 
-/// A bounded FIFO of owned [`Packet`]s.
+/// A ring of owned `T`s (veth: `rq->xdp_ring`).
+///
+/// Corresponds to the kernel's `struct ptr_ring`
+/// ([`include/linux/ptr_ring.h`](srctree/include/linux/ptr_ring.h)).
 ///
 /// # Invariants
 ///
-/// `ring` was initialised by `ptr_ring_init` and holds only `sk_buff` pointers and
-/// `xdp_frame` pointers with `FRAME_TAG` set, all owned by the ring; it is cleaned up (and the packets freed) when
-/// the ring is dropped.
+/// `ring` was initialised by `ptr_ring_init` and holds only pointers from
+/// `T::into_ptr`, all owned by the ring; they are dropped with it.
 #[pin_data(PinnedDrop)]
-pub struct PacketRing {
+pub struct PtrRing<T: RingItem> {
     #[pin]
     ring: Opaque<bindings::ptr_ring>,
+    _p: PhantomData<T>,
 }
 
-// SAFETY: the ring's own spinlocks serialise producers and consumers.
-unsafe impl Send for PacketRing {}
-// SAFETY: as above; `&PacketRing` only reaches the locked produce/consume functions.
-unsafe impl Sync for PacketRing {}
+// SAFETY: the ring's own spinlocks serialise producers and consumers; `T: Send` items move
+// between CPUs.
+unsafe impl<T: RingItem> Send for PtrRing<T> {}
+// SAFETY: as above; `&PtrRing` only reaches the locked produce/consume functions.
+unsafe impl<T: RingItem> Sync for PtrRing<T> {}
 
-impl PacketRing {
-    /// A ring with room for `size` packets (veth uses 256).
+impl<T: RingItem> PtrRing<T> {
+    /// A ring with room for `size` objects (veth uses 256). Might sleep.
     pub fn new(size: u32) -> impl PinInit<Self, Error> {
         // SAFETY: `ptr_ring_init` initialises the whole ring (queue array, indices, both
         // locks) in place, or fails leaving nothing to clean up; the slot is pinned.
@@ -80,76 +90,75 @@ impl PacketRing {
         }
     }
 
-    /// Adds a packet at the tail (`ptr_ring_produce`); gives it back when the ring is full.
-    /// Called with bottom halves disabled, as a transmit path is.
+    /// Adds `item` at the tail (`ptr_ring_produce`); gives it back when the ring is full.
+    /// Bottom halves are off (`bh`), as the locks are also taken in softirq context.
     #[inline]
-    pub fn produce(&self, skb: SkBuff) -> Result<(), SkBuff> {
-        let raw = skb.into_raw();
-        if !self.produce_entry(raw.cast()) {
-            // SAFETY: the ring refused the pointer, so we still own it.
-            return Err(unsafe { SkBuff::from_raw(raw) });
+    pub fn produce(&self, item: T, _bh: &BhGuard) -> Result<(), T> {
+        let ptr = item.into_ptr();
+        // SAFETY: the ring is initialised (type invariant); with bottom halves off the
+        // producer lock is taken as the other producers take it. The ring keeps the
+        // pointer on success.
+        if unsafe { bindings::ptr_ring_produce(self.ring.get(), ptr.as_ptr()) } != 0 {
+            // SAFETY: the ring refused the pointer, so it is still ours.
+            return Err(unsafe { T::from_ptr(ptr) });
         }
         Ok(())
     }
 
-    /// Adds an XDP frame at the tail; gives it back when the ring is full.
+    /// Takes the object at the head, if any (`ptr_ring_consume`); bottom halves are off
+    /// (`bh`), as for the NAPI consumer.
     #[inline]
-    pub fn produce_frame(&self, frame: xdp::Frame) -> Result<(), xdp::Frame> {
-        let raw = frame.into_raw();
-        if !self.produce_entry((raw.as_ptr() as usize | FRAME_TAG) as *mut _) {
-            // SAFETY: the ring refused the frame, so we still own it.
-            return Err(unsafe { xdp::Frame::from_raw(raw) });
-        }
-        Ok(())
-    }
-
-    /// Whether the ring took `entry` (and with it, ownership of what it points at).
-    #[inline]
-    fn produce_entry(&self, entry: *mut core::ffi::c_void) -> bool {
-        // SAFETY: the ring is initialised (type invariant); it keeps the entry on success.
-        unsafe { bindings::ptr_ring_produce(self.ring.get(), entry) == 0 }
-    }
-
-    /// Takes the packet at the head, if any (`ptr_ring_consume`); for the softirq
-    /// (NAPI) consumer.
-    #[inline]
-    pub fn consume(&self) -> Option<Packet> {
-        // SAFETY: the ring is initialised; the consumer lock is taken inside.
+    pub fn consume(&self, _bh: &BhGuard) -> Option<T> {
+        // SAFETY: the ring is initialised; the consumer lock is taken inside, bottom halves
+        // off.
         let p = unsafe { bindings::ptr_ring_consume(self.ring.get()) };
-        // SAFETY: every entry in the ring is an owned packet (type invariant), now ours.
-        (!p.is_null()).then(|| unsafe { Packet::from_entry(p) })
+        // SAFETY: every entry in the ring is an owned item (type invariant), now ours.
+        NonNull::new(p).map(|p| unsafe { T::from_ptr(p) })
     }
 
-    /// Frees every queued packet, from process context (`ptr_ring_consume_bh`).
-    /// Returns how many there were.
-    pub fn purge(&self) -> u32 {
+    /// Takes every queued object, from any context but hard interrupts
+    /// (`ptr_ring_consume_bh`), and hands each to `f`. Returns how many there were.
+    pub fn drain(&self, mut f: impl FnMut(T)) -> u32 {
         let mut n = 0;
         loop {
-            // SAFETY: as in `consume`; the `_bh` variant keeps the lock softirq-safe.
+            // SAFETY: as in `consume`; the `_bh` variant disables bottom halves around the
+            // consumer lock.
             let p = unsafe { bindings::ptr_ring_consume_bh(self.ring.get()) };
-            if p.is_null() {
+            let Some(p) = NonNull::new(p) else {
                 return n;
-            }
-            // SAFETY: an owned packet from the ring.
-            match unsafe { Packet::from_entry(p) } {
-                Packet::Skb(skb) => skb.drop_reason(super::skb::DropReason::DevReady),
-                Packet::Frame(frame) => drop(frame),
-            }
+            };
+            // SAFETY: an owned item from the ring.
+            f(unsafe { T::from_ptr(p) });
             n += 1;
         }
     }
 }
 
 #[pinned_drop]
-impl PinnedDrop for PacketRing {
+impl<T: RingItem> PinnedDrop for PtrRing<T> {
     fn drop(self: Pin<&mut Self>) {
-        // Free what is still queued with the softirq-safe consumer lock, then the array
-        // alone: `ptr_ring_cleanup` with a destroy callback would take the consumer lock
-        // with bottom halves on, which lockdep rightly calls inconsistent with the NAPI
-        // consumer's use of it in softirq context.
-        self.purge();
+        // Drop what is still queued with the softirq-safe consumer lock, then free the
+        // array alone: `ptr_ring_cleanup` with a destroy callback would take the consumer
+        // lock with bottom halves on, which lockdep rightly calls inconsistent with the
+        // NAPI consumer's use of it in softirq context.
+        self.drain(drop);
         // SAFETY: the ring is initialised, empty, and no longer shared (we have `&mut`);
         // without a destroy callback cleanup only frees the queue array.
         unsafe { bindings::ptr_ring_cleanup(self.ring.get(), None) };
+    }
+}
+
+// SAFETY: an `xdp_frame` pointer is the start of its page-aligned buffer (non-null, bit 0
+// clear); ownership of the frame travels with it.
+unsafe impl RingItem for xdp::Frame {
+    #[inline]
+    fn into_ptr(self) -> NonNull<c_void> {
+        self.into_raw().cast()
+    }
+
+    #[inline]
+    unsafe fn from_ptr(ptr: NonNull<c_void>) -> Self {
+        // SAFETY: the caller's promise: an owned frame given up by `into_ptr`.
+        unsafe { xdp::Frame::from_raw(ptr.cast()) }
     }
 }

@@ -1,48 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Link types created with `ip link add ... type <kind>`: `struct rtnl_link_ops`.
+//! The RTNL and link types created with `ip link add ... type <kind>`.
 //!
-//! C header: [`include/net/rtnetlink.h`](srctree/include/net/rtnetlink.h),
-//! core in `net/core/rtnetlink.c`.
+//! C headers: [`include/linux/rtnetlink.h`](srctree/include/linux/rtnetlink.h) (the
+//! RTNL), [`include/net/rtnetlink.h`](srctree/include/net/rtnetlink.h) (`struct
+//! rtnl_link_ops`); core in `net/core/rtnetlink.c`.
 //!
-//! `ip link add name rv0 type rveth peer name rv1` sends `RTM_NEWLINK`; `rtnl_newlink`
-//! finds the link ops by kind (loading the module through its `rtnl-link-<kind>` alias),
-//! allocates the device with `rtnl_create_link` (which calls `setup`), and calls
-//! `newlink`, which registers it. `ip link del` and namespace teardown call `dellink`,
-//! which queues devices for `unregister_netdevice_many`. All of it runs under the RTNL.
+//! `ip link add name d0 type rdummy` sends `RTM_NEWLINK`; `rtnl_newlink` finds the link
+//! ops by kind (loading the module through its `rtnl-link-<kind>` alias), allocates the
+//! device with `rtnl_create_link` (which calls `setup`), and calls `newlink`, which
+//! registers it. `ip link del` and namespace teardown call `dellink`, which queues devices
+//! for `unregister_netdevice_many`. All of it runs under the RTNL, the mutex that
+//! serialises network configuration; a callback that runs under it receives the [`Rtnl`]
+//! token as proof.
 
-use super::dev::{Device, Driver, DriverDevice, OpsTable};
+use super::dev::{Device, Driver, DriverDevice};
 use crate::{
     bindings,
-    error::{from_err_ptr, from_result, to_result},
+    error::{from_result, to_result},
     macros::vtable,
     prelude::*,
     str::CStr,
     types::Opaque,
 };
-use core::{marker::PhantomData, mem::MaybeUninit};
+use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 
-const IFLA_MAX: usize = bindings::__IFLA_MAX as usize - 1;
+/// Proof that the RTNL (`rtnl_lock()`) is held for as long as the reference lives.
+///
+/// Network configuration is serialised by it: registering and unregistering devices,
+/// bringing them up and down, moving them between namespaces, attaching XDP programs.
+/// Functions that need it take `&Rtnl`; callbacks the core calls with it held receive one,
+/// and [`lock`] takes it.
+///
+/// # Invariants
+///
+/// A `&Rtnl` exists only while the current task holds the RTNL. It is neither `Send` nor
+/// `Sync`, so it cannot leave the task.
+pub struct Rtnl(PhantomData<*mut ()>);
+
+impl Rtnl {
+    /// The token for a context that holds the RTNL.
+    ///
+    /// # Safety
+    ///
+    /// The current task holds the RTNL for all of `'a`.
+    #[inline]
+    pub(crate) unsafe fn assume_held<'a>() -> &'a Rtnl {
+        // INVARIANT: the caller's promise.
+        // SAFETY: `Rtnl` is a zero-sized type, so any aligned non-null pointer is a valid
+        // reference to one.
+        unsafe { NonNull::<Rtnl>::dangling().as_ref() }
+    }
+}
+
+/// The RTNL, held until dropped (`rtnl_lock`/`rtnl_unlock`). Might sleep.
+pub struct RtnlGuard(PhantomData<*mut ()>);
+
+/// Takes the RTNL (`rtnl_lock`). Might sleep: process context only.
+pub fn lock() -> RtnlGuard {
+    // SAFETY: no preconditions beyond a sleepable context; released in `Drop`.
+    unsafe { bindings::rtnl_lock() };
+    RtnlGuard(PhantomData)
+}
+
+impl core::ops::Deref for RtnlGuard {
+    type Target = Rtnl;
+    fn deref(&self) -> &Rtnl {
+        // SAFETY: the guard holds the RTNL until it is dropped, which the borrow of `self`
+        // outlasts.
+        unsafe { Rtnl::assume_held() }
+    }
+}
+
+impl Drop for RtnlGuard {
+    fn drop(&mut self) {
+        // SAFETY: taken by `lock`; `rtnl_unlock` also runs the devices' deferred
+        // unregistration work (`netdev_run_todo`).
+        unsafe { bindings::rtnl_unlock() };
+    }
+}
 
 /// A device being set up: `rtnl_link_ops.setup`, right after allocation, before any
-/// attribute from the request is applied.
+/// attribute of the request is applied. Ethernet drivers ([`Driver::ETHERNET`]) have had
+/// `ether_setup` and a random address already.
+///
+/// # Invariants
+///
+/// `dev` is a device being set up by this link type, not yet visible to anybody else.
 pub struct Setup<'a, T: Driver> {
     dev: *mut bindings::net_device,
     _p: PhantomData<(&'a mut Device, T)>,
 }
 
 impl<T: Driver> Setup<'_, T> {
-    /// Ethernet defaults: header ops, MTU 1500, broadcast address, `ARPHRD_ETHER`
-    /// (`ether_setup`).
-    pub fn ether_setup(&mut self) {
-        // SAFETY: the device is being set up and exclusively ours.
-        unsafe { bindings::ether_setup(self.dev) };
-    }
-
-    /// The MTU range `dev_set_mtu` accepts; anything outside is refused with `EINVAL`
-    /// by the core (`dev_validate_mtu`) before the driver hears of it.
+    /// The MTU range `dev_set_mtu` accepts (0: no bound); anything outside is refused
+    /// with `EINVAL` by the core (`dev_validate_mtu`) before the driver hears of it.
     pub fn set_mtu_range(&mut self, min: u32, max: u32) {
-        // SAFETY: the device is being set up and exclusively ours.
+        // SAFETY: the device is being set up and exclusively ours (type invariant).
         unsafe {
             (*self.dev).min_mtu = min;
             (*self.dev).max_mtu = max;
@@ -50,22 +104,38 @@ impl<T: Driver> Setup<'_, T> {
     }
 
     /// A device with no queueing discipline of its own (`IFF_NO_QUEUE`): packets go
-    /// straight from `dev_queue_xmit` to `ndo_start_xmit`, as for veth.
+    /// straight from `dev_queue_xmit` to `ndo_start_xmit`, as for veth and dummy.
     pub fn set_no_queue(&mut self) {
         self.add_priv_flags(bindings::netdev_priv_flags_IFF_NO_QUEUE);
-    }
-
-    /// Lockless transmit (`dev->lltx`, veth's choice): the core calls `ndo_start_xmit`
-    /// without taking the transmit queue's lock, so several CPUs may be in it at once on
-    /// one queue; the driver's transmit path must need no lock of its own.
-    pub fn set_lockless_tx(&mut self) {
-        // SAFETY: the device is being set up and exclusively ours.
-        unsafe { bindings::netdive_set_lltx(self.dev) };
     }
 
     /// Allow changing the MAC address while the device is up (`IFF_LIVE_ADDR_CHANGE`).
     pub fn set_live_addr_change(&mut self) {
         self.add_priv_flags(bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE);
+    }
+
+    /// Lockless transmit (`dev->lltx`, veth's and dummy's choice): the core calls
+    /// `ndo_start_xmit` without taking the transmit queue's lock, so several CPUs may be
+    /// in it at once on one queue; the driver's transmit path must need no lock of its own.
+    pub fn set_lockless_tx(&mut self) {
+        // SAFETY: the device is being set up and exclusively ours; `lltx` is a bitfield of
+        // the `priv_flags_fast` group, written through bindgen's accessor.
+        unsafe {
+            bindings::net_device__bindgen_ty_1__bindgen_ty_1::set_lltx_raw(
+                core::ptr::addr_of_mut!((*self.dev).__bindgen_anon_1.__bindgen_anon_1),
+                1,
+            )
+        };
+    }
+
+    /// No ARP on the device (`IFF_NOARP`), and no multicast (`IFF_MULTICAST` cleared):
+    /// what a device that only drops packets, such as dummy, has.
+    pub fn set_no_arp(&mut self) {
+        // SAFETY: the device is being set up and exclusively ours.
+        unsafe {
+            (*self.dev).flags |= bindings::net_device_flags_IFF_NOARP;
+            (*self.dev).flags &= !bindings::net_device_flags_IFF_MULTICAST;
+        }
     }
 
     /// What native XDP the device supports (`dev->xdp_features`, see
@@ -76,53 +146,83 @@ impl<T: Driver> Setup<'_, T> {
         unsafe { (*self.dev).xdp_features = features as _ };
     }
 
-    fn add_priv_flags(&mut self, flags: u32) {
-        // SAFETY: the device is being set up and exclusively ours.
-        unsafe { bindings::netdive_priv_flags_add(self.dev, flags as _) };
-    }
-
     /// Uses `E`'s ethtool operations for the device.
     pub fn set_ethtool_ops<E: super::ethtool::Operations<Driver = T>>(&mut self) {
         // SAFETY: the table is a `'static` constant; the device is being set up.
         unsafe { (*self.dev).ethtool_ops = &super::ethtool::OpsTable::<E>::OPS };
     }
-}
 
-/// The parsed request for the second device of a pair: the nested `ifinfomsg` and its
-/// attributes (`VETH_INFO_PEER`, layout shared by veth, vxcan and netkit).
-pub struct PeerRequest {
-    ifm: *const bindings::ifinfomsg,
-    tb: [*mut bindings::nlattr; IFLA_MAX + 1],
-}
-
-/// The `newlink` call: the new (allocated, not yet registered) device, the request's
-/// attributes and the namespace it came from.
-pub struct NewLink<'a, T: LinkOps> {
-    src_net: *mut bindings::net,
-    dev: *mut bindings::net_device,
-    tb: *mut *mut bindings::nlattr,
-    data: *mut *mut bindings::nlattr,
-    extack: *mut bindings::netlink_ext_ack,
-    peer: Option<*mut bindings::net_device>,
-    registered: bool,
-    _p: PhantomData<(&'a (), T)>,
-}
-
-fn attr(tb: *mut *mut bindings::nlattr, i: u32) -> *mut bindings::nlattr {
-    // SAFETY: callers pass attribute tables of at least `IFLA_MAX + 1` entries.
-    unsafe { *tb.add(i as usize) }
-}
-
-fn set_random_mac_unless_given(dev: *mut bindings::net_device, tb: *mut *mut bindings::nlattr) {
-    if attr(tb, bindings::IFLA_ADDRESS).is_null() {
-        // SAFETY: the device is allocated and not yet visible to anybody else.
-        unsafe { bindings::eth_hw_addr_random(dev) };
+    fn add_priv_flags(&mut self, flags: u32) {
+        // SAFETY: the device is being set up and exclusively ours; `priv_flags` is a
+        // bitfield of the `priv_flags_fast` group, read and written through bindgen's
+        // accessors.
+        unsafe { add_priv_flags(self.dev, flags.into(), 0) };
     }
 }
 
-/// Refuses an `IFLA_ADDRESS` that is not a valid unicast Ethernet address, as veth does.
-fn validate_ether_attrs(tb: *mut *mut bindings::nlattr) -> Result {
-    let a = attr(tb, bindings::IFLA_ADDRESS);
+/// Sets `set` and clears `clear` in `dev->priv_flags`.
+///
+/// # Safety
+///
+/// `dev` is a device being set up, exclusively the caller's.
+unsafe fn add_priv_flags(dev: *mut bindings::net_device, set: u64, clear: u64) {
+    type Group = bindings::net_device__bindgen_ty_1__bindgen_ty_1;
+    // SAFETY: the caller's promise; the accessors read and write the bitfield in place.
+    unsafe {
+        let group = core::ptr::addr_of_mut!((*dev).__bindgen_anon_1.__bindgen_anon_1);
+        let flags = Group::priv_flags_raw(group) as u64;
+        Group::set_priv_flags_raw(group, ((flags | set) & !clear) as _);
+    }
+}
+
+/// The netlink policy of a link type's own attributes (`IFLA_INFO_DATA`): the highest
+/// attribute number and, per attribute, what the core checks before `newlink` runs.
+pub struct Policy {
+    pub(crate) maxtype: u32,
+    pub(crate) table: &'static [bindings::nla_policy],
+}
+
+// SAFETY: read-only after construction; the table holds plain data and static pointers.
+unsafe impl Sync for Policy {}
+
+/// The `newlink` call: the new (allocated, not yet registered) device, the request's
+/// attributes and the namespace it came from.
+///
+/// # Invariants
+///
+/// The pointers are the arguments of the `newlink` call in progress (RTNL held); `extra`
+/// holds the devices this request registered besides `dev`, which are unregistered if the
+/// request fails.
+pub struct NewLink<'a, T: LinkOps> {
+    pub(crate) src_net: *mut bindings::net,
+    pub(crate) dev: *mut bindings::net_device,
+    pub(crate) tb: *mut *mut bindings::nlattr,
+    pub(crate) data: *mut *mut bindings::nlattr,
+    pub(crate) extack: *mut bindings::netlink_ext_ack,
+    pub(crate) extra: Option<*mut bindings::net_device>,
+    registered: bool,
+    _p: PhantomData<(&'a Rtnl, T)>,
+}
+
+/// Attribute `i` of an attribute table, or null.
+///
+/// # Safety
+///
+/// `tb` is an attribute table of more than `i` entries.
+pub(crate) unsafe fn attr(tb: *mut *mut bindings::nlattr, i: u32) -> *mut bindings::nlattr {
+    // SAFETY: the caller's promise.
+    unsafe { *tb.add(i as usize) }
+}
+
+/// Refuses an `IFLA_ADDRESS` that is not a valid unicast Ethernet address, as veth and
+/// dummy do in their `validate`.
+///
+/// # Safety
+///
+/// `tb` is an attribute table of `IFLA_MAX + 1` parsed entries.
+pub(crate) unsafe fn validate_ether_address(tb: *mut *mut bindings::nlattr) -> Result {
+    // SAFETY: the caller's promise.
+    let a = unsafe { attr(tb, bindings::IFLA_ADDRESS) };
     if a.is_null() {
         return Ok(());
     }
@@ -139,134 +239,85 @@ fn validate_ether_attrs(tb: *mut *mut bindings::nlattr) -> Result {
 }
 
 impl<T: LinkOps> NewLink<'_, T> {
-    /// The peer part of the request (`data[VETH_INFO_PEER]`), parsed and validated.
-    /// Without one, the peer takes the main request's attributes and a generated name.
-    pub fn peer_request(&self) -> Result<Option<PeerRequest>> {
-        if self.data.is_null() {
-            return Ok(None);
-        }
-        let nla = attr(self.data, bindings::VETH_INFO_PEER);
-        if nla.is_null() {
-            return Ok(None);
-        }
-        let mut req = PeerRequest {
-            // SAFETY: the policy guarantees at least `sizeof(struct ifinfomsg)` bytes.
-            ifm: unsafe { bindings::nla_data(nla) }.cast(),
-            tb: [core::ptr::null_mut(); IFLA_MAX + 1],
-        };
-        // SAFETY: `nla` is a validated nested attribute; `tb` has `IFLA_MAX + 1` slots.
-        to_result(unsafe {
-            bindings::rtnl_nla_parse_ifinfomsg(req.tb.as_mut_ptr(), nla, self.extack)
-        })?;
-        validate_ether_attrs(req.tb.as_mut_ptr())?;
-        Ok(Some(req))
+    /// The RTNL, which `newlink` runs under.
+    pub fn rtnl(&self) -> &Rtnl {
+        // SAFETY: `newlink` runs with the RTNL held for the whole life of `self`.
+        unsafe { Rtnl::assume_held() }
     }
 
-    /// Creates and registers the other device of the pair, in the namespace the peer
-    /// request names (`netns`), with its name, address and MTU. veth does this first, so
-    /// that a failure leaves nothing behind.
-    pub fn create_peer(&mut self, req: Option<&mut PeerRequest>) -> Result<&DriverDevice<T>> {
-        if self.peer.is_some() {
+    /// Registers the device the request created (name, address and MTU from the request),
+    /// once: `EEXIST` on a second call.
+    pub fn register(&mut self) -> Result<&DriverDevice<T>> {
+        if self.registered {
             return Err(EEXIST);
         }
-        let (ifm, tbp) = match req {
-            Some(r) => (r.ifm, r.tb.as_mut_ptr()),
-            None => (core::ptr::null(), self.tb),
-        };
-        let mut name = [0u8; bindings::IFNAMSIZ as usize];
-        let name_attr = attr(tbp, bindings::IFLA_IFNAME);
-        let assign = if !ifm.is_null() && !name_attr.is_null() {
-            // SAFETY: `name` has IFNAMSIZ bytes; `nla_strscpy` NUL-terminates.
-            unsafe { bindings::nla_strscpy(name.as_mut_ptr().cast(), name_attr, name.len()) };
-            bindings::NET_NAME_USER
-        } else {
-            let kind = T::KIND.as_bytes();
-            let n = kind.len().min(name.len() - 3);
-            name[..n].copy_from_slice(&kind[..n]);
-            name[n..n + 2].copy_from_slice(b"%d");
-            bindings::NET_NAME_ENUM
-        };
-        // SAFETY: `src_net` is the request's namespace; `tbp` an attribute table.
-        let net = from_err_ptr(unsafe { bindings::rtnl_link_get_net(self.src_net, tbp) })?;
-        // SAFETY: RTNL is held (newlink); `rtnl_create_link` set `dev->rtnl_link_ops` to
-        // our registered ops before calling newlink, and the peer is of the same type.
-        let peer = unsafe {
-            bindings::rtnl_create_link(
-                net,
-                name.as_ptr().cast(),
-                assign as u8,
-                (*self.dev).rtnl_link_ops,
-                tbp,
-                self.extack,
-            )
-        };
-        let peer = match from_err_ptr(peer) {
-            Ok(peer) => peer,
-            Err(e) => {
-                // SAFETY: we hold the reference `rtnl_link_get_net` took.
-                unsafe { bindings::put_net(net) };
-                return Err(e);
-            }
-        };
-        if ifm.is_null() {
-            // SAFETY: the peer is allocated and private to us.
-            unsafe { bindings::eth_hw_addr_random(peer) };
-        } else {
-            set_random_mac_unless_given(peer, tbp);
-        }
-        // SAFETY: a fully set-up device; on failure it is ours to free.
-        let err = unsafe { bindings::register_netdevice(peer) };
-        // SAFETY: the device holds its own reference on the namespace now.
-        unsafe { bindings::put_net(net) };
-        if err < 0 {
-            // SAFETY: registration failed, so nothing else references the device.
-            unsafe { bindings::free_netdev(peer) };
-            return Err(Error::from_errno(err));
-        }
-        self.peer = Some(peer);
-        // SAFETY: the peer is registered; apply the request's flags (`up`, ...).
-        to_result(unsafe { bindings::rtnl_configure_link(peer, ifm, 0, core::ptr::null()) })?;
-        // SAFETY: registered with our ops, so `ndo_init` initialised its data.
-        Ok(unsafe { &*peer.cast::<DriverDevice<T>>() })
-    }
-
-    /// Registers the device the request created (name, address and MTU from the request;
-    /// a random address if none was given).
-    pub fn register(&mut self) -> Result<&DriverDevice<T>> {
-        set_random_mac_unless_given(self.dev, self.tb);
-        // SAFETY: RTNL held; the device was set up by `setup`.
+        // SAFETY: RTNL held; the device was allocated and set up by `rtnl_create_link`
+        // with this link type and not registered yet (checked above).
         to_result(unsafe { bindings::register_netdevice(self.dev) })?;
         self.registered = true;
-        // SAFETY: registered with our ops, so its data is initialised.
-        Ok(unsafe { &*self.dev.cast::<DriverDevice<T>>() })
+        // SAFETY: registered with our ops, so `ndo_init` initialised its data; it lives
+        // at least as long as this call.
+        Ok(unsafe { DriverDevice::from_raw(self.dev) })
     }
 }
 
-/// Devices queued for unregistration in one batch (`unregister_netdevice_queue`).
-pub struct UnregisterQueue(*mut bindings::list_head);
+/// The devices `dellink` queues for unregistration in one batch
+/// (`unregister_netdevice_queue`).
+///
+/// # Invariants
+///
+/// `head` is the batch list of the `dellink` call in progress (RTNL held).
+pub struct UnregisterQueue<'a, T: LinkOps> {
+    head: *mut bindings::list_head,
+    _p: PhantomData<(&'a Rtnl, T)>,
+}
 
-impl UnregisterQueue {
-    /// Queues `dev` for unregistration (RTNL held, as in `dellink`).
-    pub fn queue(&mut self, dev: &Device) {
-        // SAFETY: RTNL is held in `dellink`; the list is the core's batch list.
-        unsafe { bindings::unregister_netdevice_queue(dev.as_raw(), self.0) };
+impl<T: LinkOps> UnregisterQueue<'_, T> {
+    /// Queues `dev`, a device of this link type, for unregistration. A device that is not
+    /// registered (any more) is left alone: queueing it would stop the kernel
+    /// (`BUG_ON(dev->reg_state != NETREG_REGISTERED)`); queueing a device twice is fine.
+    pub fn queue(&mut self, dev: &DriverDevice<T>) {
+        let raw = dev.as_raw();
+        // SAFETY: `reg_state` changes only under the RTNL, which we hold (type invariant).
+        if unsafe { (*raw).reg_state } != bindings::netdev_reg_state_NETREG_REGISTERED as u8 {
+            return;
+        }
+        // SAFETY: RTNL held; a registered device of ours moves onto the core's batch list.
+        unsafe { bindings::unregister_netdevice_queue(raw, self.head) };
+    }
+
+    /// The RTNL, which `dellink` runs under.
+    pub fn rtnl(&self) -> &Rtnl {
+        // SAFETY: `dellink` runs with the RTNL held for the whole life of `self`.
+        unsafe { Rtnl::assume_held() }
     }
 }
 
-/// A link type: what `ip link add ... type <KIND>` creates.
+/// A link type: what `ip link add ... type <KIND>` creates. Corresponds to the kernel's
+/// `struct rtnl_link_ops` ([`include/net/rtnetlink.h`](srctree/include/net/rtnetlink.h)).
 #[vtable]
 pub trait LinkOps: Driver {
     /// The kind name, as `ip link` spells it.
     const KIND: &'static CStr;
 
-    /// Sets up a freshly allocated device (`setup`): Ethernet defaults, MTU range, flags.
+    /// The link type's own attributes (`IFLA_INFO_DATA`), if it has any: for example
+    /// [`pair::POLICY`](super::pair::POLICY).
+    const POLICY: Option<&'static Policy> = None;
+
+    /// Sets up a freshly allocated device (`setup`): MTU range, flags, ethtool operations.
     fn setup(dev: &mut Setup<'_, Self>);
 
-    /// Registers the device (and whatever goes with it) for a `RTM_NEWLINK` (`newlink`).
-    fn newlink(link: &mut NewLink<'_, Self>) -> Result;
+    /// Registers the device, and whatever goes with it, for a `RTM_NEWLINK` (`newlink`).
+    /// Without this operation, the device alone is registered.
+    fn newlink(_link: &mut NewLink<'_, Self>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
 
-    /// Queues the device (and whatever goes with it) for unregistration (`dellink`).
-    fn dellink(dev: &DriverDevice<Self>, queue: &mut UnregisterQueue);
+    /// Queues the device, and whatever goes with it, for unregistration (`dellink`).
+    /// Without this operation, the device alone is queued.
+    fn dellink(_dev: &DriverDevice<Self>, _queue: &mut UnregisterQueue<'_, Self>) {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
 
     /// Default number of transmit queues when the request gives none.
     fn num_tx_queues() -> u32 {
@@ -278,19 +329,6 @@ pub trait LinkOps: Driver {
         1
     }
 }
-
-/// The netlink policy of the pair request: one nested attribute, `VETH_INFO_PEER`, that
-/// starts with a `struct ifinfomsg`.
-struct PeerPolicy([bindings::nla_policy; bindings::VETH_INFO_PEER as usize + 1]);
-// SAFETY: read-only after construction.
-unsafe impl Sync for PeerPolicy {}
-
-static PEER_POLICY: PeerPolicy = {
-    // SAFETY: an all-zero `nla_policy` is "unspecified type, no checks".
-    let mut p: [bindings::nla_policy; 2] = unsafe { MaybeUninit::zeroed().assume_init() };
-    p[bindings::VETH_INFO_PEER as usize].len = core::mem::size_of::<bindings::ifinfomsg>() as u16;
-    PeerPolicy(p)
-};
 
 /// The registration of link type `T` (`rtnl_link_register`); unregisters on drop, which
 /// deletes every device of the type that still exists (`__rtnl_link_unregister`).
@@ -319,22 +357,24 @@ impl<T: LinkOps> Registration<T> {
         unsafe {
             crate::init::pin_init_from_closure(move |this: *mut Self| {
                 let slot = Opaque::raw_get(core::ptr::addr_of!((*this).ops));
-                {
-                    slot.write(bindings::rtnl_link_ops {
-                        kind: T::KIND.as_char_ptr(),
-                        priv_size: super::dev::priv_size::<T>(),
-                        setup: Some(Self::setup_callback),
-                        maxtype: bindings::VETH_INFO_PEER,
-                        policy: PEER_POLICY.0.as_ptr(),
-                        validate: Some(Self::validate_callback),
-                        newlink: Some(Self::newlink_callback),
-                        dellink: Some(Self::dellink_callback),
-                        get_num_tx_queues: Some(Self::num_tx_callback),
-                        get_num_rx_queues: Some(Self::num_rx_callback),
-                        ..MaybeUninit::zeroed().assume_init()
-                    });
-                    to_result(bindings::rtnl_link_register(slot))
-                }
+                let (maxtype, policy) = match T::POLICY {
+                    Some(p) => (p.maxtype, p.table.as_ptr()),
+                    None => (0, core::ptr::null()),
+                };
+                slot.write(bindings::rtnl_link_ops {
+                    kind: T::KIND.as_char_ptr(),
+                    priv_size: super::dev::priv_size::<T>(),
+                    setup: Some(Self::setup_callback),
+                    maxtype,
+                    policy,
+                    validate: Some(Self::validate_callback),
+                    newlink: Some(Self::newlink_callback),
+                    dellink: Some(Self::dellink_callback),
+                    get_num_tx_queues: Some(Self::num_tx_callback),
+                    get_num_rx_queues: Some(Self::num_rx_callback),
+                    ..MaybeUninit::zeroed().assume_init()
+                });
+                to_result(bindings::rtnl_link_register(slot))
             })
         }
     }
@@ -344,17 +384,32 @@ impl<T: LinkOps> Registration<T> {
     /// Called only by the kernel through the C operation table, with the arguments
     /// the C contract of this callback guarantees.
     unsafe extern "C" fn setup_callback(dev: *mut bindings::net_device) {
+        // SAFETY: `alloc_netdev_mqs` calls `setup` on a device it just allocated with our
+        // `priv_size` bytes of zeroed private area; nobody else sees it yet.
+        unsafe {
+            super::dev::init_header::<T>(dev);
+            if T::ETHERNET {
+                bindings::ether_setup(dev);
+                bindings::eth_hw_addr_random(dev);
+            }
+        }
+        // INVARIANT: the device is being set up, exclusively ours.
         let mut setup = Setup::<T> {
             dev,
             _p: PhantomData,
         };
         T::setup(&mut setup);
-        // SAFETY: the device is being set up and exclusively ours.
+        // The transmit path owns each buffer it is handed: no sender may pass the same
+        // `sk_buff` to it several times at once (pktgen's `clone_skb`, `burst`), which
+        // `ether_setup` allows. veth clears it in `veth_setup` for the same reason.
+        // SAFETY: the device is still exclusively ours.
         unsafe {
-            (*dev).netdev_ops = &OpsTable::<T>::NETDEV_OPS;
-            (*dev).needs_free_netdev = true;
-            (*dev).priv_destructor = Some(OpsTable::<T>::priv_destructor);
-        }
+            add_priv_flags(
+                dev,
+                0,
+                bindings::netdev_priv_flags_IFF_TX_SKB_SHARING.into(),
+            )
+        };
     }
 
     /// # Safety
@@ -366,7 +421,11 @@ impl<T: LinkOps> Registration<T> {
         _data: *mut *mut bindings::nlattr,
         _extack: *mut bindings::netlink_ext_ack,
     ) -> i32 {
-        from_result(|| validate_ether_attrs(tb).map(|()| 0))
+        if !T::ETHERNET {
+            return 0;
+        }
+        // SAFETY: `tb` is the request's parsed `IFLA_MAX + 1` attribute table.
+        from_result(|| unsafe { validate_ether_address(tb) }.map(|()| 0))
     }
 
     /// # Safety
@@ -380,26 +439,34 @@ impl<T: LinkOps> Registration<T> {
         data: *mut *mut bindings::nlattr,
         extack: *mut bindings::netlink_ext_ack,
     ) -> i32 {
+        // INVARIANT: the arguments of this `newlink` call, RTNL held.
         let mut link = NewLink::<T> {
             src_net,
             dev,
             tb,
             data,
             extack,
-            peer: None,
+            extra: None,
             registered: false,
             _p: PhantomData,
         };
-        let ret = from_result(|| T::newlink(&mut link).map(|()| 0));
+        let ret = from_result(|| {
+            if T::HAS_NEWLINK {
+                T::newlink(&mut link)
+            } else {
+                link.register().map(|_| ())
+            }
+            .map(|()| 0)
+        });
         if ret != 0 {
-            // Undo what the driver did, as veth's error path does: the core frees `dev`.
+            // Undo what the request did, as veth's error path does: the core frees `dev`.
             // SAFETY: RTNL held; these devices were registered by this call.
             unsafe {
                 if link.registered {
                     bindings::unregister_netdevice_queue(dev, core::ptr::null_mut());
                 }
-                if let Some(peer) = link.peer {
-                    bindings::unregister_netdevice_queue(peer, core::ptr::null_mut());
+                if let Some(extra) = link.extra {
+                    bindings::unregister_netdevice_queue(extra, core::ptr::null_mut());
                 }
             }
         }
@@ -414,9 +481,19 @@ impl<T: LinkOps> Registration<T> {
         dev: *mut bindings::net_device,
         head: *mut bindings::list_head,
     ) {
-        // SAFETY: `dellink` is called for registered devices of this type.
-        let dev = unsafe { &*dev.cast::<DriverDevice<T>>() };
-        T::dellink(dev, &mut UnregisterQueue(head));
+        // SAFETY: `dellink` is called, RTNL held, for registered devices of this link type
+        // (so of driver `T`, initialised).
+        let d = unsafe { DriverDevice::<T>::from_raw(dev) };
+        // INVARIANT: `head` is the batch list of this `dellink` call.
+        let mut queue = UnregisterQueue::<T> {
+            head,
+            _p: PhantomData,
+        };
+        if T::HAS_DELLINK {
+            T::dellink(d, &mut queue);
+        } else {
+            queue.queue(d);
+        }
     }
 
     /// # Safety
@@ -443,4 +520,19 @@ impl<T: LinkOps> PinnedDrop for Registration<T> {
         // and waits until they are freed.
         unsafe { bindings::rtnl_link_unregister(self.ops.get()) };
     }
+}
+
+/// The namespace a request's device goes to, held (`rtnl_link_get_net`): the one its
+/// attributes name (`netns`), or the request's own.
+///
+/// # Safety
+///
+/// `src_net` is the request's namespace and `tb` an attribute table, RTNL held.
+pub(crate) unsafe fn link_net(
+    src_net: *mut bindings::net,
+    tb: *mut *mut bindings::nlattr,
+) -> Result<NonNull<bindings::net>> {
+    // SAFETY: the caller's promise.
+    let net = crate::error::from_err_ptr(unsafe { bindings::rtnl_link_get_net(src_net, tb) })?;
+    NonNull::new(net).ok_or(EINVAL)
 }

@@ -4,8 +4,8 @@
 //!
 //! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h)
 //!
-//! Every packet in the stack is an `sk_buff`: metadata (device, protocol, queue) plus a
-//! pointer into a data buffer laid out as
+//! Every packet in the stack is an `sk_buff`: metadata (device, protocol, queue, header
+//! offsets) plus a pointer into a data buffer laid out as
 //!
 //! ```text
 //! head ─── headroom ─── data ═══ packet (len) ═══ tail ─── tailroom ─── end
@@ -15,15 +15,28 @@
 //! consumes a header from the front (a layer is done with it), `skb_put` appends at the
 //! tail and `skb_reserve` moves an empty buffer's data pointer to make headroom.
 //!
-//! [`SkBuff`] owns one buffer. It must end in exactly one way: handed on (to a queue, a
-//! ring, the stack: [`SkBuff::into_raw`]), consumed after successful use
-//! ([`SkBuff::consume`], `consume_skb`), or dropped with a reason ([`SkBuff::drop_reason`],
-//! which `perf`/`dropwatch` see as `kfree_skb` with that reason). Letting it fall out of
-//! scope drops it with `SKB_DROP_REASON_NOT_SPECIFIED`.
+//! Two kinds of sharing decide what may be written, and the types here follow them:
+//!
+//! - [`SkBuff`] is the C object. Borrowed (`&SkBuff`, what a netfilter hook sees), it
+//!   can only be read.
+//! - [`OwnedSkBuff`] is the buffer a driver is handed (`ndo_start_xmit`, its own rings):
+//!   its holder is the only code that changes its metadata. Other references to the same
+//!   `sk_buff` (`skb->users` above one: pktgen keeps one to count its sends) only read the
+//!   count and drop it; the core guarantees that for every Rust driver, whose devices do
+//!   not advertise `IFF_TX_SKB_SHARING` (see [`rtnl`](super::rtnl)).
+//! - The data area may still be shared with clones (`skb_cloned`: a packet socket tapping
+//!   the device, TCP's retransmit copy). Writing it goes through `skb_unclone` first:
+//!   [`OwnedSkBuff::data_mut`], [`OwnedSkBuff::push`] and [`OwnedSkBuff::put`] do that
+//!   themselves, so no safe call writes bytes another holder sees.
+//!
+//! An [`OwnedSkBuff`] must end in exactly one way: handed on (to a queue, a ring, the
+//! stack: [`OwnedSkBuff::into_raw`]), consumed after successful use
+//! ([`OwnedSkBuff::consume`], `consume_skb`), or dropped with a reason
+//! ([`OwnedSkBuff::drop_reason`], which `perf`/`dropwatch` see as `kfree_skb` with that
+//! reason). Letting it fall out of scope drops it with `SKB_DROP_REASON_NOT_SPECIFIED`.
 
-use super::dev::Device;
-use super::errno;
-use crate::{bindings, prelude::*};
+use super::{dev::Device, errno, hdr};
+use crate::{bindings, prelude::*, types::Opaque};
 use core::ptr::NonNull;
 
 /// Why a packet was dropped, as the kernel's `enum skb_drop_reason` names it
@@ -45,58 +58,47 @@ pub enum DropReason {
     Xdp = bindings::skb_drop_reason_SKB_DROP_REASON_XDP,
     /// `SKB_DROP_REASON_NETFILTER_DROP`: a netfilter hook returned `NF_DROP`.
     NetfilterDrop = bindings::skb_drop_reason_SKB_DROP_REASON_NETFILTER_DROP,
+    /// `SKB_DROP_REASON_NOMEM`: no memory to carry on with it.
+    NoMem = bindings::skb_drop_reason_SKB_DROP_REASON_NOMEM,
 }
 
-/// An owned socket buffer.
+/// A socket buffer.
+///
+/// Corresponds to the kernel's `struct sk_buff`
+/// ([`include/linux/skbuff.h`](srctree/include/linux/skbuff.h)). A `&SkBuff` reads the
+/// packet; writing needs an [`OwnedSkBuff`].
 ///
 /// # Invariants
 ///
-/// `ptr` points at a valid `struct sk_buff` of which this value owns one reference; no
-/// other code accesses the buffer's data or metadata while this value exists, except
-/// through this value.
-#[must_use = "an sk_buff must be handed on, consumed, or dropped with a reason"]
-pub struct SkBuff {
-    ptr: NonNull<bindings::sk_buff>,
-}
-
-// SAFETY: an owned `sk_buff` may be handed from one CPU to another (that is what a ring
-// between two devices does); the kernel's skb functions do not depend on the thread.
-unsafe impl Send for SkBuff {}
+/// The wrapped `sk_buff` is valid for as long as a reference to this type exists, and
+/// nobody changes its metadata or the bytes of its packet while the reference is shared:
+/// the holder of an `OwnedSkBuff` changes them only through `&mut`, and a borrowed buffer
+/// (a hook's) is left alone by its owner, the stack, for the duration of the call.
+#[repr(transparent)]
+pub struct SkBuff(Opaque<bindings::sk_buff>);
 
 impl SkBuff {
-    /// Takes ownership of a raw `sk_buff`.
+    /// A shared reference to a buffer the caller is handed for a while.
     ///
     /// # Safety
     ///
-    /// `ptr` is a valid `sk_buff` whose reference the caller owns and gives up here
-    /// (for example the `skb` argument of `ndo_start_xmit`), and nothing else uses it.
+    /// `ptr` is a valid `sk_buff` whose metadata and packet bytes nobody changes for `'a`.
     #[inline]
-    pub unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Self {
-        // INVARIANT: validity and exclusive ownership are the caller's promise.
-        Self {
-            // SAFETY: the caller promises a valid, hence non-null, pointer.
-            ptr: unsafe { NonNull::new_unchecked(ptr) },
-        }
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::sk_buff) -> &'a Self {
+        // SAFETY: `repr(transparent)` over `Opaque<sk_buff>`; the rest is the caller's.
+        unsafe { &*ptr.cast() }
     }
 
-    /// Gives up ownership and returns the raw pointer: the caller now owns the reference.
-    #[inline]
-    pub fn into_raw(self) -> *mut bindings::sk_buff {
-        let ptr = self.ptr.as_ptr();
-        core::mem::forget(self);
-        ptr
-    }
-
-    /// The raw pointer, still owned by `self`.
+    /// The raw pointer.
     #[inline]
     pub fn as_raw(&self) -> *mut bindings::sk_buff {
-        self.ptr.as_ptr()
+        self.0.get()
     }
 
     #[inline]
     fn skb(&self) -> &bindings::sk_buff {
-        // SAFETY: the buffer is valid and exclusively ours by the type invariant.
-        unsafe { self.ptr.as_ref() }
+        // SAFETY: valid and not changed while `self` is shared (type invariant).
+        unsafe { &*self.as_raw() }
     }
 
     /// Bytes in the packet, linear part and fragments: `skb->len`.
@@ -137,20 +139,9 @@ impl SkBuff {
     /// The linear part of the packet, `data .. data + headlen`.
     #[inline]
     pub fn data(&self) -> &[u8] {
-        // SAFETY: `data` points at `headlen()` initialised bytes owned by the buffer,
-        // which we own for the lifetime of the borrow.
+        // SAFETY: `data` points at `headlen()` initialised bytes of the buffer, which
+        // nobody writes while `self` is shared (type invariant).
         unsafe { core::slice::from_raw_parts(self.skb().data, self.headlen() as usize) }
-    }
-
-    /// The linear part of the packet, writable.
-    #[inline]
-    pub fn data_mut(&mut self) -> &mut [u8] {
-        let len = self.headlen() as usize;
-        // SAFETY: as in `data`, and `&mut self` makes the access exclusive. The buffer
-        // is not shared (clones share data, but an owned `SkBuff` from a driver's
-        // transmit path may be written only after `skb_cow`: callers that write a
-        // possibly cloned buffer must not use this; see `is_cloned`).
-        unsafe { core::slice::from_raw_parts_mut(self.skb().data, len) }
     }
 
     /// Whether someone else holds a reference to this very buffer (`skb_shared()`:
@@ -159,7 +150,7 @@ impl SkBuff {
     pub fn is_shared(&self) -> bool {
         // `skb_shared()` is `refcount_read(&skb->users) != 1`, read here directly (it is
         // asked on every received packet).
-        // SAFETY: the buffer is valid by the type invariant; `users` is an `atomic_t`.
+        // SAFETY: the buffer is valid; `users` is an `atomic_t` others may change.
         let users = unsafe {
             (*core::ptr::addr_of!((*self.as_raw()).users.refs.counter)
                 .cast::<core::sync::atomic::AtomicI32>())
@@ -168,116 +159,28 @@ impl SkBuff {
         users != 1
     }
 
-    /// Whether the data buffer is shared with a clone (`skb_cloned()`), for example by
-    /// a packet socket tapping the device (tcpdump). A cloned buffer's data must not be
-    /// written without unsharing it first.
+    /// Whether the data area may be shared with a clone (`skb->cloned`; `skb_cloned()`
+    /// also asks whether the clone still exists), for example by a packet socket tapping
+    /// the device (tcpdump).
     #[inline]
     pub fn is_cloned(&self) -> bool {
-        // SAFETY: the buffer is valid by the type invariant.
-        unsafe { bindings::skb_cloned(self.as_raw()) != 0 }
+        self.skb().cloned() != 0
     }
 
-    /// Gives a cloned buffer its own copy of the data (`skb_unclone`), so that it may be
-    /// written; a buffer that is not cloned is left alone. `ENOMEM` if the copy fails.
+    /// Whether the buffer is a GSO super-packet (`skb_is_gso`): one `sk_buff` the device
+    /// (or the software fallback) cuts into MTU-sized segments on the way out.
     #[inline]
-    pub fn unclone(&mut self) -> Result {
-        // `skb_cloned()` needs `skb->cloned` first: without it there is nothing to do, and
-        // no helper call on the common path.
-        if self.skb().cloned() == 0 {
-            return Ok(());
-        }
-        // SAFETY: the buffer is ours; `skb_unclone` reallocates the head if shared.
-        let ret = unsafe { bindings::skb_unclone(self.as_raw(), bindings::GFP_ATOMIC) };
-        if ret < 0 {
-            return Err(Error::from_errno(ret));
-        }
-        Ok(())
-    }
-
-    /// Shortens the packet to `len` bytes (`pskb_trim`); `EINVAL` if it is shorter.
-    pub fn trim(&mut self, len: u32) -> Result {
-        if len > self.len() {
-            return Err(EINVAL);
-        }
-        // SAFETY: the buffer is ours and `len` is within it.
-        let ret = unsafe { bindings::pskb_trim(self.as_raw(), len) };
-        if ret < 0 {
-            return Err(Error::from_errno(ret));
-        }
-        Ok(())
-    }
-
-    /// Moves `data` back to the Ethernet header that `eth_type_trans` pulled
-    /// (`__skb_push(skb, skb->data - skb_mac_header(skb))`), as a driver does before it
-    /// shows the raw frame to XDP. Fails with `EINVAL` if no MAC header was recorded or
-    /// it lies after `data`.
-    #[inline]
-    pub fn push_mac_header(&mut self) -> Result {
-        let skb = self.skb();
-        // SAFETY: reading a field of the `headers` group of a valid buffer.
-        let mac = unsafe { skb.__bindgen_anon_4.headers.as_ref().mac_header };
-        if mac == u16::MAX {
-            return Err(EINVAL);
-        }
-        let data = self.headroom();
-        let mac = u32::from(mac);
-        if mac > data {
-            return Err(EINVAL);
-        }
-        self.push(data - mac).map(|_| ())
-    }
-
-    /// Appends `len` bytes at the tail and returns them (`skb_put`). Fails with
-    /// `EMSGSIZE` instead of the C function's panic when the tailroom is too small.
-    pub fn put(&mut self, len: u32) -> Result<&mut [u8]> {
-        if len > self.tailroom() {
-            return Err(errno(bindings::EMSGSIZE));
-        }
-        // SAFETY: the buffer is ours and linear with `len` bytes of tailroom, so
-        // `skb_put` returns `len` writable bytes inside it.
-        let p = unsafe { bindings::skb_put(self.as_raw(), len) };
-        // SAFETY: `p` points at `len` bytes of the buffer, borrowed through `&mut self`.
-        Ok(unsafe { core::slice::from_raw_parts_mut(p.cast::<u8>(), len as usize) })
-    }
-
-    /// Prepends `len` bytes in the headroom and returns them (`__skb_push`: the headroom
-    /// is checked here, so the exported `skb_push`'s own check and call are not needed),
-    /// or `EMSGSIZE` when the headroom is too small.
-    #[inline]
-    pub fn push(&mut self, len: u32) -> Result<&mut [u8]> {
-        if len > self.headroom() {
-            return Err(errno(bindings::EMSGSIZE));
-        }
-        let raw = self.as_raw();
-        // SAFETY: the buffer is ours; `len <= headroom`, so `data - len` stays in it.
+    pub fn is_gso(&self) -> bool {
+        // SAFETY: `skb_shinfo` is at `end` (an offset from `head` on 64-bit kernels) in
+        // every buffer.
         unsafe {
-            (*raw).data = (*raw).data.sub(len as usize);
-            (*raw).len += len;
+            let shinfo = self
+                .skb()
+                .head
+                .add(self.skb().end as usize)
+                .cast::<bindings::skb_shared_info>();
+            (*shinfo).gso_size != 0
         }
-        // SAFETY: `data` now points at the `len` prepended bytes, borrowed through
-        // `&mut self`.
-        Ok(unsafe { core::slice::from_raw_parts_mut((*raw).data, len as usize) })
-    }
-
-    /// Removes `len` bytes from the front of the linear part (`skb_pull`), or `EMSGSIZE`
-    /// when the linear part is shorter.
-    pub fn pull(&mut self, len: u32) -> Result {
-        if len > self.headlen() {
-            return Err(errno(bindings::EMSGSIZE));
-        }
-        // SAFETY: `len <= headlen`, so the pull stays within the linear data.
-        unsafe { bindings::skb_pull(self.as_raw(), len) };
-        Ok(())
-    }
-
-    /// Makes `len` bytes of headroom in an empty buffer (`skb_reserve`).
-    pub fn reserve(&mut self, len: u32) -> Result {
-        if !self.is_empty() || len > self.tailroom() {
-            return Err(EINVAL);
-        }
-        // SAFETY: the buffer is empty and has `len` bytes after `tail`.
-        unsafe { bindings::skb_reserve(self.as_raw(), len as i32) };
-        Ok(())
     }
 
     /// The link-layer protocol in host byte order (`ntohs(skb->protocol)`), e.g. 0x0800.
@@ -293,46 +196,347 @@ impl SkBuff {
         self.skb().queue_mapping
     }
 
+    /// Where the network header starts, counted from `data`, if one is recorded
+    /// (`skb_network_offset`): at netfilter's IP hooks, the IP header.
+    #[inline]
+    pub fn network_offset(&self) -> Option<u32> {
+        let skb = self.skb();
+        // SAFETY: reading a field of the `headers` group of a valid buffer.
+        let nh = unsafe { skb.__bindgen_anon_4.headers.as_ref().network_header };
+        // `(u16)~0U` means "not set" (`skb_network_header_was_set`).
+        if nh == u16::MAX {
+            return None;
+        }
+        u32::from(nh).checked_sub(self.headroom())
+    }
+
+    /// `N` bytes of the packet from `offset` (counted from `data`), wherever they are:
+    /// read in place from the linear part, or gathered from the fragments
+    /// (`skb_header_pointer`). `None` if the packet is shorter than `offset + N`.
+    #[inline]
+    pub fn read<const N: usize>(&self, offset: u32) -> Option<[u8; N]> {
+        let end = offset.checked_add(N as u32)?;
+        let mut out = [0u8; N];
+        if end <= self.headlen() {
+            out.copy_from_slice(&self.data()[offset as usize..end as usize]);
+            return Some(out);
+        }
+        if end > self.len() {
+            return None;
+        }
+        // SAFETY: `offset + N <= len`, so `skb_copy_bits` writes exactly `N` bytes into
+        // `out` from inside the packet.
+        let ret = unsafe {
+            bindings::skb_copy_bits(
+                self.as_raw(),
+                offset as i32,
+                out.as_mut_ptr().cast(),
+                N as i32,
+            )
+        };
+        (ret == 0).then_some(out)
+    }
+
+    /// The packet from its network header on, as the header parsers of [`hdr`] read it;
+    /// `None` if no network header is recorded.
+    #[inline]
+    pub fn network_bytes(&self) -> Option<NetworkBytes<'_>> {
+        let base = self.network_offset()?;
+        Some(NetworkBytes {
+            skb: self,
+            base,
+            len: self.len().checked_sub(base)?,
+        })
+    }
+}
+
+/// A packet from its network header to its end, read on demand: every length a parser
+/// checks is checked against these bytes, the whole packet, not against a copy of its
+/// first bytes.
+pub struct NetworkBytes<'a> {
+    skb: &'a SkBuff,
+    base: u32,
+    len: u32,
+}
+
+impl hdr::Bytes for NetworkBytes<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    #[inline]
+    fn read<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        let at = u32::try_from(at).ok()?;
+        if at.checked_add(N as u32)? > self.len {
+            return None;
+        }
+        self.skb.read(self.base + at)
+    }
+}
+
+/// A socket buffer the holder owns: it holds one reference and is the only code that
+/// changes the buffer (see the [module documentation](self)).
+///
+/// # Invariants
+///
+/// `ptr` points at a valid `struct sk_buff` of which this value owns one reference; while
+/// this value exists, nobody else changes the buffer's metadata, nor its data unless the
+/// buffer is cloned (and then no one writes the shared data).
+#[must_use = "an sk_buff must be handed on, consumed, or dropped with a reason"]
+pub struct OwnedSkBuff {
+    ptr: NonNull<bindings::sk_buff>,
+}
+
+// SAFETY: an owned `sk_buff` may be handed from one CPU to another (that is what a ring
+// between two devices does); the kernel's skb functions do not depend on the thread.
+unsafe impl Send for OwnedSkBuff {}
+// SAFETY: `&OwnedSkBuff` only reads (through `SkBuff`).
+unsafe impl Sync for OwnedSkBuff {}
+
+impl core::ops::Deref for OwnedSkBuff {
+    type Target = SkBuff;
+
+    #[inline]
+    fn deref(&self) -> &SkBuff {
+        // SAFETY: valid while we own it; changed only through `&mut self`, which cannot
+        // coexist with this borrow.
+        unsafe { SkBuff::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl OwnedSkBuff {
+    /// Takes ownership of a raw `sk_buff`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a valid `sk_buff` whose reference the caller owns and gives up here, and
+    /// whose metadata nobody else changes from now on (for example the `skb` argument of
+    /// `ndo_start_xmit` of a device without `IFF_TX_SKB_SHARING`, or a buffer the caller
+    /// allocated).
+    #[inline]
+    pub unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Self {
+        // INVARIANT: validity and ownership are the caller's promise.
+        Self {
+            // SAFETY: the caller promises a valid, hence non-null, pointer.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+        }
+    }
+
+    /// Gives up ownership and returns the raw pointer: the caller now owns the reference.
+    #[inline]
+    pub fn into_raw(self) -> *mut bindings::sk_buff {
+        let ptr = self.ptr.as_ptr();
+        core::mem::forget(self);
+        ptr
+    }
+
+    #[inline]
+    fn raw(&mut self) -> *mut bindings::sk_buff {
+        self.ptr.as_ptr()
+    }
+
+    /// Gives a cloned buffer its own copy of the data (`skb_unclone`), so that it may be
+    /// written; a buffer that is not cloned is left alone. `ENOMEM` if the copy fails.
+    #[inline]
+    pub fn unclone(&mut self) -> Result {
+        // `skb_cloned()` needs `skb->cloned` first: without it there is nothing to do, and
+        // no helper call on the common path.
+        if !self.is_cloned() {
+            return Ok(());
+        }
+        // SAFETY: the buffer is ours; `skb_unclone` reallocates the head if it is shared.
+        let ret = unsafe { bindings::skb_unclone(self.raw(), bindings::GFP_ATOMIC) };
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    /// The linear part of the packet, writable: a cloned buffer gets its own copy of the
+    /// data first ([`OwnedSkBuff::unclone`]), which can fail with `ENOMEM`.
+    #[inline]
+    pub fn data_mut(&mut self) -> Result<&mut [u8]> {
+        self.unclone()?;
+        let len = self.headlen() as usize;
+        // SAFETY: `data` points at `headlen` bytes of a data area no clone shares (just
+        // unshared), whose only user we are (type invariant); borrowed through `&mut self`.
+        Ok(unsafe { core::slice::from_raw_parts_mut((*self.raw()).data, len) })
+    }
+
+    /// Shortens the packet to `len` bytes (`pskb_trim`); `EINVAL` if it is shorter.
+    pub fn trim(&mut self, len: u32) -> Result {
+        if len > self.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: the buffer is ours and `len` is within it; `pskb_trim` unshares
+        // fragments it must change.
+        let ret = unsafe { bindings::pskb_trim(self.raw(), len) };
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    /// Appends `len` zeroed bytes at the tail (`skb_put`) and returns them for the caller
+    /// to fill. A cloned buffer is unshared first (the tailroom belongs to the shared
+    /// area); `EMSGSIZE` instead of the C function's panic when the tailroom is too small.
+    pub fn put(&mut self, len: u32) -> Result<&mut [u8]> {
+        self.unclone()?;
+        if len > self.tailroom() {
+            return Err(errno(bindings::EMSGSIZE));
+        }
+        // SAFETY: the buffer is ours, unshared and linear with `len` bytes of tailroom, so
+        // `skb_put` returns `len` bytes inside it.
+        let p = unsafe { bindings::skb_put(self.raw(), len) };
+        // SAFETY: `p` points at `len` bytes of the buffer, which we zero before handing
+        // them out (the tailroom may hold stale bytes), borrowed through `&mut self`.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(p.cast::<u8>(), len as usize) };
+        bytes.fill(0);
+        Ok(bytes)
+    }
+
+    /// Prepends `len` bytes in the headroom and returns them (`__skb_push`: the headroom
+    /// is checked here, so the exported `skb_push`'s own check and call are not needed).
+    /// A cloned buffer is unshared first (the headroom belongs to the shared area);
+    /// `EMSGSIZE` when the headroom is too small.
+    #[inline]
+    pub fn push(&mut self, len: u32) -> Result<&mut [u8]> {
+        if len > self.headroom() {
+            return Err(errno(bindings::EMSGSIZE));
+        }
+        self.unclone()?;
+        let raw = self.raw();
+        // SAFETY: the buffer is ours; `len <= headroom` (unsharing keeps the headroom), so
+        // `data - len` stays in it.
+        unsafe {
+            (*raw).data = (*raw).data.sub(len as usize);
+            (*raw).len += len;
+        }
+        // SAFETY: `data` now points at the `len` prepended bytes of an unshared area,
+        // borrowed through `&mut self`.
+        Ok(unsafe { core::slice::from_raw_parts_mut((*raw).data, len as usize) })
+    }
+
+    /// Removes `len` bytes from the front of the linear part (`skb_pull`), or `EMSGSIZE`
+    /// when the linear part is shorter.
+    pub fn pull(&mut self, len: u32) -> Result {
+        if len > self.headlen() {
+            return Err(errno(bindings::EMSGSIZE));
+        }
+        // SAFETY: `len <= headlen`, so the pull stays within the linear data.
+        unsafe { bindings::skb_pull(self.raw(), len) };
+        Ok(())
+    }
+
+    /// Moves `data` back to the Ethernet header that `eth_type_trans` pulled
+    /// (`__skb_push(skb, skb->data - skb_mac_header(skb))`), as a driver does before it
+    /// shows an already classified frame to XDP again. `EINVAL` if no MAC header was
+    /// recorded or it lies after `data`.
+    #[inline]
+    pub fn push_mac_header(&mut self) -> Result {
+        // SAFETY: reading a field of the `headers` group of a valid buffer.
+        let mac = unsafe { (*self.raw()).__bindgen_anon_4.headers.as_ref().mac_header };
+        if mac == u16::MAX {
+            return Err(EINVAL);
+        }
+        let pulled = self.headroom().checked_sub(u32::from(mac)).ok_or(EINVAL)?;
+        let raw = self.raw();
+        // SAFETY: the buffer is ours; `data - pulled` is the recorded MAC header, inside
+        // the buffer. Only metadata changes, so a cloned data area is no obstacle.
+        unsafe {
+            (*raw).data = (*raw).data.sub(pulled as usize);
+            (*raw).len += pulled;
+        }
+        Ok(())
+    }
+
+    /// Makes `len` bytes of headroom in an empty buffer (`skb_reserve`).
+    pub fn reserve(&mut self, len: u32) -> Result {
+        if !self.is_empty() || len > self.tailroom() {
+            return Err(EINVAL);
+        }
+        // SAFETY: the buffer is empty and has `len` bytes after `tail`.
+        unsafe { bindings::skb_reserve(self.raw(), len as i32) };
+        Ok(())
+    }
+
+    /// The device the packet is on now (`skb->dev = dev`).
+    #[inline]
+    pub(crate) fn set_dev(&mut self, dev: &Device) {
+        // SAFETY: the buffer's metadata is ours to change; `dev` is valid, and the callers
+        // hand the buffer to code that runs while it is (the stack, in the device's poll).
+        unsafe {
+            (*self.raw())
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .dev = dev.as_raw()
+        };
+    }
+
     /// Records the receive queue the packet arrived on (`skb_record_rx_queue`), which
     /// RPS and `recvmsg` users see.
     #[inline]
     pub fn record_rx_queue(&mut self, queue: u16) {
         // `skb_record_rx_queue`: queue + 1, zero meaning "not recorded".
-        // SAFETY: the buffer is ours.
-        unsafe { (*self.as_raw()).queue_mapping = queue.wrapping_add(1) };
+        // SAFETY: the buffer's metadata is ours to change.
+        unsafe { (*self.raw()).queue_mapping = queue.wrapping_add(1) };
     }
 
-    /// Prepares a frame that crossed from one device to another for the receiver, as
-    /// `__dev_forward_skb` does up to its last step: checks it fits the receiver's MTU
-    /// and scrubs the sender's state (socket, dst, marks when crossing namespaces). The
-    /// frame stays raw, `data` at the Ethernet header, as a NIC hands it to its driver:
-    /// the receiver runs [`SkBuff::eth_type_trans`] itself, after any XDP program.
+    /// Prepares a frame that leaves device `from` for device `to` (the two ends of a
+    /// wire), as `__dev_forward_skb` does up to its last step (`____dev_forward_skb`):
+    /// checks it fits the receiver's MTU and scrubs the sender's state (socket, dst, and
+    /// marks when it crosses namespaces). The frame stays raw, `data` at the Ethernet
+    /// header, as a NIC hands it to its driver: the receiver runs
+    /// [`OwnedSkBuff::eth_type_trans`] itself, after any XDP program.
     ///
     /// Returns `None` when the kernel dropped the frame instead (too big for the
     /// receiver, or the receiver is down); it counted it in the receiver's `rx_dropped`.
     #[inline]
-    pub fn forward_to(self, rcv: &Device) -> Option<SkBuff> {
+    pub fn forward_to(mut self, from: &Device, to: &Device) -> Option<OwnedSkBuff> {
+        // The scrub compares the sender's namespace with the receiver's: the sender is
+        // `from` (whatever device the buffer last passed).
+        self.set_dev(from);
         let raw = self.into_raw();
-        // SAFETY: `raw` is a valid buffer we own, `rcv` a valid device. On failure
-        // (`NET_RX_DROP`) the kernel frees the buffer, on success gives it back.
-        if unsafe { bindings::netdive_dev_forward_raw(rcv.as_raw(), raw) } != 0 {
+        // SAFETY: `raw` is a valid buffer we own whose `dev` is `from`; both devices are
+        // valid. On failure (`NET_RX_DROP`) the kernel frees the buffer, on success gives
+        // it back.
+        if unsafe { bindings::____dev_forward_skb(to.as_raw(), raw, true) } != 0 {
             return None;
         }
-        // SAFETY: on success the buffer is still valid and still ours.
-        Some(unsafe { SkBuff::from_raw(raw) })
+        // SAFETY: on success the buffer is still valid and still ours alone.
+        Some(unsafe { OwnedSkBuff::from_raw(raw) })
     }
 
     /// Sets `protocol` and `pkt_type` from the Ethernet header and pulls it
     /// (`skb->protocol = eth_type_trans(skb, dev)`, then the `skb_postpull_rcsum` a
-    /// forwarded frame needs); the frame must be at least `ETH_HLEN` long. Returns the
-    /// protocol in host byte order.
+    /// forwarded frame needs, as `__dev_forward_skb2` does); the frame must be at least
+    /// `ETH_HLEN` long. Returns the protocol in host byte order.
     #[inline]
     pub fn eth_type_trans(&mut self, dev: &Device) -> Result<u16> {
         if self.headlen() < bindings::ETH_HLEN {
             return Err(EINVAL);
         }
-        // SAFETY: the buffer is ours and holds at least an Ethernet header.
-        let proto = unsafe { bindings::netdive_eth_type_trans(self.as_raw(), dev.as_raw()) };
+        let raw = self.raw();
+        // SAFETY: the buffer is ours and holds at least an Ethernet header in its linear
+        // part; `eth_type_trans` pulls it and reads it.
+        let proto = unsafe { bindings::eth_type_trans(raw, dev.as_raw()) };
+        // SAFETY: as above; the header just pulled is still in the buffer, in front of
+        // `data`, where `skb_postpull_rcsum` reads it back.
+        unsafe {
+            (*raw).__bindgen_anon_4.headers.as_mut().protocol = proto;
+            let group = core::ptr::addr_of!((*raw).__bindgen_anon_4.__bindgen_anon_1).cast();
+            if bindings::sk_buff__bindgen_ty_4__bindgen_ty_1::ip_summed_raw(group)
+                != bindings::CHECKSUM_NONE as u8
+            {
+                bindings::skb_postpull_rcsum(
+                    raw,
+                    (*raw).data.sub(bindings::ETH_HLEN as usize).cast(),
+                    bindings::ETH_HLEN,
+                );
+            }
+        }
         Ok(u16::from_be(proto))
     }
 
@@ -353,9 +557,9 @@ impl SkBuff {
     }
 }
 
-impl Drop for SkBuff {
+impl Drop for OwnedSkBuff {
     fn drop(&mut self) {
-        // SAFETY: an `SkBuff` still owned when it goes out of scope is freed once.
+        // SAFETY: an `OwnedSkBuff` still owned when it goes out of scope is freed once.
         unsafe {
             bindings::sk_skb_reason_drop(
                 core::ptr::null_mut(),
@@ -363,119 +567,5 @@ impl Drop for SkBuff {
                 bindings::skb_drop_reason_SKB_DROP_REASON_NOT_SPECIFIED,
             )
         };
-    }
-}
-
-/// A borrowed socket buffer: what a hook sees while the stack owns the packet.
-///
-/// # Invariants
-///
-/// `ptr` is a valid `sk_buff` for `'a`, and nobody changes its data or length while the
-/// view exists (the hook runs synchronously inside the stack's processing of it).
-pub struct SkBuffRef<'a> {
-    ptr: NonNull<bindings::sk_buff>,
-    _p: core::marker::PhantomData<&'a bindings::sk_buff>,
-}
-
-impl<'a> SkBuffRef<'a> {
-    /// # Safety
-    ///
-    /// `ptr` is a valid `sk_buff` whose data and length stay unchanged for `'a`.
-    #[inline]
-    pub unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Self {
-        Self {
-            // SAFETY: the caller promises a valid, hence non-null, pointer.
-            ptr: unsafe { NonNull::new_unchecked(ptr) },
-            _p: core::marker::PhantomData,
-        }
-    }
-
-    /// The raw pointer.
-    #[inline]
-    pub fn as_raw(&self) -> *mut bindings::sk_buff {
-        self.ptr.as_ptr()
-    }
-
-    #[inline]
-    fn skb(&self) -> &bindings::sk_buff {
-        // SAFETY: valid for `'a` by the type invariant.
-        unsafe { self.ptr.as_ref() }
-    }
-
-    /// Bytes in the packet, `skb->len`.
-    #[inline]
-    pub fn len(&self) -> u32 {
-        self.skb().len
-    }
-
-    /// Whether the packet is empty.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Up to `N` bytes of the packet from its network header (the IP header at
-    /// netfilter's IP hooks), as `skb_header_pointer` gives them: borrowed in place when
-    /// they are in the linear part, else copied from the fragments into `buf`. Never
-    /// reads past the packet: the slice is shorter when the packet is.
-    #[inline]
-    pub fn network_bytes<'b, const N: usize>(&'b self, buf: &'b mut HeaderBuf<N>) -> &'b [u8] {
-        let skb = self.skb();
-        // SAFETY: `head` and `network_header` describe the buffer of a valid skb.
-        let offset = unsafe {
-            skb.head
-                .add(skb.__bindgen_anon_4.headers.as_ref().network_header as usize)
-                .offset_from(skb.data)
-        };
-        if offset < 0 || offset as u32 > skb.len {
-            return &[];
-        }
-        let want = (skb.len - offset as u32).min(N as u32);
-        let headlen = skb.len - skb.data_len;
-        if offset as u32 + want <= headlen {
-            // SAFETY: the bytes lie in the linear part, valid while the view lives.
-            return unsafe { core::slice::from_raw_parts(skb.data.offset(offset), want as usize) };
-        }
-        buf.copy_from(self, offset as u32, want)
-    }
-}
-
-/// Room on the stack for up to `N` header bytes of a packet whose headers are not all in
-/// its linear part: the local buffer a C caller hands `skb_header_pointer`. It is left
-/// uninitialised, so the common case (linear headers, read in place) costs nothing.
-pub struct HeaderBuf<const N: usize>(core::mem::MaybeUninit<[u8; N]>);
-
-impl<const N: usize> HeaderBuf<N> {
-    /// An empty buffer.
-    #[inline]
-    pub const fn new() -> Self {
-        Self(core::mem::MaybeUninit::uninit())
-    }
-
-    /// Copies `len` (at most `N`) bytes of `skb` from `offset` into the buffer
-    /// (`skb_copy_bits`) and returns them; empty if the range is not in the packet.
-    fn copy_from(&mut self, skb: &SkBuffRef<'_>, offset: u32, len: u32) -> &[u8] {
-        let len = len.min(N as u32);
-        // SAFETY: `skb_copy_bits` writes `len` bytes, at most `N`, into the buffer; it
-        // fails, writing nothing that is read, only for a range outside the packet.
-        let ret = unsafe {
-            bindings::skb_copy_bits(
-                skb.as_raw(),
-                offset as i32,
-                self.0.as_mut_ptr().cast(),
-                len as i32,
-            )
-        };
-        if ret < 0 {
-            return &[];
-        }
-        // SAFETY: the first `len` bytes were just initialised by `skb_copy_bits`.
-        unsafe { core::slice::from_raw_parts(self.0.as_ptr().cast::<u8>(), len as usize) }
-    }
-}
-
-impl<const N: usize> Default for HeaderBuf<N> {
-    fn default() -> Self {
-        Self::new()
     }
 }

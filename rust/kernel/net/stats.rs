@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Packet counters for the hot path.
+//! Packet counters for the hot path, of two kinds.
 //!
-//! C: `u64_stats_t` and `struct u64_stats_sync` (include/linux/u64_stats_sync.h).
+//! C: `u64_stats_t` (include/linux/u64_stats_sync.h) and per-CPU counters
+//! (`alloc_percpu`, `this_cpu_add`: include/linux/percpu-defs.h; `dev->tstats`).
 //!
-//! A driver counts packets on every transmit and receive, so its counters must cost
-//! almost nothing: each is written by one context only (one NAPI instance, or one transmit
-//! queue under its lock), and read by anybody (`ndo_get_stats64`, ethtool). On 64-bit
-//! kernels `u64_stats_update_begin()` compiles to nothing and a `u64_stats_t` is a
-//! `local64_t`: a plain load and store that cannot tear. [`Counter`] is that: a relaxed
-//! atomic load and store, no locked instruction.
+//! - [`Counter`]: one per receive queue, written only by that queue's NAPI poll, which
+//!   never runs on two CPUs at once. On 64-bit kernels a `u64_stats_t` is a plain load
+//!   and store that cannot tear, and so is this: no locked instruction. Writing needs the
+//!   poll's [`Context`](super::napi::Context).
+//! - [`PerCpuCounters`]: one copy per CPU, for events many CPUs count at once (a lockless
+//!   transmit path, a netfilter rule's hits, `ndo_xdp_xmit` from any redirecting CPU):
+//!   `this_cpu_add`, exact in any context; readers add the copies up.
 
+use super::napi::{Context, Poll};
 use crate::{bindings, prelude::*};
 use core::sync::atomic::{AtomicU64, Ordering};
 
-/// A 64-bit event counter with a single writer.
+/// A 64-bit event counter of one receive queue, written by its NAPI poll.
 ///
-/// Increments from two contexts at once may lose counts (as `u64_stats` would); reads
-/// from anywhere see a value that was really there.
+/// Reads from anywhere see a value that was really there. The `Context` every write takes
+/// means it runs in a poll, and a queue's poll runs on one CPU at a time, so the counter of
+/// a queue that only its own poll writes is exact; one written by two queues' polls could
+/// lose counts (never tear).
 #[derive(Default)]
 pub struct Counter(AtomicU64);
 
@@ -27,19 +32,19 @@ impl Counter {
         Self(AtomicU64::new(0))
     }
 
-    /// Adds `n`. Only the counter's single writer calls this.
+    /// Adds `n`, from a poll.
     #[inline]
-    pub fn add(&self, n: u64) {
+    pub fn add<Q: Poll>(&self, n: u64, _poll: &Context<'_, Q>) {
         self.0.store(
             self.0.load(Ordering::Relaxed).wrapping_add(n),
             Ordering::Relaxed,
         );
     }
 
-    /// Adds one.
+    /// Adds one, from a poll.
     #[inline]
-    pub fn inc(&self) {
-        self.add(1);
+    pub fn inc<Q: Poll>(&self, poll: &Context<'_, Q>) {
+        self.add(1, poll);
     }
 
     /// The current value.
@@ -49,7 +54,7 @@ impl Counter {
     }
 }
 
-/// Packets, bytes and drops of one queue, the triple `ip -s link` and ethtool show.
+/// Packets, bytes and drops of one receive queue, the triple `ip -s link` and ethtool show.
 #[derive(Default)]
 pub struct QueueStats {
     /// Packets that went through.
@@ -70,141 +75,94 @@ impl QueueStats {
         }
     }
 
-    /// Counts one packet of `len` bytes.
+    /// Counts one packet of `len` bytes, from the queue's poll.
     #[inline]
-    pub fn count(&self, len: u32) {
-        self.packets.inc();
-        self.bytes.add(len as u64);
+    pub fn count<Q: Poll>(&self, len: u32, poll: &Context<'_, Q>) {
+        self.packets.inc(poll);
+        self.bytes.add(u64::from(len), poll);
+    }
+
+    /// Packets, bytes and drops.
+    pub fn get(&self) -> [u64; 3] {
+        [self.packets.get(), self.bytes.get(), self.drops.get()]
     }
 }
 
-/// A 64-bit event counter that any context may increment (an atomic add): for events
-/// with no single owner, such as `ndo_xdp_xmit` called by redirects from any CPU.
-#[derive(Default)]
-pub struct SharedCounter(AtomicU64);
-
-impl SharedCounter {
-    /// A counter at zero.
-    pub const fn new() -> Self {
-        Self(AtomicU64::new(0))
-    }
-
-    /// Adds one.
-    #[inline]
-    pub fn inc(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The current value.
-    #[inline]
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// One [`QueueStats`] on a cache line of its own, so that CPUs counting side by side do
-/// not bounce each other's line.
-#[repr(align(64))]
-#[derive(Default)]
-struct Padded(QueueStats);
-
-/// [`QueueStats`] for a path several CPUs run at once without a lock, such as a lockless
-/// (`lltx`) `ndo_start_xmit`: each CPU counts in its own copy, readers add them up
-/// (`dev_sw_netstats_tx_add` and `dev->tstats` do the same with per-CPU memory).
-pub struct PerCpuQueueStats {
-    cpus: KVec<Padded>,
-}
-
-impl PerCpuQueueStats {
-    /// One copy per possible CPU (`nr_cpu_ids`).
-    pub fn new() -> Result<Self> {
-        // SAFETY: `nr_cpu_ids` is set at boot, before any module runs, and never changes.
-        let n = unsafe { bindings::nr_cpu_ids } as usize;
-        let mut cpus = KVec::with_capacity(n, GFP_KERNEL)?;
-        for _ in 0..n {
-            cpus.push(Padded::default(), GFP_KERNEL)?;
-        }
-        Ok(Self { cpus })
-    }
-
-    /// The copy of the CPU running the caller. The caller must not migrate while it
-    /// counts (bottom halves off, as in `ndo_start_xmit`), or a count may be lost; nothing
-    /// worse can happen.
-    #[inline]
-    pub fn this_cpu(&self) -> &QueueStats {
-        let cpu = super::current_cpu();
-        // `nr_cpu_ids` bounds every CPU number; the fallback is never taken.
-        let slot = self.cpus.get(cpu).or(self.cpus.first());
-        match slot {
-            Some(p) => &p.0,
-            None => &EMPTY,
-        }
-    }
-
-    /// Packets, bytes and drops, summed over the CPUs.
-    pub fn sum(&self) -> [u64; 3] {
-        self.cpus.iter().fold([0; 3], |[p, b, d], s| {
-            [
-                p.wrapping_add(s.0.packets.get()),
-                b.wrapping_add(s.0.bytes.get()),
-                d.wrapping_add(s.0.drops.get()),
-            ]
-        })
-    }
-}
-
-/// What [`PerCpuQueueStats::this_cpu`] would hand out for a set of no CPUs (never).
-static EMPTY: QueueStats = QueueStats::new();
-
-/// Packets and bytes with one copy per CPU (`alloc_percpu`), for events counted on many
-/// CPUs at once, on the hot path, that must not be lost (a netfilter rule's hits):
-/// `this_cpu_add` is one unlocked instruction on x86, exact even if the counting task is
-/// preempted or interrupted. Reading sums the copies, as nftables' `counter` does.
+/// `N` 64-bit counters with one copy per CPU (`alloc_percpu`), for events counted on many
+/// CPUs at once, on the hot path, that must not be lost: [`PerCpuCounters::add`] is
+/// `this_cpu_add`, one unlocked instruction on x86, exact even if the counting task is
+/// preempted or interrupted. Reading sums the copies, as `dev_get_tstats64` and nftables'
+/// `counter` do.
 ///
 /// # Invariants
 ///
-/// `ptr` is a per-CPU pair of `u64` from `netdive_percpu_packets_alloc`, freed on drop.
-pub struct PerCpuPackets {
-    ptr: core::ptr::NonNull<core::ffi::c_void>,
+/// `ptr` is a per-CPU area of `N` `u64`s from `__alloc_percpu`, owned by this value.
+pub struct PerCpuCounters<const N: usize> {
+    ptr: core::ptr::NonNull<u64>,
 }
 
-// SAFETY: each CPU writes only its own copy, with `this_cpu_add`; reads are whole-word.
-unsafe impl Send for PerCpuPackets {}
+// SAFETY: each CPU writes only its own copy, with `this_cpu_add`; reads are whole words.
+unsafe impl<const N: usize> Send for PerCpuCounters<N> {}
 // SAFETY: as above.
-unsafe impl Sync for PerCpuPackets {}
+unsafe impl<const N: usize> Sync for PerCpuCounters<N> {}
 
-impl PerCpuPackets {
+impl<const N: usize> PerCpuCounters<N> {
     /// Counters at zero. Might sleep.
     pub fn new() -> Result<Self> {
         // SAFETY: no preconditions; the memory comes zeroed, or NULL.
-        let p = unsafe { bindings::netdive_percpu_packets_alloc() };
+        let p = unsafe {
+            bindings::alloc_percpu_bytes(
+                core::mem::size_of::<[u64; N]>(),
+                core::mem::align_of::<u64>(),
+            )
+        };
         Ok(Self {
-            ptr: core::ptr::NonNull::new(p).ok_or(ENOMEM)?,
+            ptr: core::ptr::NonNull::new(p.cast()).ok_or(ENOMEM)?,
         })
     }
 
-    /// Counts one packet of `len` bytes on this CPU.
+    /// Adds `n` to counter `i` (a counter past `N` is ignored) on this CPU: `this_cpu_add`.
     #[inline]
-    pub fn count(&self, len: u32) {
-        // SAFETY: `ptr` is live per-CPU memory of the right shape (type invariant).
-        unsafe { bindings::netdive_percpu_packets_count(self.ptr.as_ptr(), u64::from(len)) };
+    pub fn add(&self, i: usize, n: u64) {
+        if i >= N {
+            return;
+        }
+        // SAFETY: `ptr + i` is counter `i` of a live per-CPU area (type invariant);
+        // `this_cpu_add` adds to the current CPU's copy, interrupt-safe.
+        unsafe { bindings::this_cpu_add_u64(self.ptr.as_ptr().add(i), n) };
     }
 
-    /// Packets and bytes, summed over all CPUs.
-    pub fn get(&self) -> (u64, u64) {
-        let (mut packets, mut bytes) = (0, 0);
-        // SAFETY: `ptr` is live per-CPU memory of the right shape (type invariant); the
-        // two outputs are valid for writes.
-        unsafe {
-            bindings::netdive_percpu_packets_sum(self.ptr.as_ptr(), &mut packets, &mut bytes)
-        };
-        (packets, bytes)
+    /// The counters, summed over all possible CPUs.
+    pub fn sum(&self) -> [u64; N] {
+        let mut total = [0u64; N];
+        // SAFETY: `nr_cpu_ids` is set at boot, before any module runs, and never changes.
+        let ids = unsafe { bindings::nr_cpu_ids };
+        for cpu in 0..ids {
+            // SAFETY: a CPU number below `nr_cpu_ids`; the mask is the kernel's.
+            if !unsafe {
+                bindings::cpumask_test_cpu(
+                    cpu as i32,
+                    core::ptr::addr_of!(bindings::__cpu_possible_mask),
+                )
+            } {
+                continue;
+            }
+            // SAFETY: a possible CPU's copy of a live per-CPU area.
+            let copy = unsafe { bindings::per_cpu_ptr(self.ptr.as_ptr().cast(), cpu as i32) };
+            for (i, t) in total.iter_mut().enumerate() {
+                // SAFETY: `copy` points at `N` `u64`s that CPU `cpu` may be adding to;
+                // `READ_ONCE` reads a whole word.
+                let v = unsafe { copy.cast::<u64>().add(i).read_volatile() };
+                *t = t.wrapping_add(v);
+            }
+        }
+        total
     }
 }
 
-impl Drop for PerCpuPackets {
+impl<const N: usize> Drop for PerCpuCounters<N> {
     fn drop(&mut self) {
-        // SAFETY: allocated by `new`, no longer used.
-        unsafe { bindings::netdive_percpu_packets_free(self.ptr.as_ptr()) };
+        // SAFETY: allocated by `new` (type invariant), no longer used.
+        unsafe { bindings::free_percpu(self.ptr.as_ptr().cast()) };
     }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Native XDP in a driver: eBPF programs, receive-queue info, frames.
+//! Native XDP in a driver: eBPF programs, receive-queue info, frames, verdicts.
 //!
 //! C headers: [`include/net/xdp.h`](srctree/include/net/xdp.h),
 //! [`include/linux/filter.h`](srctree/include/linux/filter.h) (`bpf_prog_run_xdp`),
@@ -9,38 +9,46 @@
 //!
 //! `ip link set dev rv1 xdpdrv obj prog.o` ends in `dev_xdp_install`
 //! (net/core/dev.c), which hands the loaded program to the driver's `ndo_bpf`
-//! (`XDP_SETUP_PROG`). The driver keeps it in a [`ProgSlot`] (an [`RcuRef`](super::RcuRef)) and runs it from its NAPI
-//! poll on every received frame, in a page of its own with `XDP_PACKET_HEADROOM` in
-//! front, before any `sk_buff` exists for it, as drivers/net/veth.c does
-//! (`veth_xdp_rcv_one`, `veth_xdp_rcv_skb`):
+//! (`XDP_SETUP_PROG`). The driver keeps it in a [`ProgSlot`] and runs it ([`run`]) from
+//! its NAPI poll on every received frame, before any `sk_buff` exists for it:
 //!
-//! - `XDP_PASS`: an `sk_buff` is built around the page (`xdp_build_skb_from_frame`).
-//! - `XDP_DROP`: the page goes back (`xdp_return_frame`).
+//! - `XDP_PASS`: an `sk_buff` is built around the frame's buffer
+//!   (`xdp_build_skb_from_frame`).
+//! - `XDP_DROP`: the buffer goes back (`xdp_return_frame`).
 //! - `XDP_TX`: the frame leaves by the device it came in on (the driver's own transmit).
 //! - `XDP_REDIRECT`: `xdp_do_redirect` queues it for the device or map the program
-//!   chose; `xdp_do_flush` at the end of the poll hands the batch to the target's
-//!   `ndo_xdp_xmit`.
+//!   chose; the poll ends with `xdp_do_flush`, which hands the batch to the target's
+//!   `ndo_xdp_xmit` (the NAPI abstraction does it for every poll that redirected).
 //!
 //! A frame in flight is a `struct xdp_frame` ([`Frame`]): its header sits at the start of
 //! its own buffer, so a frame is one pointer wherever it goes (a ring, a devmap bulk
 //! queue, another driver's `ndo_xdp_xmit`) and no memory is allocated for it.
 
-use super::{dev::Device, skb::SkBuff};
+use super::{
+    dev::Device,
+    napi::{Context, Poll},
+    ring::RingItem,
+    skb::{OwnedSkBuff, SkBuff},
+    stats::Counter,
+};
 use crate::{
     bindings,
-    error::to_result,
     prelude::*,
-    types::{AlwaysRefCounted, Opaque},
+    str::CStr,
+    types::{ARef, AlwaysRefCounted, Opaque},
 };
-use core::ptr::NonNull;
+use core::{ffi::c_void, ptr::NonNull};
 
-/// A loaded eBPF program: `struct bpf_prog`, counted with `bpf_prog_inc`/`bpf_prog_put`.
+/// A loaded eBPF program, counted with `bpf_prog_inc`/`bpf_prog_put`.
+///
+/// Corresponds to the kernel's `struct bpf_prog`
+/// ([`include/linux/filter.h`](srctree/include/linux/filter.h)).
 ///
 /// # Invariants
 ///
 /// The wrapped program is valid while a reference to this type exists: the holder owns a
-/// count, or borrows it from an owner for an RCU read-side section (programs are freed
-/// after a grace period, `__bpf_prog_put_noref`).
+/// count, or borrows it from an owner (the core, for the duration of `ndo_bpf`; a
+/// [`ProgSlot`], under RCU).
 #[repr(transparent)]
 pub struct Prog(Opaque<bindings::bpf_prog>);
 
@@ -48,7 +56,7 @@ impl Prog {
     /// # Safety
     ///
     /// `ptr` points at a valid program that stays valid for `'a`.
-    pub unsafe fn from_raw<'a>(ptr: *mut bindings::bpf_prog) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::bpf_prog) -> &'a Self {
         // SAFETY: `repr(transparent)` over `Opaque<bpf_prog>`; validity is the caller's.
         unsafe { &*ptr.cast() }
     }
@@ -87,85 +95,90 @@ unsafe impl Sync for Prog {}
 
 /// The native XDP program of a device (veth: `priv->_xdp_prog`), read on the packet path
 /// under RCU without a lock and replaced by `ndo_bpf` under the RTNL.
-pub type ProgSlot = super::RcuRef<Prog>;
+pub type ProgSlot = crate::sync::rcu::RcuPointer<ARef<Prog>>;
 
-/// What a program decided for a frame: `enum xdp_action`.
+/// What a program decided for a frame: `enum xdp_action`. The Rust fast path
+/// ([`fastpath`](super::fastpath)) answers with the same verdicts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Action {
     /// `XDP_PASS`: on to the stack.
     Pass,
     /// `XDP_DROP`: freed, nothing else sees it.
     Drop,
     /// `XDP_TX`: out of the device it came in on.
     Tx,
-    /// `XDP_REDIRECT`: queued for the target the program chose (done by [`run`]).
+    /// `XDP_REDIRECT`: out of the target the program chose.
     Redirect,
-    /// `XDP_ABORTED` (or an unknown action, or a failed redirect): dropped, and the
-    /// `xdp:xdp_exception` tracepoint fires.
+    /// `XDP_ABORTED` (or an unknown action): dropped, and the `xdp:xdp_exception`
+    /// tracepoint fires.
     Aborted,
 }
 
-/// A receive queue's `struct xdp_rxq_info`: which device and queue a frame came in on
-/// (`ctx->ingress_ifindex`, `ctx->rx_queue_index` in a program) and how its memory is
-/// given back.
-///
-/// # Invariants
-///
-/// `info` is registered (`xdp_rxq_info_reg`) from initialisation until drop.
-#[pin_data(PinnedDrop)]
-pub struct RxQueueInfo {
-    #[pin]
-    info: Opaque<bindings::xdp_rxq_info>,
+/// Per-queue counts of the verdicts, for `ethtool -S`; written by the queue's poll.
+#[derive(Default)]
+pub struct ActionStats {
+    /// Frames passed to the stack.
+    pub pass: Counter,
+    /// Frames dropped by the program.
+    pub drop: Counter,
+    /// Frames sent back out.
+    pub tx: Counter,
+    /// Frames redirected to another device.
+    pub redirect: Counter,
+    /// Frames the program aborted on.
+    pub aborted: Counter,
+    /// Frames the driver could not carry out the verdict for (no such device, full ring,
+    /// a frame without an Ethernet header, no memory), dropped.
+    pub errors: Counter,
 }
 
-// SAFETY: after registration the info is only read (copied per frame by `run`).
-unsafe impl Send for RxQueueInfo {}
-// SAFETY: as above.
-unsafe impl Sync for RxQueueInfo {}
+impl ActionStats {
+    /// The counters' names, in the order of [`ActionStats::values`].
+    pub const NAMES: [&'static str; 6] = ["pass", "drop", "tx", "redirect", "aborted", "errors"];
 
-impl RxQueueInfo {
-    /// Registers receive queue `index` of `dev` (`__xdp_rxq_info_reg`), its memory model
-    /// being whole pages (`MEM_TYPE_PAGE_ORDER0`, what [`Frame::copy_from_skb`] makes).
-    pub fn new(dev: &Device, index: u32) -> impl PinInit<Self, Error> + '_ {
-        // SAFETY: the closure initialises `info` in place or fails leaving it unregistered
-        // (and nothing to clean up); the slot is pinned, as the core keeps no pointer to
-        // it but `PinnedDrop` must unregister the same object.
-        unsafe {
-            crate::init::pin_init_from_closure(move |this: *mut Self| {
-                let info = Opaque::raw_get(core::ptr::addr_of!((*this).info));
-                info.write_bytes(0, 1);
-                to_result(bindings::__xdp_rxq_info_reg(
-                    info,
-                    dev.as_raw(),
-                    index,
-                    0,
-                    bindings::PAGE_SIZE as u32,
-                ))?;
-                let ret = bindings::xdp_rxq_info_reg_mem_model(
-                    info,
-                    bindings::xdp_mem_type_MEM_TYPE_PAGE_ORDER0,
-                    core::ptr::null_mut(),
-                );
-                if ret != 0 {
-                    bindings::xdp_rxq_info_unreg(info);
-                    return Err(Error::from_errno(ret));
-                }
-                Ok(())
-            })
+    /// All zero.
+    pub const fn new() -> Self {
+        Self {
+            pass: Counter::new(),
+            drop: Counter::new(),
+            tx: Counter::new(),
+            redirect: Counter::new(),
+            aborted: Counter::new(),
+            errors: Counter::new(),
         }
     }
-}
 
-#[pinned_drop]
-impl PinnedDrop for RxQueueInfo {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: registered by the type invariant; nothing uses it any more.
-        unsafe { bindings::xdp_rxq_info_unreg(self.info.get()) };
+    /// Counts one verdict, from the queue's poll.
+    #[inline]
+    pub fn count<Q: Poll>(&self, action: Action, poll: &Context<'_, Q>) {
+        match action {
+            Action::Pass => &self.pass,
+            Action::Drop => &self.drop,
+            Action::Tx => &self.tx,
+            Action::Redirect => &self.redirect,
+            Action::Aborted => &self.aborted,
+        }
+        .inc(poll);
+    }
+
+    /// The counters' values, in the order of [`ActionStats::NAMES`].
+    pub fn values(&self) -> [u64; 6] {
+        [
+            self.pass.get(),
+            self.drop.get(),
+            self.tx.get(),
+            self.redirect.get(),
+            self.aborted.get(),
+            self.errors.get(),
+        ]
     }
 }
 
 /// A frame in flight: an owned `struct xdp_frame`, the header at the start of the
 /// frame's own buffer. Dropping it gives the buffer back (`xdp_return_frame`).
+///
+/// Corresponds to the kernel's `struct xdp_frame`
+/// ([`include/net/xdp.h`](srctree/include/net/xdp.h)).
 ///
 /// # Invariants
 ///
@@ -189,13 +202,14 @@ impl Frame {
     ///
     /// `ptr` is a valid `xdp_frame` the caller owns and gives up, without fragments.
     #[inline]
-    pub unsafe fn from_raw(ptr: NonNull<bindings::xdp_frame>) -> Self {
+    pub(crate) unsafe fn from_raw(ptr: NonNull<bindings::xdp_frame>) -> Self {
+        // INVARIANT: the caller's promise.
         Self { ptr }
     }
 
     /// Gives up ownership.
     #[inline]
-    pub fn into_raw(self) -> NonNull<bindings::xdp_frame> {
+    pub(crate) fn into_raw(self) -> NonNull<bindings::xdp_frame> {
         let ptr = self.ptr;
         core::mem::forget(self);
         ptr
@@ -214,24 +228,19 @@ impl Frame {
         self.len() == 0
     }
 
-    /// Whether the frame carries fragments (multi-buffer XDP), which this API does not
-    /// handle: such frames are refused by [`Frame::check`].
-    #[inline]
-    fn has_frags(ptr: NonNull<bindings::xdp_frame>) -> bool {
-        // SAFETY: the caller passes a valid frame.
-        unsafe { ptr.as_ref().flags & bindings::xdp_buff_flags_XDP_FLAGS_HAS_FRAGS != 0 }
-    }
-
-    /// Takes a frame another driver's redirect handed over, unless it has fragments, in
-    /// which case it stays with the caller.
+    /// Takes a frame another driver's redirect handed over, unless it has fragments
+    /// (multi-buffer XDP, which this API does not handle), in which case it stays with
+    /// the caller.
     ///
     /// # Safety
     ///
     /// `ptr` is a valid `xdp_frame` the caller owns and gives up if `Some` is returned.
     #[inline]
-    pub unsafe fn check(ptr: NonNull<bindings::xdp_frame>) -> Option<Self> {
+    pub(crate) unsafe fn check(ptr: NonNull<bindings::xdp_frame>) -> Option<Self> {
+        // SAFETY: the caller passes a valid frame.
+        let frags = unsafe { ptr.as_ref().flags & bindings::xdp_buff_flags_XDP_FLAGS_HAS_FRAGS };
         // SAFETY: the caller's promise; multi-buffer frames are refused.
-        (!Self::has_frags(ptr)).then(|| unsafe { Self::from_raw(ptr) })
+        (frags == 0).then(|| unsafe { Self::from_raw(ptr) })
     }
 
     /// Copies a packet (from its `data`, all of it, fragments included) into a fresh page
@@ -244,18 +253,19 @@ impl Frame {
             return Err(super::errno(bindings::EMSGSIZE));
         }
         // SAFETY: no preconditions; NULL on failure.
-        let page = unsafe { bindings::netdive_xdp_alloc_page() };
-        let page = NonNull::new(page.cast::<u8>()).ok_or(ENOMEM)?;
-        let frame = page.cast::<bindings::xdp_frame>();
-        // SAFETY: the page is ours, PAGE_SIZE bytes; the frame header goes at its start and
-        // the data at XDP_PACKET_HEADROOM, `len` bytes that fit (checked above).
+        let page = NonNull::new(unsafe { bindings::dev_alloc_page() }).ok_or(ENOMEM)?;
+        // SAFETY: a page from the page allocator, mapped (no highmem on 64-bit).
+        let base = unsafe { bindings::page_address(page.as_ptr()) }.cast::<u8>();
+        let frame = base.cast::<bindings::xdp_frame>();
+        // SAFETY: the page is ours, PAGE_SIZE bytes at `base`; the frame header goes at its
+        // start and the data at XDP_PACKET_HEADROOM, `len` bytes that fit (checked above).
         unsafe {
-            let data = page.as_ptr().add(bindings::XDP_PACKET_HEADROOM as usize);
+            let data = base.add(bindings::XDP_PACKET_HEADROOM as usize);
             if bindings::skb_copy_bits(skb.as_raw(), 0, data.cast(), len as i32) != 0 {
-                bindings::netdive_xdp_free_page(page.as_ptr().cast());
+                bindings::put_page(page.as_ptr());
                 return Err(EINVAL);
             }
-            frame.as_ptr().write(bindings::xdp_frame {
+            frame.write(bindings::xdp_frame {
                 data: data.cast(),
                 len: len as u16,
                 headroom: (bindings::XDP_PACKET_HEADROOM as usize
@@ -270,22 +280,24 @@ impl Frame {
                 flags: 0,
             });
         }
+        // SAFETY: `base` is the address of a page we hold, hence non-null.
+        let ptr = unsafe { NonNull::new_unchecked(frame) };
         // INVARIANT: a valid frame over the page we own, no fragments.
-        Ok(Frame { ptr: frame })
+        Ok(Frame { ptr })
     }
 
     /// Builds an `sk_buff` around the frame's buffer for the stack, no copy
     /// (`xdp_build_skb_from_frame`, which also runs `eth_type_trans` against `dev`).
     /// `None` (the frame freed) if no `sk_buff` could be allocated.
-    pub fn into_skb(self, dev: &Device) -> Option<SkBuff> {
+    pub fn into_skb(self, dev: &Device) -> Option<OwnedSkBuff> {
         // SAFETY: the frame is ours and valid; on success the `sk_buff` owns its buffer.
         let skb = unsafe { bindings::xdp_build_skb_from_frame(self.ptr.as_ptr(), dev.as_raw()) };
         if skb.is_null() {
             return None; // `self` drops, returning the buffer.
         }
         core::mem::forget(self);
-        // SAFETY: a new `sk_buff` we own.
-        Some(unsafe { SkBuff::from_raw(skb) })
+        // SAFETY: a new `sk_buff`, ours alone.
+        Some(unsafe { OwnedSkBuff::from_raw(skb) })
     }
 }
 
@@ -303,6 +315,48 @@ const fn skb_shared_info_size() -> u32 {
     size.div_ceil(align) * align
 }
 
+/// What a software device that does XDP queues between its two ends: an `sk_buff` from
+/// its transmit path, or an XDP frame (from `ndo_xdp_xmit` or an `XDP_TX`), told apart in
+/// a ring by bit 0 of the pointer, as veth does (`VETH_XDP_FLAG`).
+pub enum Packet {
+    /// A socket buffer, data at the Ethernet header.
+    Skb(OwnedSkBuff),
+    /// An XDP frame, data at the Ethernet header; no `sk_buff` exists for it.
+    Frame(Frame),
+}
+
+/// Bit 0 of a ring entry: set for an XDP frame.
+const FRAME_TAG: usize = 1;
+
+// SAFETY: both pointers are non-null and at least 8-byte aligned (their structures have
+// 8-byte members), so bit 0 is free to tell them apart; ownership travels with them.
+unsafe impl RingItem for Packet {
+    #[inline]
+    fn into_ptr(self) -> NonNull<c_void> {
+        match self {
+            Packet::Skb(skb) => skb.into_ptr(),
+            Packet::Frame(frame) => {
+                let p = frame.into_raw().as_ptr() as usize | FRAME_TAG;
+                // SAFETY: a non-null pointer with a bit set is non-null.
+                unsafe { NonNull::new_unchecked(p as *mut c_void) }
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn from_ptr(ptr: NonNull<c_void>) -> Self {
+        let p = ptr.as_ptr() as usize;
+        if p & FRAME_TAG != 0 {
+            let frame = (p & !FRAME_TAG) as *mut bindings::xdp_frame;
+            // SAFETY: a tagged entry is an owned frame given up by `into_ptr`, non-null.
+            Packet::Frame(unsafe { Frame::from_raw(NonNull::new_unchecked(frame)) })
+        } else {
+            // SAFETY: an untagged entry is an owned `sk_buff` given up by `into_ptr`.
+            Packet::Skb(unsafe { OwnedSkBuff::from_ptr(ptr) })
+        }
+    }
+}
+
 /// What [`run`] did with a frame.
 pub enum Outcome {
     /// `XDP_PASS`: the frame, possibly changed, for the stack.
@@ -310,16 +364,18 @@ pub enum Outcome {
     /// `XDP_TX`: the frame, possibly changed, to send back out.
     Tx(Frame),
     /// Dropped, redirected, or aborted: nothing left to do but count.
-    Done(Verdict),
+    Done(Action),
     /// The verdict could not be carried out (a redirect to a device that is down, a
     /// program that moved data where no frame header fits): dropped.
-    Failed(Verdict),
+    Failed(Action),
 }
 
-/// Runs `prog` on `frame`, received on `rxq` of `dev` (`bpf_prog_run_xdp`), and carries
-/// out the verdicts that need no driver: drop, abort, redirect. Call from the NAPI poll
-/// (the redirect state is per CPU and its batch is flushed by [`flush_redirects`]).
-pub fn run(prog: &Prog, frame: Frame, rxq: &RxQueueInfo, dev: &Device) -> Outcome {
+/// Runs `prog` on `frame`, received on the polled queue (`bpf_prog_run_xdp`), and carries
+/// out the verdicts that need no driver: drop, abort, redirect. Only a NAPI poll may
+/// (`ctx`): a program's redirect state lives in that context (`bpf_net_context`) until
+/// the poll flushes it, and the queue's `xdp_rxq_info` is what the program sees.
+pub fn run<Q: Poll>(ctx: &Context<'_, Q>, prog: &Prog, frame: Frame) -> Outcome {
+    let dev = ctx.device().as_raw();
     let raw = frame.ptr.as_ptr();
     // A program may grow the head down to the frame header, so keep a copy of the header
     // to free the buffer with if a redirect fails (veth: `orig_frame`).
@@ -327,8 +383,9 @@ pub fn run(prog: &Prog, frame: Frame, rxq: &RxQueueInfo, dev: &Device) -> Outcom
     let orig = unsafe { raw.read() };
     // Each frame gets its own copy of the queue info, with the memory model of its buffer
     // (ours, or another driver's after `ndo_xdp_xmit`), which `xdp_do_redirect` records.
-    // SAFETY: registered and only read (type invariant of `RxQueueInfo`).
-    let mut info = unsafe { rxq.info.get().read() };
+    // SAFETY: the polled queue's info, registered while the instance is added and only
+    // read from then on.
+    let mut info = unsafe { ctx.xdp_rxq().read() };
     info.mem = orig.mem;
     // SAFETY: all-zero is a valid `xdp_buff`; the conversion fills in every data pointer.
     let mut xdp: bindings::xdp_buff = unsafe { core::mem::MaybeUninit::zeroed().assume_init() };
@@ -341,7 +398,7 @@ pub fn run(prog: &Prog, frame: Frame, rxq: &RxQueueInfo, dev: &Device) -> Outcom
     };
     let exception = |act: u32| {
         // SAFETY: valid device and program; the tracepoint only reads them.
-        unsafe { bindings::netdive_trace_xdp_exception(dev.as_raw(), prog.as_raw(), act) };
+        unsafe { bindings::trace_xdp_exception(dev, prog.as_raw(), act) };
     };
     match act {
         bindings::xdp_action_XDP_PASS | bindings::xdp_action_XDP_TX => {
@@ -351,7 +408,7 @@ pub fn run(prog: &Prog, frame: Frame, rxq: &RxQueueInfo, dev: &Device) -> Outcom
             // SAFETY: `xdp` describes the frame's buffer; `raw` is its header.
             if unsafe { bindings::xdp_update_frame_from_buff(&xdp, raw) } != 0 {
                 exception(act);
-                return Outcome::Failed(if pass { Verdict::Pass } else { Verdict::Tx });
+                return Outcome::Failed(if pass { Action::Pass } else { Action::Tx });
             }
             if pass {
                 Outcome::Pass(frame)
@@ -359,51 +416,40 @@ pub fn run(prog: &Prog, frame: Frame, rxq: &RxQueueInfo, dev: &Device) -> Outcom
                 Outcome::Tx(frame)
             }
         }
-        bindings::xdp_action_XDP_DROP => Outcome::Done(Verdict::Drop),
+        bindings::xdp_action_XDP_DROP => Outcome::Done(Action::Drop),
         bindings::xdp_action_XDP_REDIRECT => {
             core::mem::forget(frame);
-            // SAFETY: the buffer is handed to the redirect machinery, which owns it on
-            // success; on failure it is still ours, described by `orig`.
-            let err = unsafe { bindings::xdp_do_redirect(dev.as_raw(), &mut xdp, prog.as_raw()) };
+            // SAFETY: NAPI context with `bpf_net_context` set (the `ctx` token); the buffer
+            // is handed to the redirect machinery, which owns it on success; on failure it
+            // is still ours, described by `orig`.
+            let err = unsafe { bindings::xdp_do_redirect(dev, &mut xdp, prog.as_raw()) };
             if err == 0 {
-                return Outcome::Done(Verdict::Redirect);
+                ctx.note_redirect();
+                return Outcome::Done(Action::Redirect);
             }
             let mut orig = orig;
             // SAFETY: `orig` is a copy of the header of a buffer we own again.
             unsafe { bindings::xdp_return_frame(&mut orig) };
             // `xdp_do_redirect` traced the failure (xdp:xdp_redirect_err).
-            Outcome::Failed(Verdict::Redirect)
+            Outcome::Failed(Action::Redirect)
         }
         bindings::xdp_action_XDP_ABORTED => {
             exception(act);
-            Outcome::Done(Verdict::Aborted)
+            Outcome::Done(Action::Aborted)
         }
         _ => {
             // SAFETY: valid device and program; prints a one-time warning.
-            unsafe { bindings::bpf_warn_invalid_xdp_action(dev.as_raw(), prog.as_raw(), act) };
+            unsafe { bindings::bpf_warn_invalid_xdp_action(dev, prog.as_raw(), act) };
             exception(act);
-            Outcome::Done(Verdict::Aborted)
+            Outcome::Done(Action::Aborted)
         }
     }
-}
-
-/// Hands the frames redirected during this poll to their targets (`xdp_do_flush`):
-/// call once at the end of a NAPI poll that redirected anything.
-pub fn flush_redirects() {
-    // SAFETY: called from the NAPI poll, which owns this CPU's redirect state.
-    unsafe { bindings::xdp_do_flush() };
 }
 
 /// `EOPNOTSUPP`, which `ip` reports as "Operation not supported": for programs or
 /// requests a driver does not handle.
 pub fn not_supported() -> Error {
     super::errno(bindings::EOPNOTSUPP)
-}
-
-/// Which queue an `ndo_xdp_xmit` frame should take: the number of the CPU running the
-/// redirect, as veth spreads them (`veth_select_rxq`); callers wrap it to their count.
-pub fn xmit_queue_hint() -> usize {
-    super::current_cpu()
 }
 
 /// `xdp_features` a driver advertises (`enum netdev_xdp_act`), shown by
@@ -433,6 +479,7 @@ impl ExtAck<'_> {
     ///
     /// `ptr` is null or valid for writes for `'a`.
     pub(crate) unsafe fn from_raw(ptr: *mut bindings::netlink_ext_ack) -> Self {
+        // INVARIANT: the caller's promise.
         Self {
             ptr,
             _p: core::marker::PhantomData,

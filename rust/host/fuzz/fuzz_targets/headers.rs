@@ -6,12 +6,14 @@ use libfuzzer_sys::fuzz_target;
 use netdive_host::hdr;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(p) = hdr::ip(data) {
-        if p.ports().is_some() {
-            assert!(p.proto == hdr::proto::TCP || p.proto == hdr::proto::UDP);
+    for gso in [false, true] {
+        if let Ok(p) = hdr::ip(data, gso) {
+            if p.ports().is_some() {
+                assert!(p.proto == hdr::proto::TCP || p.proto == hdr::proto::UDP);
+            }
         }
     }
     if let Ok((_, payload)) = hdr::ethernet(data) {
-        let _ = hdr::ip(payload);
+        let _ = hdr::ip(payload, false);
     }
 });

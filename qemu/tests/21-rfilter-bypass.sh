@@ -1,0 +1,138 @@
+# No packet walks past an rfilter rule because of its size or shape: a drop rule holds for
+# ICMP echo of every size up to 20000 bytes (reassembled before LOCAL_IN) and ICMPv6 up to
+# 5000 bytes (fragments at LOCAL_IN), counting exactly the packets it saw; non-first
+# fragments match on protocol, never on ports; a dport rule added in the middle of an
+# established TCP stream stops it at once, and the stream completes, intact, once the
+# rule goes; `reject with tcp-reset` answers with a reset, not with ICMP.
+. "$(dirname "$0")/../guest/testlib.sh"
+trap cleanup_namespaces EXIT
+cleanup_namespaces
+unload rfilter
+modprobe rfilter || fail "modprobe rfilter"
+pair_in_namespaces rveth
+
+rf() { ip netns exec "$1" sh -c "cat > /proc/net/rfilter" <<<"$2" || fail "rule '$2' refused"; }
+hits() { ip netns exec "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* packets \([0-9]*\) bytes.*/\1/p"; }
+bytes() { ip netns exec "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* bytes \([0-9]*\)$/\1/p"; }
+# Neighbours pinned both ways: no ARP or neighbour discovery adds to the counts.
+must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
+must ip -n ns1 neigh replace fd00::2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
+must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+must ip -n ns2 neigh replace fd00::1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+must ip netns exec ns1 ping -c 1 -W 2 -q 10.9.0.2
+must ip netns exec ns1 ping -6 -c 1 -W 2 -q fd00::2
+
+# IPv4 echo of every size: at LOCAL_IN the packet is whole (ip_local_deliver reassembles
+# first), so two echoes are two hits of exactly 28 + size bytes each.
+for size in 56 120 200 1000 1472 3000 20000; do
+	rf ns2 "flush"
+	rf ns2 "add drop proto icmp src 10.9.0.1"
+	ip netns exec ns1 ping -c 2 -i 0.3 -W 1 -s $size -q 10.9.0.2 >/dev/null 2>&1 &&
+		fail "a $size-byte ping passed a drop rule"
+	expect_eq "$(hits ns2 1) $(bytes ns2 1)" "2 $((2 * (28 + size)))" "hits and bytes for 2 echoes of $size bytes"
+done
+
+# ICMPv6: reassembly comes after LOCAL_IN (ipv6_frag_rcv is a protocol handler), so the
+# rule sees each fragment: 1448 bytes of message each on a 1500-byte link.
+for size in 56 1000 1452 3000 5000; do
+	msg=$((size + 8))
+	frags=$(( msg + 40 <= 1500 ? 1 : (msg + 1447) / 1448 ))
+	rf ns2 "flush"
+	rf ns2 "add drop family ip6 proto icmp src fd00::1"
+	ip netns exec ns1 ping -6 -c 2 -i 0.3 -W 1 -s $size -q fd00::2 >/dev/null 2>&1 &&
+		fail "a $size-byte ping6 passed a drop rule"
+	expect_eq "$(hits ns2 1)" "$((2 * frags))" "hits for 2 echoes of $size bytes ($frags fragment(s) each)"
+done
+
+# Fragments at PRE_ROUTING (no reassembly yet): a protocol rule sees all three fragments
+# of a 3000-byte echo; a port rule sees the first only (the others have no UDP header, as
+# in iptables), and that is enough: the datagram never reassembles.
+rf ns2 "flush"
+rf ns2 "add drop hook prerouting proto icmp src 10.9.0.1"
+ip netns exec ns1 ping -c 1 -W 1 -s 3000 -q 10.9.0.2 >/dev/null 2>&1 && fail "fragmented ping passed a prerouting rule"
+expect_eq "$(hits ns2 1)" "3" "prerouting protocol rule hits for a 3-fragment echo"
+noports() { snmp ns2 Udp NoPorts; }
+udp3000() {
+	ip netns exec ns1 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[1])):
+    s.sendto(b"u" * 3000, ("10.9.0.2", int(sys.argv[2])))
+' "$1" "$2" || fail "sending UDP"
+}
+rf ns2 "flush"
+rf ns2 "add drop hook prerouting proto udp dport 9"
+before=$(noports)
+udp3000 4 9
+sleep 1
+expect_eq "$(hits ns2 1)" "4" "port rule hits: the first fragment of each of 4 datagrams"
+expect_eq "$(noports)" "$before" "Udp NoPorts (no datagram to port 9 reassembled)"
+udp3000 2 10
+noports_at_least() { [ "$(noports)" -ge "$1" ]; }
+wait_for "2 datagrams to port 10 through a port-9 rule" 30 noports_at_least $((before + 2))
+expect_eq "$(hits ns2 1)" "4" "port rule hits after datagrams to another port"
+rf ns2 "flush"
+rf ns2 "add drop hook prerouting proto udp"
+udp3000 2 9
+sleep 1
+expect_eq "$(hits ns2 1)" "6" "protocol rule hits: every fragment of 2 datagrams"
+
+# TCP: a dport rule added mid-stream stops the data (segments of 1448 bytes, which a
+# fixed window of header bytes used to let through), and the stream completes, intact,
+# after the rule goes.
+rf ns2 "flush"
+head -c 3145728 /dev/urandom >/tmp/stream
+want=$(sha256sum </tmp/stream | cut -d' ' -f1)
+tcp_sink ns2 10.9.0.2 5001 /tmp/got
+tcp_send ns1 10.9.0.2 5001 /tmp/stream 0.02 &
+client=$!
+progress() { cat /tmp/got.progress 2>/dev/null || echo 0; }
+wait_for "the stream to be under way" 60 sh -c '[ "$(cat /tmp/got.progress 2>/dev/null || echo 0)" -ge 262144 ]'
+rf ns2 "add drop proto tcp dport 5001"
+sleep 1
+stalled=$(progress)
+sleep 3
+expect_eq "$(progress)" "$stalled" "bytes received in the 3 s after the dport rule"
+expect_ge "$(hits ns2 1)" 3 "dport rule hits on the established stream"
+[ "$stalled" -lt 3145728 ] || fail "the stream finished before the rule"
+rf ns2 "flush"
+wait $client || fail "the TCP client failed after the rule was removed"
+wait $TCP_SINK_PID || fail "the TCP server failed"
+expect_eq "$(cat /tmp/got)" "3145728 $want" "stream bytes and sha256 after the rule went"
+
+# reject with tcp-reset: the connection is refused by a reset, and no ICMP error comes
+# back; the default reject answers with ICMP port unreachable instead. IPv4 and IPv6.
+icmp_in() { snmp ns1 Icmp InDestUnreachs; }
+icmp6_in() { snmp6 ns1 Icmp6InDestUnreachs; }
+connect() {
+	ip netns exec ns1 python3 -c '
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], 7777), timeout=3)
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")
+except OSError as e:
+    print(e.__class__.__name__)
+' "$1"
+}
+for family in 4 6; do
+	if [ $family = 4 ]; then addr=10.9.0.2 fam=ip; else addr=fd00::2 fam=ip6; fi
+	in4=$(icmp_in)
+	in6=$(icmp6_in)
+	rf ns2 "flush"
+	rf ns2 "add reject with tcp-reset family $fam proto tcp dport 7777"
+	expect_eq "$(connect $addr)" "refused" "IPv$family connect to a tcp-reset rule"
+	expect_eq "$(hits ns2 1)" "1" "IPv$family tcp-reset rule hits"
+	expect_eq "$(icmp_in) $(icmp6_in)" "$in4 $in6" "ICMP destination unreachable received (none for a reset)"
+	rf ns2 "flush"
+	rf ns2 "add reject family $fam proto tcp dport 7777"
+	expect_eq "$(connect $addr)" "refused" "IPv$family connect to a default reject rule"
+	if [ $family = 4 ]; then
+		expect_eq "$(icmp_in)" "$((in4 + 1))" "ICMP destination unreachable after a default reject"
+	else
+		expect_eq "$(icmp6_in)" "$((in6 + 1))" "ICMPv6 destination unreachable after a default reject"
+	fi
+done
+rf ns2 "flush"
+must ip netns exec ns1 ping -c 1 -W 2 -q 10.9.0.2

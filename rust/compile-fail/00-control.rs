@@ -1,0 +1,17 @@
+// expect: compiles
+// The control: the same kind of code, used as the abstractions allow, builds. If it did
+// not, every "expected" failure below could be the harness's fault.
+use kernel::net::{dev::Device, napi, pair::Peer, rtnl, skb::SkBuff, stats::Counter};
+use kernel::sync::rcu;
+
+fn reads(peer: &Peer, dev: &Device, skb: &SkBuff) -> usize {
+    let guard = rcu::read_lock();
+    let index = peer.get(&guard).map_or(0, |d| d.ifindex());
+    let rtnl = rtnl::lock();
+    let _net = dev.net(&rtnl);
+    index as usize + skb.data().len()
+}
+
+fn counts<Q: napi::Poll>(c: &Counter, ctx: &napi::Context<'_, Q>) {
+    c.inc(ctx);
+}

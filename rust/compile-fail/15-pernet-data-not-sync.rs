@@ -1,0 +1,23 @@
+// expect: E0277
+// expect: `Cell<u64>` cannot be shared between threads safely
+// A namespace's state is used by every CPU at once (hooks, control file): it must be
+// `Sync`.
+use kernel::net::{ns::Namespace, pernet};
+use kernel::prelude::*;
+
+struct Counts;
+
+static ID: pernet::Id = pernet::Id::new();
+
+impl pernet::Subsystem for Counts {
+    type Data = core::cell::Cell<u64>;
+    type Features = ();
+
+    fn id() -> &'static pernet::Id {
+        &ID
+    }
+
+    fn init(_net: &Namespace) -> impl PinInit<Self::Data, Error> {
+        core::cell::Cell::new(0)
+    }
+}

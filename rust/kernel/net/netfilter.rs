@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Netfilter hooks.
+//!
+//! C headers: [`include/linux/netfilter.h`](srctree/include/linux/netfilter.h)
+//! (`struct nf_hook_ops`, `struct nf_hook_state`); core in `net/netfilter/core.c`
+//! (`nf_register_net_hooks`, `nf_hook_slow`).
+//!
+//! The IP stack calls `NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, ...)` in `ip_rcv` (and
+//! `NF_HOOK_LIST` in `ip_list_rcv`, the path GRO's batches take), `NF_INET_LOCAL_IN` in
+//! `ip_local_deliver`, `NF_INET_FORWARD` in `ip_forward`, `NF_INET_LOCAL_OUT` in
+//! `__ip_local_out` and `NF_INET_POST_ROUTING` in `ip_output` (IPv6 alike in net/ipv6/).
+//! `nf_hook_slow` runs the hooks registered for that point in that namespace, in priority
+//! order, until one says drop, stolen or queue.
+//!
+//! Hooks are per namespace: a [`Filter`] is a [pernet subsystem](super::pernet) whose
+//! [`Hooks`] feature registers its hook points in every namespace, each call receiving
+//! that namespace's state.
+
+pub use super::inet::{Family, HookPoint};
+use super::{
+    dev::Device,
+    ns::Namespace,
+    pernet::{self, Subsystem},
+    skb::SkBuff,
+};
+use crate::{bindings, prelude::*, sync::rcu};
+use core::{marker::PhantomData, mem::MaybeUninit};
+
+const _: () = {
+    assert!(HookPoint::PreRouting as u32 == bindings::nf_inet_hooks_NF_INET_PRE_ROUTING);
+    assert!(HookPoint::LocalIn as u32 == bindings::nf_inet_hooks_NF_INET_LOCAL_IN);
+    assert!(HookPoint::Forward as u32 == bindings::nf_inet_hooks_NF_INET_FORWARD);
+    assert!(HookPoint::LocalOut as u32 == bindings::nf_inet_hooks_NF_INET_LOCAL_OUT);
+    assert!(HookPoint::PostRouting as u32 == bindings::nf_inet_hooks_NF_INET_POST_ROUTING);
+};
+
+fn family_number(f: Family) -> u8 {
+    match f {
+        Family::Ipv4 => bindings::NFPROTO_IPV4 as u8,
+        Family::Ipv6 => bindings::NFPROTO_IPV6 as u8,
+    }
+}
+
+/// What a hook decides (`NF_ACCEPT`, `NF_DROP`, `NF_STOLEN`, `NF_QUEUE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `NF_ACCEPT`: continue with the next hook, then the stack.
+    Accept,
+    /// `NF_DROP`: `nf_hook_slow` frees the packet (`kfree_skb_reason`, NETFILTER_DROP).
+    Drop,
+    /// `NF_QUEUE` to the given queue number (`nfnetlink_queue`).
+    Queue(u16),
+}
+
+impl Verdict {
+    /// The `unsigned int` a C hook returns.
+    #[inline]
+    fn raw(self) -> u32 {
+        match self {
+            Verdict::Accept => bindings::NF_ACCEPT,
+            Verdict::Drop => bindings::NF_DROP,
+            Verdict::Queue(n) => bindings::NF_QUEUE | (u32::from(n) << bindings::NF_VERDICT_QBITS),
+        }
+    }
+}
+
+/// Where a packet is when a hook sees it, and the RCU read-side section netfilter runs
+/// hooks in (`nf_hook` takes `rcu_read_lock` around them).
+///
+/// Corresponds to the kernel's `struct nf_hook_state`
+/// ([`include/linux/netfilter.h`](srctree/include/linux/netfilter.h)).
+pub struct HookState<'a> {
+    state: &'a bindings::nf_hook_state,
+    point: HookPoint,
+    guard: &'a rcu::Guard,
+}
+
+impl<'a> HookState<'a> {
+    /// The RCU read-side section the hook runs in: what RCU-protected data (a rule table)
+    /// is read under, without a lock of its own.
+    #[inline]
+    pub fn rcu(&self) -> &'a rcu::Guard {
+        self.guard
+    }
+
+    /// The hook point.
+    #[inline]
+    pub fn hook(&self) -> HookPoint {
+        self.point
+    }
+
+    /// The family: IPv4 or IPv6.
+    #[inline]
+    pub fn family(&self) -> Family {
+        if u32::from(self.state.pf) == bindings::NFPROTO_IPV6 {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        }
+    }
+
+    /// The device the packet came in on (receive-side hooks).
+    #[inline]
+    pub fn in_dev(&self) -> Option<&'a Device> {
+        // SAFETY: a non-null `in` is a valid device for the duration of the hook.
+        (!self.state.in_.is_null()).then(|| unsafe { Device::from_raw(self.state.in_) })
+    }
+
+    /// The device the packet goes out on (send-side hooks).
+    #[inline]
+    pub fn out_dev(&self) -> Option<&'a Device> {
+        // SAFETY: a non-null `out` is a valid device for the duration of the hook.
+        (!self.state.out.is_null()).then(|| unsafe { Device::from_raw(self.state.out) })
+    }
+
+    /// The namespace the packet is in.
+    #[inline]
+    pub fn net(&self) -> &'a Namespace {
+        // SAFETY: the namespace outlives the hook call.
+        unsafe { Namespace::from_raw(self.state.net) }
+    }
+
+    /// Answers the packet with an ICMP (IPv4) destination unreachable of `code`
+    /// (`nf_send_unreach`, which calls `icmp_send`), or ICMPv6 (`nf_send_unreach6`). The
+    /// caller then drops it.
+    pub fn send_unreachable(&self, skb: &SkBuff, code: u8) {
+        // SAFETY: the skb is the packet this hook is processing; both functions only
+        // read it to build and route a reply.
+        unsafe {
+            match self.family() {
+                Family::Ipv4 => bindings::nf_send_unreach(
+                    skb.as_raw(),
+                    i32::from(code),
+                    self.point.number() as i32,
+                ),
+                Family::Ipv6 => bindings::nf_send_unreach6(
+                    self.state.net,
+                    skb.as_raw(),
+                    code,
+                    self.point.number(),
+                ),
+            }
+        }
+    }
+
+    /// Answers a TCP segment with a reset (`nf_send_reset`, `nf_send_reset6`), as
+    /// nftables' `reject with tcp reset` does. The kernel sends nothing for a segment that
+    /// is not TCP, is a reset itself, or is a fragment. The caller then drops it.
+    pub fn send_tcp_reset(&self, skb: &SkBuff) {
+        // SAFETY: the skb is the packet this hook is processing; both functions only read
+        // it to build and route a reply.
+        unsafe {
+            match self.family() {
+                Family::Ipv4 => bindings::nf_send_reset(
+                    self.state.net,
+                    self.state.sk,
+                    skb.as_raw(),
+                    self.point.number() as i32,
+                ),
+                Family::Ipv6 => bindings::nf_send_reset6(
+                    self.state.net,
+                    self.state.sk,
+                    skb.as_raw(),
+                    self.point.number() as i32,
+                ),
+            }
+        }
+    }
+}
+
+/// One hook a filter registers in every namespace.
+#[derive(Clone, Copy)]
+pub struct HookSpec {
+    /// Family.
+    pub family: Family,
+    /// Hook point.
+    pub point: HookPoint,
+    /// Priority: lower runs first (`NF_IP_PRI_FILTER` = 0 is the filter table).
+    pub priority: i32,
+}
+
+/// A netfilter filter: hooks in every namespace, with the namespace's state.
+pub trait Filter: Subsystem {
+    /// The hooks registered in each namespace; each calls [`Filter::hook`].
+    const HOOKS: &'static [HookSpec];
+
+    /// Decides about one packet. Runs in softirq or process context with RCU held, on
+    /// many CPUs at once: no sleeping, no locks on the common path.
+    fn hook(data: &Self::Data, skb: &SkBuff, state: &HookState<'_>) -> Verdict;
+}
+
+/// The [pernet feature](pernet::Feature) that registers `F`'s hooks in a namespace.
+pub struct Hooks<F>(PhantomData<F>);
+
+/// The hooks registered in one namespace.
+///
+/// # Invariants
+///
+/// `ops` holds `len` hook ops (from a `KVec` of capacity `cap`) registered in the
+/// namespace, each with `priv` = the namespace's filter state.
+pub struct NetHooks {
+    ops: *mut bindings::nf_hook_ops,
+    len: usize,
+    cap: usize,
+}
+
+// SAFETY: the ops are only read by netfilter after registration, and freed by `unregister`.
+unsafe impl Send for NetHooks {}
+// SAFETY: as above.
+unsafe impl Sync for NetHooks {}
+
+// SAFETY: `nf_unregister_net_hooks` waits (`synchronize_net`) for hooks in flight before
+// `unregister` returns.
+unsafe impl<F: Filter> pernet::Feature<F> for Hooks<F> {
+    type State = NetHooks;
+
+    unsafe fn register(net: *mut bindings::net, data: *const F::Data) -> Result<NetHooks> {
+        let mut ops = KVec::with_capacity(F::HOOKS.len(), GFP_KERNEL)?;
+        for h in F::HOOKS {
+            // SAFETY: an all-zero `nf_hook_ops` is valid; we fill in what we use.
+            let mut o: bindings::nf_hook_ops = unsafe { MaybeUninit::zeroed().assume_init() };
+            o.hook = Some(hook_callback::<F>);
+            o.priv_ = data.cast_mut().cast();
+            o.pf = family_number(h.family);
+            o.hooknum = h.point.number();
+            o.priority = h.priority;
+            ops.push(o, GFP_KERNEL)?;
+        }
+        let (ptr, len, cap) = ops.into_raw_parts();
+        // SAFETY: `ptr` holds `len` initialised hook ops that stay allocated until
+        // `unregister` unregisters and frees them; `data` stays valid until then (the
+        // caller's promise).
+        let ret = unsafe { bindings::nf_register_net_hooks(net, ptr, len as u32) };
+        if ret < 0 {
+            // SAFETY: registration failed: give the ops back.
+            drop(unsafe { KVec::from_raw_parts(ptr, len, cap) });
+            return Err(Error::from_errno(ret));
+        }
+        // INVARIANT: registered just above.
+        Ok(NetHooks { ops: ptr, len, cap })
+    }
+
+    unsafe fn unregister(net: *mut bindings::net, state: NetHooks) {
+        // SAFETY: registered in `net` by `register` (type invariant); unregistering waits
+        // for the hooks in flight, then the ops are ours again.
+        unsafe {
+            bindings::nf_unregister_net_hooks(net, state.ops, state.len as u32);
+            drop(KVec::from_raw_parts(state.ops, state.len, state.cap));
+        }
+    }
+}
+
+/// # Safety
+///
+/// Called by netfilter with the `priv` registered (a live filter state) and a valid skb
+/// and state.
+unsafe extern "C" fn hook_callback<F: Filter>(
+    priv_: *mut core::ffi::c_void,
+    skb: *mut bindings::sk_buff,
+    state: *const bindings::nf_hook_state,
+) -> u32 {
+    // SAFETY: `state` is valid for the call.
+    let st = unsafe { &*state };
+    let Some(point) = HookPoint::from_number(st.hook.into()) else {
+        return bindings::NF_ACCEPT;
+    };
+    // SAFETY: `priv_` is the namespace's state, valid while the hook is registered; skb
+    // and state are valid for the call, and the stack does not change the skb while the
+    // hook runs; netfilter calls hooks inside `rcu_read_lock()` (`nf_hook`,
+    // `nf_hook_slow_list`).
+    unsafe {
+        rcu::with_read_lock_held(|guard| {
+            F::hook(
+                &*priv_.cast::<F::Data>(),
+                SkBuff::from_raw(skb),
+                &HookState {
+                    state: st,
+                    point,
+                    guard,
+                },
+            )
+            .raw()
+        })
+    }
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! State per network namespace: pernet subsystems.
+//!
+//! C header: [`include/net/net_namespace.h`](srctree/include/net/net_namespace.h)
+//! (`struct pernet_operations`, `register_pernet_subsys`),
+//! [`include/net/netns/generic.h`](srctree/include/net/netns/generic.h) (`net_generic`);
+//! core in `net/core/net_namespace.c`.
+//!
+//! Much of networking is per namespace: every namespace has its own devices, routes,
+//! netfilter hooks and `/proc/net`. A module that keeps state per namespace registers a
+//! pernet subsystem: the core calls its `init` for every namespace that exists and every
+//! one created later, and its `exit` when a namespace goes away or the subsystem is
+//! unregistered; the state lives in the namespace's generic storage (`net_generic`),
+//! found by an id the core assigns at registration.
+//!
+//! A [`Subsystem`] builds its state ([`Subsystem::Data`]) and names its [`Feature`]s: what
+//! each namespace registers that points at the state, such as netfilter hooks
+//! ([`netfilter::Hooks`](super::netfilter::Hooks)) or a control file
+//! ([`procfs::File`](super::procfs::File)). The registration registers them once the
+//! state is in place and unregisters them before it is dropped.
+
+use super::ns::Namespace;
+use crate::{
+    bindings,
+    error::{from_result, to_result},
+    prelude::*,
+    types::Opaque,
+};
+use core::{
+    cell::UnsafeCell,
+    marker::PhantomData,
+    mem::MaybeUninit,
+    sync::atomic::{AtomicBool, Ordering},
+};
+
+/// Where the core records a subsystem's generic-storage id (`pernet_operations.id`): a
+/// subsystem declares one `static` of it. One registration at a time may use it.
+///
+/// # Invariants
+///
+/// `id` is written by the core (`register_pernet_subsys`) only while `in_use` is set by
+/// the one [`Registration`] using it, before any of that registration's callbacks run.
+pub struct Id {
+    id: UnsafeCell<u32>,
+    in_use: AtomicBool,
+}
+
+// SAFETY: `id` is written by the core under `pernet_ops_rwsem` before the callbacks that
+// read it (under the same semaphore) run; `in_use` is atomic.
+unsafe impl Sync for Id {}
+
+impl Id {
+    /// An id slot, filled in at registration.
+    pub const fn new() -> Self {
+        Self {
+            id: UnsafeCell::new(0),
+            in_use: AtomicBool::new(false),
+        }
+    }
+
+    fn get(&self) -> u32 {
+        // SAFETY: set before the first callback of the registration using it, and not
+        // changed while it is registered (type invariant).
+        unsafe { *self.id.get() }
+    }
+}
+
+impl Default for Id {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A module's state in every network namespace.
+pub trait Subsystem: Sized + Send + Sync + 'static {
+    /// The state of one namespace.
+    type Data: Send + Sync;
+
+    /// What each namespace registers that points at its state: `()` for nothing, one
+    /// feature, or a pair of them.
+    type Features: Feature<Self>;
+
+    /// The subsystem's id slot (`static ID: pernet::Id = pernet::Id::new();`). A second
+    /// registration using the same slot while the first is registered fails (`EBUSY`).
+    fn id() -> &'static Id;
+
+    /// Builds a namespace's state in place (pernet `init`); the namespace is being set up,
+    /// or exists already when the subsystem registers.
+    fn init(net: &Namespace) -> impl PinInit<Self::Data, Error>;
+}
+
+/// Something a namespace registers that points at its state.
+///
+/// # Safety
+///
+/// `register` may make the kernel call code that borrows `*data` (a hook, a file) only
+/// until `unregister` returns, and `unregister` waits for such calls in flight.
+pub unsafe trait Feature<S: Subsystem> {
+    /// What `unregister` needs.
+    type State: Send + Sync;
+
+    /// Registers the feature in namespace `net`.
+    ///
+    /// # Safety
+    ///
+    /// `net` is a namespace being set up (or alive); `data` is the subsystem's initialised
+    /// state in it, which stays valid and in place until `unregister` returns.
+    unsafe fn register(net: *mut bindings::net, data: *const S::Data) -> Result<Self::State>;
+
+    /// Unregisters it.
+    ///
+    /// # Safety
+    ///
+    /// `state` came from `register` in namespace `net`, which is still valid.
+    unsafe fn unregister(net: *mut bindings::net, state: Self::State);
+}
+
+// SAFETY: registers nothing.
+unsafe impl<S: Subsystem> Feature<S> for () {
+    type State = ();
+
+    unsafe fn register(_net: *mut bindings::net, _data: *const S::Data) -> Result {
+        Ok(())
+    }
+
+    unsafe fn unregister(_net: *mut bindings::net, _state: ()) {}
+}
+
+// SAFETY: `A` and `B` keep the promise; `B` is unregistered before `A`, and `A` is
+// unregistered if `B` fails to register.
+unsafe impl<S: Subsystem, A: Feature<S>, B: Feature<S>> Feature<S> for (A, B) {
+    type State = (A::State, B::State);
+
+    unsafe fn register(net: *mut bindings::net, data: *const S::Data) -> Result<Self::State> {
+        // SAFETY: the caller's promise, passed on.
+        let a = unsafe { A::register(net, data) }?;
+        // SAFETY: as above.
+        match unsafe { B::register(net, data) } {
+            Ok(b) => Ok((a, b)),
+            Err(e) => {
+                // SAFETY: `a` came from `A::register` in `net`.
+                unsafe { A::unregister(net, a) };
+                Err(e)
+            }
+        }
+    }
+
+    unsafe fn unregister(net: *mut bindings::net, state: Self::State) {
+        // SAFETY: the caller's promise, passed on.
+        unsafe {
+            B::unregister(net, state.1);
+            A::unregister(net, state.0);
+        }
+    }
+}
+
+/// A namespace's slot in `net_generic` storage.
+///
+/// # Invariants
+///
+/// `data` and `features` are initialised exactly while `ready` is set; the slot does not
+/// move from pernet `init` to `exit`.
+#[repr(C)]
+struct NetSlot<S: Subsystem> {
+    ready: bool,
+    data: MaybeUninit<S::Data>,
+    features: MaybeUninit<<S::Features as Feature<S>>::State>,
+}
+
+/// The registration of subsystem `S` (`register_pernet_subsys`); unregisters on drop,
+/// which runs `exit` in every namespace.
+///
+/// # Invariants
+///
+/// `ops` is registered with the core while the value exists, with `S::id()` as its id
+/// slot, whose `in_use` this value set.
+#[pin_data(PinnedDrop)]
+pub struct Registration<S: Subsystem> {
+    #[pin]
+    ops: Opaque<bindings::pernet_operations>,
+    _p: PhantomData<S>,
+}
+
+// SAFETY: the core serialises pernet init/exit; the value itself is not touched after
+// registration except by drop.
+unsafe impl<S: Subsystem> Send for Registration<S> {}
+// SAFETY: as above.
+unsafe impl<S: Subsystem> Sync for Registration<S> {}
+
+impl<S: Subsystem> Registration<S> {
+    /// Registers the subsystem in every namespace, present and future. `EBUSY` if its id
+    /// slot is used by another registration.
+    pub fn new() -> impl PinInit<Self, Error> {
+        // SAFETY: the closure initialises every field, then registers; on failure nothing
+        // is registered and the id slot is released. The value is pinned, so `ops` stays
+        // put while registered.
+        unsafe {
+            crate::init::pin_init_from_closure(move |this: *mut Self| {
+                let id = S::id();
+                if id.in_use.swap(true, Ordering::AcqRel) {
+                    return Err(EBUSY);
+                }
+                core::ptr::addr_of_mut!((*this)._p).write(PhantomData);
+                let ops = Opaque::raw_get(core::ptr::addr_of!((*this).ops));
+                ops.write(bindings::pernet_operations {
+                    init: Some(Self::init_net_callback),
+                    exit: Some(Self::exit_net_callback),
+                    id: id.id.get(),
+                    size: core::mem::size_of::<NetSlot<S>>(),
+                    ..MaybeUninit::zeroed().assume_init()
+                });
+                let ret = to_result(bindings::register_pernet_subsys(ops));
+                if ret.is_err() {
+                    id.in_use.store(false, Ordering::Release);
+                }
+                ret
+            })
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `net` is a namespace in which this subsystem is registered (between `init` and
+    /// `exit`).
+    unsafe fn slot(net: *mut bindings::net) -> *mut NetSlot<S> {
+        // SAFETY: the core allocated `size` zeroed bytes for our id in every namespace.
+        unsafe { bindings::net_generic(net, S::id().get()).cast() }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as pernet `init`, once per namespace.
+    unsafe extern "C" fn init_net_callback(net: *mut bindings::net) -> i32 {
+        from_result(|| {
+            // SAFETY: `net` is being set up (or registered already) and its zeroed generic
+            // storage for our id, which registration recorded, exists and is ours; it does
+            // not move until `exit`.
+            let slot = unsafe { Self::slot(net) };
+            // SAFETY: `net` is valid for the call.
+            let ns = unsafe { Namespace::from_raw(net) };
+            // SAFETY: the data slot is not initialised (`ready` is false: zeroed storage)
+            // and stays in place until `exit`.
+            unsafe { S::init(ns).__pinned_init(core::ptr::addr_of_mut!((*slot).data).cast())? };
+            // SAFETY: the data is initialised and stays in place until `exit`, which
+            // unregisters the features first.
+            match unsafe { S::Features::register(net, (*slot).data.as_ptr()) } {
+                Ok(state) => {
+                    // SAFETY: the slot is ours (see above).
+                    unsafe {
+                        (*slot).features.write(state);
+                        (*slot).ready = true;
+                    }
+                    Ok(0)
+                }
+                Err(e) => {
+                    // SAFETY: initialised just above, and nothing points at it.
+                    unsafe { (*slot).data.assume_init_drop() };
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as pernet `exit`, once per namespace that `init` succeeded in.
+    unsafe extern "C" fn exit_net_callback(net: *mut bindings::net) {
+        // SAFETY: as in `init_net_callback`.
+        let slot = unsafe { &mut *Self::slot(net) };
+        if !slot.ready {
+            return;
+        }
+        slot.ready = false;
+        // SAFETY: initialised (`ready`); the features are unregistered (waiting for their
+        // calls in flight) before the data they point at is dropped.
+        unsafe {
+            S::Features::unregister(net, slot.features.assume_init_read());
+            slot.data.assume_init_drop();
+        }
+    }
+}
+
+#[pinned_drop]
+impl<S: Subsystem> PinnedDrop for Registration<S> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: registered by `new` (type invariant); runs `exit` in every namespace.
+        unsafe { bindings::unregister_pernet_subsys(self.ops.get()) };
+        S::id().in_use.store(false, Ordering::Release);
+    }
+}

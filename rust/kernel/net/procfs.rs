@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A control file in each namespace's `/proc/net`.
+//!
+//! C headers: [`include/linux/proc_fs.h`](srctree/include/linux/proc_fs.h)
+//! (`proc_create_net_single_write`), [`include/linux/seq_file.h`](srctree/include/linux/seq_file.h);
+//! core in `fs/proc/proc_net.c`.
+//!
+//! `/proc/net` is per namespace: a process sees the files of the namespace it is in
+//! (`ip netns exec ns1 cat /proc/net/...`). A [`ControlFile`] is a
+//! [pernet subsystem](super::pernet) whose [`File`] feature creates `/proc/net/<NAME>` in
+//! every namespace: reading it shows the namespace's state, writing it sends a command.
+
+use super::{
+    ns::Namespace,
+    pernet::{self, Subsystem},
+};
+use crate::{bindings, error::from_result, prelude::*, str::CStr, types::Opaque};
+use core::{fmt, marker::PhantomData};
+
+/// The `seq_file` a control file's `show` prints into.
+///
+/// Corresponds to the kernel's `struct seq_file`
+/// ([`include/linux/seq_file.h`](srctree/include/linux/seq_file.h)).
+#[repr(transparent)]
+pub struct SeqFile(Opaque<bindings::seq_file>);
+
+impl SeqFile {
+    /// Prints formatted text (`seq_printf` with `%pA`).
+    pub fn print(&self, args: fmt::Arguments<'_>) {
+        // SAFETY: `self` wraps the valid `seq_file` of a `show` call; `%pA` formats the
+        // `fmt::Arguments` it is given a pointer to (lib/vsprintf.c, `rust_fmt_argument`).
+        unsafe {
+            bindings::seq_printf(
+                self.0.get(),
+                c"%pA".as_ptr().cast(),
+                core::ptr::from_ref(&args).cast::<core::ffi::c_void>(),
+            )
+        };
+    }
+}
+
+/// A control file, `/proc/net/<NAME>`, in every namespace.
+pub trait ControlFile: Subsystem {
+    /// The file's name.
+    const NAME: &'static CStr;
+
+    /// Reading the file: the namespace's state.
+    fn show(data: &Self::Data, out: &SeqFile);
+
+    /// Writing the file in namespace `net`: `input` is what one `write(2)` wrote (at most
+    /// a page; the core refuses larger writes). Process context; may sleep.
+    fn write(data: &Self::Data, net: &Namespace, input: &[u8]) -> Result;
+}
+
+/// The [pernet feature](pernet::Feature) that creates `F`'s control file in a namespace.
+pub struct File<F>(PhantomData<F>);
+
+/// What the file's callbacks find through `pde_data`: the namespace and its state.
+struct FileData<F: ControlFile> {
+    net: *mut bindings::net,
+    data: *const F::Data,
+}
+
+/// A namespace's control file.
+///
+/// # Invariants
+///
+/// `pde` is the file created in the namespace, `file` the data its callbacks use; the
+/// file is removed (and its callbacks waited for) before `file` is freed.
+pub struct NetFile<F: ControlFile> {
+    pde: *mut bindings::proc_dir_entry,
+    file: KBox<FileData<F>>,
+}
+
+// SAFETY: the pointers are only used by the file's callbacks while it exists, and by
+// `unregister`.
+unsafe impl<F: ControlFile> Send for NetFile<F> {}
+// SAFETY: as above.
+unsafe impl<F: ControlFile> Sync for NetFile<F> {}
+
+// SAFETY: `remove_proc_entry` waits for the file's callbacks in flight (`proc_entry_rundown`)
+// before `unregister` returns.
+unsafe impl<F: ControlFile> pernet::Feature<F> for File<F> {
+    type State = NetFile<F>;
+
+    unsafe fn register(net: *mut bindings::net, data: *const F::Data) -> Result<NetFile<F>> {
+        let file = KBox::new(FileData::<F> { net, data }, GFP_KERNEL)?;
+        // SAFETY: `proc_net` is the namespace's /proc/net (the namespace is valid); the
+        // data outlives the file, which `unregister` removes first.
+        let pde = unsafe {
+            bindings::proc_create_net_single_write(
+                F::NAME.as_char_ptr(),
+                0o644,
+                (*net).proc_net,
+                Some(show_callback::<F>),
+                Some(write_callback::<F>),
+                core::ptr::from_ref(&*file).cast_mut().cast(),
+            )
+        };
+        if pde.is_null() {
+            return Err(ENOMEM);
+        }
+        Ok(NetFile { pde, file })
+    }
+
+    unsafe fn unregister(_net: *mut bindings::net, state: NetFile<F>) {
+        // SAFETY: created by `register` (type invariant); `proc_remove` waits for readers
+        // and writers in flight, after which nothing uses `state.file`.
+        unsafe { bindings::proc_remove(state.pde) };
+        drop(state.file);
+    }
+}
+
+/// # Safety
+///
+/// Called by the proc core for a file created by `register`, whose data is a live
+/// `FileData<F>`.
+unsafe extern "C" fn show_callback<F: ControlFile>(
+    seq: *mut bindings::seq_file,
+    _v: *mut core::ffi::c_void,
+) -> i32 {
+    // SAFETY: the file's `pde_data` is our `FileData`, alive until the file is removed;
+    // its state is alive until then too; `seq` is valid for the call.
+    unsafe {
+        let file = &*bindings::pde_data(bindings::file_inode((*seq).file)).cast::<FileData<F>>();
+        F::show(&*file.data, &*seq.cast::<SeqFile>());
+    }
+    0
+}
+
+/// # Safety
+///
+/// As for `show_callback`; `buf` holds `size` bytes written by the user.
+unsafe extern "C" fn write_callback<F: ControlFile>(
+    file: *mut bindings::file,
+    buf: *mut u8,
+    size: usize,
+) -> i32 {
+    from_result(|| {
+        // SAFETY: as in `show_callback`; `buf` is a kernel copy of `size` bytes
+        // (`proc_simple_write`), and the namespace is alive while its file is.
+        unsafe {
+            let f = &*bindings::pde_data(bindings::file_inode(file)).cast::<FileData<F>>();
+            let input = core::slice::from_raw_parts(buf, size);
+            F::write(&*f.data, Namespace::from_raw(f.net), input)?;
+        }
+        Ok(0)
+    })
+}
