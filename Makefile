@@ -45,9 +45,9 @@ test: setup
 test: export ND_TEST_FILTER = $(T)
 
 run: build
-	@if [ -z "$(strip $(CMD))" ]; then echo "usage: make run CMD='uname -r; lsmod'" >&2; exit 2; fi
+	@if [ -z "$$ND_RUN_CMD" ]; then echo "usage: make run CMD='uname -r; lsmod'" >&2; exit 2; fi
 	@bash $(ND)/qemu/run.sh --kernel $(KERNEL) --timeout $(TIMEOUT) -- "$$ND_RUN_CMD"
-run: export ND_RUN_CMD = $(CMD)
+run: export ND_RUN_CMD = $(value CMD)
 
 shell: build
 	@bash $(ND)/qemu/run.sh --kernel $(KERNEL) --shell

@@ -83,12 +83,13 @@
 
 use kernel::net::{
     dev::{self, Device, DriverDevice, Stats64, TxOutcome},
-    ethtool::{self, DrvInfo, LinkSettings, Strings},
+    ethtool::{self, Channels, DrvInfo, LinkSettings, Strings},
     fastpath::{self, Frame, Program},
+    features::{Features, GSO_MAX_SIZE},
     napi::{self, Context, Napi},
     pair::{self, Peer},
     ring::PtrRing,
-    rtnl::{self, NewLink, Rtnl, Setup, UnregisterQueue},
+    rtnl::{self, NewLink, RequestedQueues, Rtnl, Setup, UnregisterQueue},
     skb::{DropReason, OwnedSkBuff},
     stats::{Counter, PerCpuCounters, QueueStats},
     xdp::{self, Action, ActionStats, Outcome, Packet},
@@ -110,9 +111,26 @@ module! {
 const RING_SIZE: u32 = 256;
 /// Ethernet header length: counted in bytes on both ends, as veth does.
 const ETH_HLEN: u32 = 14;
-/// The MTU range: Ethernet's minimum (68, what IPv4 needs) to a 64 KiB jumbo frame.
+/// The MTU range: Ethernet's minimum (68, what IPv4 needs) to `ETH_MAX_MTU`, as veth.
 const MIN_MTU: u32 = 68;
-const MAX_MTU: u32 = 65535 - ETH_HLEN;
+const MAX_MTU: u32 = 65535;
+/// The largest MTU a peer may have while this end runs an eBPF program: what fits the
+/// program's page after its headroom (veth: `SKB_WITH_OVERHEAD(PAGE_SIZE -
+/// VETH_XDP_HEADROOM) - hard_header_len`).
+const XDP_MAX_MTU: u32 = xdp::Frame::MAX_LEN - ETH_HLEN;
+/// The offloads veth has (`VETH_FEATURES` in drivers/net/veth.c): scatter-gather, any
+/// checksum, TSO and the other software segmentation, tunnels, VLAN tags. A frame never
+/// leaves the machine, so "the device does it" means nobody has to: a 64 KiB TCP
+/// super-packet crosses the pair whole and its checksum is never computed.
+const FEATURES: Features = Features::SG
+    .union(Features::FRAGLIST)
+    .union(Features::HW_CSUM)
+    .union(Features::RXCSUM)
+    .union(Features::SCTP_CRC)
+    .union(Features::HIGHDMA)
+    .union(Features::GSO_SOFTWARE)
+    .union(Features::GSO_ENCAP_ALL)
+    .union(Features::VLAN_OFFLOADS);
 /// A VLAN tag: a frame may exceed the MTU by the Ethernet header and one tag.
 const VLAN_HLEN: u32 = 4;
 /// `ethtool -S` counters per receive queue: packets, bytes, drops, then the Rust fast
@@ -185,6 +203,16 @@ impl napi::Poll for RxQueue {
                 Packet::Skb(mut skb) => {
                     queue.stats.count(skb.len(), ctx);
                     skb.record_rx_queue(ctx.index() as u16);
+                    if let Decider::Stack = decider {
+                        to_stack(ctx, skb, &queue.stats.drops);
+                        continue;
+                    }
+                    // A program sees the frame as it would arrive on a wire: a VLAN tag
+                    // the sender's stack left in the metadata (transmit offload) goes in.
+                    let Some(skb) = skb.vlan_push_inside() else {
+                        queue.stats.drops.inc(ctx);
+                        continue;
+                    };
                     match decider {
                         Decider::Bpf(prog) => run_xdp_on_skb(ctx, prog, skb),
                         Decider::Rust(program) => run_fast_path(ctx, program, skb),
@@ -255,7 +283,14 @@ fn receive_frame(ctx: &Context<'_, RxQueue>, decider: Decider<'_>, frame: xdp::F
 /// An eBPF program sees a frame in a page with `XDP_PACKET_HEADROOM` in front; an
 /// `sk_buff` from the stack has neither, so its bytes are copied into one (veth does the
 /// same in `veth_convert_skb_to_xdp_buff`).
-fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, skb: OwnedSkBuff) {
+fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, mut skb: OwnedSkBuff) {
+    // The copy keeps the bytes only: a checksum the sender left to the device
+    // (`CHECKSUM_PARTIAL`, checksum offload) is completed first, as a NIC would have.
+    if skb.checksum_help().is_err() {
+        ctx.queue().xdp.errors.inc(ctx);
+        skb.drop_reason(DropReason::NoMem);
+        return;
+    }
     // The ring holds raw frames: the copy starts at the Ethernet header.
     match xdp::Frame::copy_from_skb(&skb) {
         Ok(frame) => {
@@ -358,10 +393,13 @@ fn peer_rx_queue<'a>(
     guard: &'a rcu::Guard,
 ) -> Option<(&'a DriverDevice<Rveth>, &'a Napi<RxQueue>)> {
     let peer = peer_of(dev, guard).filter(|p| p.is_running())?;
-    let rx = &peer.data().rx;
-    let wrapped = index.checked_rem(rx.len()).unwrap_or(0);
-    let queue = rx.get(index).or_else(|| rx.get(wrapped))?;
-    Some((peer, queue))
+    let in_use = peer.real_num_rx_queues() as usize;
+    let index = if index < in_use {
+        index
+    } else {
+        index.checked_rem(in_use).unwrap_or(0)
+    };
+    Some((peer, peer.data().rx.get(index)?))
 }
 
 /// Drops what a ring gave back, for `reason`.
@@ -534,8 +572,12 @@ impl dev::Driver for Rveth {
         }
     }
 
-    /// `ndo_bpf`, `XDP_SETUP_PROG`: attach or detach a native eBPF program. Refused
-    /// while a Rust fast-path program is attached, and for multi-buffer programs.
+    /// `ndo_bpf`, `XDP_SETUP_PROG`: attach or detach a native eBPF program, with veth's
+    /// rules (`veth_xdp_set`): the peer's MTU must fit the program's page and is held
+    /// there while it runs, the peer stops making GSO super-packets (a program sees one
+    /// frame at a time), and this end has a receive queue for each of the peer's transmit
+    /// queues. Refused while a Rust fast-path program is attached, and for multi-buffer
+    /// programs.
     fn xdp_setup(
         dev: &DriverDevice<Self>,
         prog: Option<&xdp::Prog>,
@@ -543,9 +585,19 @@ impl dev::Driver for Rveth {
         rtnl: &Rtnl,
     ) -> Result {
         let data = dev.data();
+        let guard = rcu::read_lock();
+        let peer = peer_of(dev, &guard).map(DriverDevice::to_aref);
+        drop(guard);
+        let peer = peer.as_deref().and_then(DriverDevice::<Rveth>::from_device);
+        let had = data.xdp_prog.is_set();
         let Some(prog) = prog else {
             data.xdp_prog.set(None);
             data.fastpath.unblock(rtnl);
+            if let (true, Some(peer)) = (had, peer) {
+                peer.set_hw_features(peer.hw_features(rtnl) | Features::GSO_SOFTWARE, rtnl);
+                peer.set_max_mtu(MAX_MTU, rtnl);
+                peer.update_features(rtnl);
+            }
             return Ok(());
         };
         if prog.has_frags() {
@@ -554,7 +606,21 @@ impl dev::Driver for Rveth {
             ));
             return Err(xdp::not_supported());
         }
-        if !data.xdp_prog.is_set() && !data.fastpath.block(rtnl) {
+        let Some(peer) = peer else {
+            extack.set_message(c_str!("rveth: cannot set XDP when the peer is detached"));
+            return Err(kernel::net::not_connected());
+        };
+        if peer.mtu() > XDP_MAX_MTU {
+            extack.set_message(c_str!("rveth: peer MTU is too large to set XDP"));
+            return Err(ERANGE);
+        }
+        if dev.real_num_rx_queues() < peer.real_num_tx_queues() {
+            extack.set_message(c_str!(
+                "rveth: XDP expects no fewer rx queues than the peer's tx queues"
+            ));
+            return Err(ENOSPC);
+        }
+        if !had && !data.fastpath.block(rtnl) {
             extack.set_message(c_str!(
                 "rveth: a Rust fast-path program is attached (see /proc/net/rxdp)"
             ));
@@ -562,7 +628,22 @@ impl dev::Driver for Rveth {
         }
         // A replaced program is put once no poll can still be running it.
         data.xdp_prog.set(Some(prog.into()));
+        if !had {
+            peer.set_hw_features(peer.hw_features(rtnl) - Features::GSO_SOFTWARE, rtnl);
+            peer.set_max_mtu(XDP_MAX_MTU, rtnl);
+            peer.update_features(rtnl);
+        }
         Ok(())
+    }
+
+    /// `ndo_fix_features`: no GSO super-packets towards a peer that runs an eBPF program
+    /// (`veth_fix_features`).
+    fn fix_features(dev: &DriverDevice<Self>, features: Features, _rtnl: &Rtnl) -> Features {
+        let guard = rcu::read_lock();
+        match peer_of(dev, &guard) {
+            Some(peer) if peer.data().xdp_prog.is_set() => features - Features::GSO_SOFTWARE,
+            _ => features,
+        }
     }
 
     /// `ndo_xdp_xmit`: a frame another device's program redirected here leaves by this
@@ -592,12 +673,19 @@ impl rtnl::LinkOps for Rveth {
     /// The request carries the peer's own attributes (`peer name X ...`), as veth's.
     const POLICY: Option<&'static rtnl::Policy> = Some(&pair::POLICY);
 
-    /// `setup`: an Ethernet device (the link layer did `ether_setup`) without a qdisc and
-    /// with lockless transmit (like veth), jumbo MTUs allowed.
+    /// `setup`: an Ethernet device (the link layer did `ether_setup`) as `veth_setup`
+    /// makes one: no qdisc, lockless transmit, veth's offloads, jumbo MTUs, no netpoll.
     fn setup(dev: &mut Setup<'_, Self>) {
         dev.set_no_queue();
         dev.set_lockless_tx();
         dev.set_live_addr_change();
+        dev.set_disable_netpoll();
+        dev.set_features(FEATURES, FEATURES, FEATURES);
+        dev.set_upper_features(
+            FEATURES - Features::VLAN_OFFLOADS,
+            Features::HW_CSUM | Features::GSO_SOFTWARE,
+        );
+        dev.set_tso_max_size(GSO_MAX_SIZE);
         dev.set_mtu_range(MIN_MTU, MAX_MTU);
         dev.set_ethtool_ops::<RvethEthtool>();
         dev.set_xdp_features(
@@ -608,14 +696,33 @@ impl rtnl::LinkOps for Rveth {
     /// `newlink`: peer first (its own namespace, name, address), then this end, then
     /// each learns the other.
     fn newlink(link: &mut NewLink<'_, Self>) -> Result {
+        let rtnl = link.rtnl();
+        // veth reads the queue counts of both ends from the request's own part, not the
+        // peer's (`veth_newlink` passes `tb` to both `veth_init_queues` calls): so does rveth.
+        let queues = link.requested_queues();
         let peer = pair::create_peer(link)?;
+        let peer = DriverDevice::<Rveth>::from_device(&peer).ok_or(EINVAL)?;
+        // GRO stays off until asked for (`ethtool -K rv1 gro on`), as veth has it.
+        peer.disable_gro(rtnl);
+        use_one_queue_unless_requested(peer, queues, rtnl)?;
         let dev = link.register()?;
+        dev.disable_gro(rtnl);
+        use_one_queue_unless_requested(dev, queues, rtnl)?;
         dev.carrier_off();
         peer.carrier_off();
-        let peer = DriverDevice::<Rveth>::from_device(&peer).ok_or(EINVAL)?;
         dev.data().peer.set(Some(peer.to_aref()));
         peer.data().peer.set(Some(dev.to_aref()));
         Ok(())
+    }
+
+    /// As many queues as CPUs can be asked for (`veth_get_num_queues`) ...
+    fn num_tx_queues() -> u32 {
+        kernel::net::num_possible_cpus()
+    }
+
+    /// ... each way.
+    fn num_rx_queues() -> u32 {
+        kernel::net::num_possible_cpus()
     }
 
     /// `dellink`: unlink both ends (waiting out packet-path readers), queue both.
@@ -628,6 +735,26 @@ impl rtnl::LinkOps for Rveth {
         }
         queue.queue(dev);
     }
+}
+
+/// ... but one of each is used unless the request named a count (`veth_init_queues`);
+/// `ethtool -L` raises it later.
+fn use_one_queue_unless_requested(
+    dev: &DriverDevice<Rveth>,
+    asked: RequestedQueues,
+    rtnl: &Rtnl,
+) -> Result {
+    let tx = if asked.tx {
+        dev.real_num_tx_queues()
+    } else {
+        1
+    };
+    let rx = if asked.rx {
+        dev.real_num_rx_queues()
+    } else {
+        1
+    };
+    dev.set_real_num_queues(tx, rx, rtnl)
 }
 
 struct RvethEthtool;
@@ -644,6 +771,36 @@ impl ethtool::Operations for RvethEthtool {
     fn get_link_ksettings(_dev: &DriverDevice<Rveth>, s: &mut LinkSettings) -> Result {
         s.set_virtual(10000);
         Ok(())
+    }
+
+    /// `ethtool -l`: the queues in use and allocated, each way.
+    fn get_channels(dev: &DriverDevice<Rveth>, ch: &mut Channels) {
+        ch.set(
+            dev.real_num_rx_queues(),
+            dev.real_num_tx_queues(),
+            dev.num_rx_queues(),
+            dev.num_tx_queues(),
+        );
+    }
+
+    /// `ethtool -L rx N tx M`, up or down, with veth's rules while an eBPF program is
+    /// attached at either end (`veth_set_channels`). Every allocated queue keeps its ring
+    /// and NAPI instance, so this only changes which the pair uses.
+    fn set_channels(dev: &DriverDevice<Rveth>, ch: &Channels, rtnl: &Rtnl) -> Result {
+        if ch.rx() == 0 || ch.tx() == 0 || ch.combined_or_other() != 0 {
+            return Err(EINVAL);
+        }
+        let guard = rcu::read_lock();
+        if let Some(peer) = peer_of(dev, &guard) {
+            if dev.data().xdp_prog.is_set() && ch.rx() < peer.real_num_tx_queues() {
+                return Err(EINVAL);
+            }
+            if peer.data().xdp_prog.is_set() && ch.tx() > peer.real_num_rx_queues() {
+                return Err(EINVAL);
+            }
+        }
+        drop(guard);
+        dev.set_real_num_queues(ch.tx(), ch.rx(), rtnl)
     }
 
     /// Per receive queue: packets, bytes, drops, the Rust fast path's six verdict

@@ -15,7 +15,7 @@ PKGS=(
 	# the guest machine
 	qemu-system-x86 busybox-static
 	# the tools the guest runs from the host's filesystem
-	iproute2 ethtool tcpdump nftables iputils-ping bpftool socat procps
+	iproute2 ethtool tcpdump nftables iputils-ping bpftool socat procps iperf3
 	libbpf-dev gcc python3
 )
 

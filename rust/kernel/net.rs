@@ -9,6 +9,7 @@
 //! - [`dev`]: `struct net_device` and `struct net_device_ops`: devices and drivers.
 //! - [`rtnl`]: the RTNL and link types for `ip link add` (`struct rtnl_link_ops`).
 //! - [`pair`]: device pairs, veth's request layout and peer pointer.
+//! - [`features`]: offloads (`NETIF_F_*`), what `ethtool -k` shows.
 //! - [`napi`]: polled receive, `struct napi_struct`, one instance per receive queue.
 //! - [`skb`]: `struct sk_buff`, the packet.
 //! - [`ring`]: `struct ptr_ring` between CPUs.
@@ -29,6 +30,7 @@ pub mod phy;
 pub mod dev;
 pub mod ethtool;
 pub mod fastpath;
+pub mod features;
 pub mod hdr;
 pub mod inet;
 pub mod napi;
@@ -49,11 +51,37 @@ pub(crate) fn errno(code: u32) -> crate::error::Error {
     crate::error::Error::from_errno(-(code as i32))
 }
 
+/// `ENOTCONN` ("Transport endpoint is not connected"), which 6.12's `kernel::error::code`
+/// lacks: for a pair end whose peer is gone.
+pub fn not_connected() -> crate::error::Error {
+    errno(bindings::ENOTCONN)
+}
+
 /// Whether a networking message may be printed now (`net_ratelimit`: a burst of 10, then
 /// one per 5 seconds, across all of networking).
 pub fn net_ratelimit() -> bool {
     // SAFETY: no preconditions.
     unsafe { bindings::net_ratelimit() != 0 }
+}
+
+/// The possible CPUs (`for_each_possible_cpu`): fixed at boot, before any module runs.
+pub fn possible_cpus() -> impl Iterator<Item = u32> {
+    // SAFETY: `nr_cpu_ids` is set at boot, before any module runs, and never changes.
+    let ids = unsafe { bindings::nr_cpu_ids };
+    (0..ids).filter(|&cpu| {
+        // SAFETY: a CPU number below `nr_cpu_ids`; the mask is the kernel's, fixed at boot.
+        unsafe {
+            bindings::cpumask_test_cpu(
+                cpu as i32,
+                core::ptr::addr_of!(bindings::__cpu_possible_mask),
+            )
+        }
+    })
+}
+
+/// How many CPUs are possible (`num_possible_cpus`).
+pub fn num_possible_cpus() -> u32 {
+    possible_cpus().count() as u32
 }
 
 /// The number of the CPU running the caller (`raw_smp_processor_id`): stale as soon as it

@@ -15,7 +15,7 @@ use crate::{
     bindings,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     macros::vtable,
-    net::{fastpath, ns::Namespace, rtnl::Rtnl, skb::OwnedSkBuff, xdp},
+    net::{fastpath, features::Features, ns::Namespace, rtnl::Rtnl, skb::OwnedSkBuff, xdp},
     prelude::*,
     sync::rcu,
     types::{ARef, AlwaysRefCounted, Opaque},
@@ -179,6 +179,38 @@ impl Device {
         unsafe { (*self.as_raw()).num_rx_queues }
     }
 
+    /// The features the device has on now (`dev->features`, what `ethtool -k` shows).
+    #[inline]
+    pub fn features(&self) -> Features {
+        // SAFETY: the device is valid; `READ_ONCE`, as the stack reads it per packet while
+        // `netdev_update_features` may write it.
+        Features::from_bits(unsafe {
+            core::ptr::addr_of!((*self.as_raw()).features).read_volatile()
+        })
+    }
+
+    /// The features the user asked for (`dev->wanted_features`).
+    pub fn wanted_features(&self) -> Features {
+        // SAFETY: as in `features`.
+        Features::from_bits(unsafe {
+            core::ptr::addr_of!((*self.as_raw()).wanted_features).read_volatile()
+        })
+    }
+
+    /// The transmit queues in use (`dev->real_num_tx_queues`).
+    #[inline]
+    pub fn real_num_tx_queues(&self) -> u32 {
+        // SAFETY: the device is valid; `READ_ONCE` of what the RTNL holder may change.
+        unsafe { core::ptr::addr_of!((*self.as_raw()).real_num_tx_queues).read_volatile() }
+    }
+
+    /// The receive queues in use (`dev->real_num_rx_queues`).
+    #[inline]
+    pub fn real_num_rx_queues(&self) -> u32 {
+        // SAFETY: as in `real_num_tx_queues`.
+        unsafe { core::ptr::addr_of!((*self.as_raw()).real_num_rx_queues).read_volatile() }
+    }
+
     /// The namespace the device is in (`dev_net`), for as long as the RTNL is held: a
     /// device moves to another namespace, and a namespace is dismantled, only under it.
     #[inline]
@@ -301,6 +333,18 @@ pub trait Driver: Sized + Send + Sync + 'static {
 
     /// Changes the carrier on request (`ndo_change_carrier`: `ip link set X carrier on`).
     fn change_carrier(_dev: &DriverDevice<Self>, _on: bool, _rtnl: &Rtnl) -> Result {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Adjusts a feature set the core is about to apply (`ndo_fix_features`): returns
+    /// what the device can do of it now.
+    fn fix_features(_dev: &DriverDevice<Self>, _features: Features, _rtnl: &Rtnl) -> Features {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Applies a new feature set (`ndo_set_features`), before the core records it;
+    /// `dev.features()` is still the old one.
+    fn set_features(_dev: &DriverDevice<Self>, _features: Features, _rtnl: &Rtnl) -> Result {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -507,6 +551,72 @@ impl<T: Driver> DriverDevice<T> {
     pub fn to_aref(&self) -> ARef<Device> {
         ARef::from(&self.0)
     }
+
+    /// Sets what `ethtool -K` may toggle (`dev->hw_features`); takes effect with
+    /// [`DriverDevice::update_features`].
+    pub fn set_hw_features(&self, features: Features, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; the RTNL serialises every writer of `hw_features`
+        // (the ethtool paths hold it too).
+        unsafe { core::ptr::addr_of_mut!((*self.as_raw()).hw_features).write(features.bits()) };
+    }
+
+    /// What `ethtool -K` may toggle (`dev->hw_features`).
+    pub fn hw_features(&self, _rtnl: &Rtnl) -> Features {
+        // SAFETY: the device is valid; written only under the RTNL, which we hold.
+        Features::from_bits(unsafe { (*self.as_raw()).hw_features })
+    }
+
+    /// Turns GRO off for now and as the wanted state, as veth does for a new device
+    /// (`veth_disable_gro`), and recomputes the features.
+    pub fn disable_gro(&self, rtnl: &Rtnl) {
+        // SAFETY: the device is valid; `features` and `wanted_features` are written under
+        // the RTNL, which we hold (readers on the packet path tolerate the change, as they
+        // do for `netdev_update_features`).
+        unsafe {
+            let dev = self.as_raw();
+            (*dev).features &= !Features::GRO.bits();
+            (*dev).wanted_features &= !Features::GRO.bits();
+        }
+        self.update_features(rtnl);
+    }
+
+    /// Recomputes the device's features from what it can do and what was asked for,
+    /// through `ndo_fix_features` and `ndo_set_features` (`netdev_update_features`).
+    pub fn update_features(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is registered and the RTNL is held, as the function asserts.
+        unsafe { bindings::netdev_update_features(self.as_raw()) };
+    }
+
+    /// The largest MTU `dev_set_mtu` accepts (`dev->max_mtu`; 0: no bound).
+    pub fn max_mtu(&self) -> u32 {
+        // SAFETY: the device is valid; `READ_ONCE` of what the RTNL holder may change.
+        unsafe { core::ptr::addr_of!((*self.as_raw()).max_mtu).read_volatile() }
+    }
+
+    /// Sets the largest MTU `dev_set_mtu` accepts (`dev->max_mtu`).
+    pub fn set_max_mtu(&self, mtu: u32, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; the MTU fields are written under the RTNL.
+        unsafe { core::ptr::addr_of_mut!((*self.as_raw()).max_mtu).write_volatile(mtu) };
+    }
+
+    /// Changes the number of queues in use (`netif_set_real_num_tx_queues`,
+    /// `netif_set_real_num_rx_queues`): at least 1, at most what the device was allocated
+    /// with (`EINVAL` otherwise, nothing changed).
+    pub fn set_real_num_queues(&self, tx: u32, rx: u32, _rtnl: &Rtnl) -> Result {
+        if tx == 0 || rx == 0 || tx > self.num_tx_queues() || rx > self.num_rx_queues() {
+            return Err(EINVAL);
+        }
+        let old_tx = self.real_num_tx_queues();
+        // SAFETY: RTNL held; the counts are within the allocation (checked above).
+        to_result(unsafe { bindings::netif_set_real_num_tx_queues(self.as_raw(), tx) })?;
+        // SAFETY: as above.
+        let rx_result = unsafe { bindings::netif_set_real_num_rx_queues(self.as_raw(), rx) };
+        if rx_result < 0 {
+            // SAFETY: as above; going back to the previous, valid count.
+            unsafe { bindings::netif_set_real_num_tx_queues(self.as_raw(), old_tx) };
+        }
+        to_result(rx_result)
+    }
 }
 
 /// Checks that `slot` lies inside the private data of `dev`, a `T` device being
@@ -553,6 +663,16 @@ impl<T: Driver> OpsTable<T> {
         },
         ndo_change_carrier: if T::HAS_CHANGE_CARRIER {
             Some(Self::change_carrier_callback)
+        } else {
+            None
+        },
+        ndo_fix_features: if T::HAS_FIX_FEATURES {
+            Some(Self::fix_features_callback)
+        } else {
+            None
+        },
+        ndo_set_features: if T::HAS_SET_FEATURES {
+            Some(Self::set_features_callback)
         } else {
             None
         },
@@ -726,6 +846,32 @@ impl<T: Driver> OpsTable<T> {
         // SAFETY: `dev_change_carrier` calls this for registered devices, RTNL held.
         let (d, rtnl) = unsafe { (DriverDevice::<T>::from_raw(dev), Rtnl::assume_held()) };
         from_result(|| T::change_carrier(d, on, rtnl).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
+    unsafe extern "C" fn fix_features_callback(
+        dev: *mut bindings::net_device,
+        features: bindings::netdev_features_t,
+    ) -> bindings::netdev_features_t {
+        // SAFETY: `netdev_update_features` calls this for registered devices, RTNL held.
+        let (d, rtnl) = unsafe { (DriverDevice::<T>::from_raw(dev), Rtnl::assume_held()) };
+        T::fix_features(d, Features::from_bits(features), rtnl).bits()
+    }
+
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
+    unsafe extern "C" fn set_features_callback(
+        dev: *mut bindings::net_device,
+        features: bindings::netdev_features_t,
+    ) -> i32 {
+        // SAFETY: `__netdev_update_features` calls this for registered devices, RTNL held.
+        let (d, rtnl) = unsafe { (DriverDevice::<T>::from_raw(dev), Rtnl::assume_held()) };
+        from_result(|| T::set_features(d, Features::from_bits(features), rtnl).map(|()| 0))
     }
 
     /// # Safety

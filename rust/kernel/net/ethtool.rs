@@ -9,7 +9,10 @@
 //! `get_link`; `ethtool -S` first `get_sset_count(ETH_SS_STATS)`, then `get_strings`
 //! for the names and `get_ethtool_stats` for the values, one `u64` per name.
 
-use super::dev::{Driver, DriverDevice};
+use super::{
+    dev::{Driver, DriverDevice},
+    rtnl::Rtnl,
+};
 use crate::{bindings, macros::vtable, prelude::*, str::CStr};
 use core::{fmt, marker::PhantomData, mem::MaybeUninit, sync::atomic::Ordering};
 
@@ -70,6 +73,39 @@ impl LinkSettings {
     }
 }
 
+/// The queue counts `ethtool -l` shows and `ethtool -L` asks for.
+///
+/// Corresponds to the kernel's `struct ethtool_channels`
+/// ([`include/uapi/linux/ethtool.h`](srctree/include/uapi/linux/ethtool.h)).
+#[repr(transparent)]
+pub struct Channels(bindings::ethtool_channels);
+
+impl Channels {
+    /// Receive-only queues in use (`rx_count`).
+    pub fn rx(&self) -> u32 {
+        self.0.rx_count
+    }
+
+    /// Transmit-only queues in use (`tx_count`).
+    pub fn tx(&self) -> u32 {
+        self.0.tx_count
+    }
+
+    /// Combined queues (`combined_count`), and other (`other_count`): a request for them
+    /// is one a device with separate queues refuses.
+    pub fn combined_or_other(&self) -> u32 {
+        self.0.combined_count | self.0.other_count
+    }
+
+    /// Reports the counts in use and the most the device has.
+    pub fn set(&mut self, rx: u32, tx: u32, max_rx: u32, max_tx: u32) {
+        self.0.rx_count = rx;
+        self.0.tx_count = tx;
+        self.0.max_rx = max_rx;
+        self.0.max_tx = max_tx;
+    }
+}
+
 /// Writes the statistics names for `get_strings`, one `ETH_GSTRING_LEN` slot each.
 pub struct Strings<'a> {
     buf: &'a mut [u8],
@@ -126,6 +162,17 @@ pub trait Operations: 'static {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
+    /// `ethtool -l`: the queue counts.
+    fn get_channels(_dev: &DriverDevice<Self::Driver>, _ch: &mut Channels) {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ethtool -L`: new queue counts (RTNL held). The core has checked them against the
+    /// maximums `get_channels` reported.
+    fn set_channels(_dev: &DriverDevice<Self::Driver>, _ch: &Channels, _rtnl: &Rtnl) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// How many statistics `ethtool -S` shows.
     fn stats_count(_dev: &DriverDevice<Self::Driver>) -> usize {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
@@ -153,6 +200,17 @@ impl<E: Operations> OpsTable<E> {
         } else {
             None
         },
+        get_channels: if E::HAS_GET_CHANNELS {
+            Some(Self::get_channels)
+        } else {
+            None
+        },
+        set_channels: if E::HAS_SET_CHANNELS {
+            Some(Self::set_channels)
+        } else {
+            None
+        },
+        get_ts_info: Some(bindings::ethtool_op_get_ts_info),
         get_sset_count: if E::HAS_STATS_COUNT {
             Some(Self::get_sset_count)
         } else {
@@ -205,6 +263,35 @@ impl<E: Operations> OpsTable<E> {
         crate::error::from_result(|| {
             // SAFETY: a registered device of ours; `s` is valid for this call.
             unsafe { E::get_link_ksettings(Self::dev(dev), &mut *s.cast::<LinkSettings>()) }
+                .map(|()| 0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
+    unsafe extern "C" fn get_channels(
+        dev: *mut bindings::net_device,
+        ch: *mut bindings::ethtool_channels,
+    ) {
+        // SAFETY: a registered device of ours; `ch` is valid for this call.
+        unsafe { E::get_channels(Self::dev(dev), &mut *ch.cast::<Channels>()) };
+    }
+
+    /// # Safety
+    ///
+    /// Called only by the kernel through the C operation table, with the arguments
+    /// the C contract of this callback guarantees.
+    unsafe extern "C" fn set_channels(
+        dev: *mut bindings::net_device,
+        ch: *mut bindings::ethtool_channels,
+    ) -> i32 {
+        crate::error::from_result(|| {
+            // SAFETY: a registered device of ours; `ch` is valid for this call; ethtool
+            // sets channels with the RTNL held (`ethtool_set_channels`, the channels
+            // netlink request).
+            unsafe { E::set_channels(Self::dev(dev), &*ch.cast::<Channels>(), Rtnl::assume_held()) }
                 .map(|()| 0)
         })
     }

@@ -14,7 +14,10 @@
 //! serialises network configuration; a callback that runs under it receives the [`Rtnl`]
 //! token as proof.
 
-use super::dev::{Device, Driver, DriverDevice};
+use super::{
+    dev::{Device, Driver, DriverDevice},
+    features::Features,
+};
 use crate::{
     bindings,
     error::{from_result, to_result},
@@ -138,6 +141,39 @@ impl<T: Driver> Setup<'_, T> {
         }
     }
 
+    /// The offloads the device has on (`dev->features`), those `ethtool -K` may toggle
+    /// (`dev->hw_features`) and those it keeps for tunnelled packets
+    /// (`dev->hw_enc_features`): see [`Features`](super::features::Features).
+    pub fn set_features(&mut self, on: Features, toggleable: Features, encap: Features) {
+        // SAFETY: the device is being set up and exclusively ours (type invariant).
+        unsafe {
+            (*self.dev).features |= on.bits();
+            (*self.dev).hw_features |= toggleable.bits();
+            (*self.dev).hw_enc_features |= encap.bits();
+        }
+    }
+
+    /// The offloads a VLAN device on top inherits (`dev->vlan_features`) and an MPLS
+    /// one (`dev->mpls_features`).
+    pub fn set_upper_features(&mut self, vlan: Features, mpls: Features) {
+        // SAFETY: the device is being set up and exclusively ours.
+        unsafe {
+            (*self.dev).vlan_features = vlan.bits();
+            (*self.dev).mpls_features = mpls.bits();
+        }
+    }
+
+    /// The largest GSO super-packet the device takes (`netif_set_tso_max_size`).
+    pub fn set_tso_max_size(&mut self, size: u32) {
+        // SAFETY: the device is being set up and exclusively ours.
+        unsafe { bindings::netif_set_tso_max_size(self.dev, size) };
+    }
+
+    /// No netpoll (netconsole) on the device (`IFF_DISABLE_NETPOLL`), as veth.
+    pub fn set_disable_netpoll(&mut self) {
+        self.add_priv_flags(bindings::netdev_priv_flags_IFF_DISABLE_NETPOLL);
+    }
+
     /// What native XDP the device supports (`dev->xdp_features`, see
     /// [`xdp::features`](super::xdp::features)): reported by `ip -d link` and checked
     /// before a redirect targets it.
@@ -238,9 +274,43 @@ pub(crate) unsafe fn validate_ether_address(tb: *mut *mut bindings::nlattr) -> R
     Ok(())
 }
 
-impl<T: LinkOps> NewLink<'_, T> {
-    /// The RTNL, which `newlink` runs under.
-    pub fn rtnl(&self) -> &Rtnl {
+/// Which queue counts a request named (`numtxqueues`, `numrxqueues`): the others took
+/// the link type's defaults ([`LinkOps::num_tx_queues`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestedQueues {
+    /// `IFLA_NUM_TX_QUEUES` was given.
+    pub tx: bool,
+    /// `IFLA_NUM_RX_QUEUES` was given.
+    pub rx: bool,
+}
+
+impl RequestedQueues {
+    /// Reads a request's attribute table.
+    ///
+    /// # Safety
+    ///
+    /// `tb` is an attribute table of `IFLA_MAX + 1` parsed entries.
+    unsafe fn from_table(tb: *mut *mut bindings::nlattr) -> Self {
+        // SAFETY: the caller's promise.
+        unsafe {
+            Self {
+                tx: !attr(tb, bindings::IFLA_NUM_TX_QUEUES).is_null(),
+                rx: !attr(tb, bindings::IFLA_NUM_RX_QUEUES).is_null(),
+            }
+        }
+    }
+}
+
+impl<'a, T: LinkOps> NewLink<'a, T> {
+    /// Which queue counts the request named for the device.
+    pub fn requested_queues(&self) -> RequestedQueues {
+        // SAFETY: `tb` is the request's table of `IFLA_MAX + 1` entries (invariant).
+        unsafe { RequestedQueues::from_table(self.tb) }
+    }
+
+    /// The RTNL, which `newlink` runs under (for the whole call, not only while `self` is
+    /// borrowed).
+    pub fn rtnl(&self) -> &'a Rtnl {
         // SAFETY: `newlink` runs with the RTNL held for the whole life of `self`.
         unsafe { Rtnl::assume_held() }
     }
@@ -272,7 +342,7 @@ pub struct UnregisterQueue<'a, T: LinkOps> {
     _p: PhantomData<(&'a Rtnl, T)>,
 }
 
-impl<T: LinkOps> UnregisterQueue<'_, T> {
+impl<'a, T: LinkOps> UnregisterQueue<'a, T> {
     /// Queues `dev`, a device of this link type, for unregistration. A device that is not
     /// registered (any more) is left alone: queueing it would stop the kernel
     /// (`BUG_ON(dev->reg_state != NETREG_REGISTERED)`); queueing a device twice is fine.
@@ -287,7 +357,7 @@ impl<T: LinkOps> UnregisterQueue<'_, T> {
     }
 
     /// The RTNL, which `dellink` runs under.
-    pub fn rtnl(&self) -> &Rtnl {
+    pub fn rtnl(&self) -> &'a Rtnl {
         // SAFETY: `dellink` runs with the RTNL held for the whole life of `self`.
         unsafe { Rtnl::assume_held() }
     }

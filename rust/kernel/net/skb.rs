@@ -183,6 +183,35 @@ impl SkBuff {
         }
     }
 
+    /// Whether the stack left a VLAN tag in the metadata for the device to insert
+    /// (`skb_vlan_tag_present`: VLAN transmit offload), rather than in the frame.
+    #[inline]
+    pub fn has_vlan_tag(&self) -> bool {
+        // SAFETY: reading a field of the `headers` group of a valid buffer.
+        unsafe {
+            self.skb()
+                .__bindgen_anon_4
+                .__bindgen_anon_1
+                .as_ref()
+                .__bindgen_anon_2
+                .vlan_all
+                != 0
+        }
+    }
+
+    /// Whether a checksum is left for the device to fill in (`CHECKSUM_PARTIAL`, with
+    /// checksum offload).
+    #[inline]
+    pub fn checksum_partial(&self) -> bool {
+        // SAFETY: reading the `ip_summed` bitfield of the `headers` group of a valid buffer.
+        unsafe {
+            let group =
+                core::ptr::addr_of!((*self.as_raw()).__bindgen_anon_4.__bindgen_anon_1).cast();
+            bindings::sk_buff__bindgen_ty_4__bindgen_ty_1::ip_summed_raw(group)
+                == bindings::CHECKSUM_PARTIAL as u8
+        }
+    }
+
     /// The link-layer protocol in host byte order (`ntohs(skb->protocol)`), e.g. 0x0800.
     #[inline]
     pub fn protocol(&self) -> u16 {
@@ -449,6 +478,32 @@ impl OwnedSkBuff {
             (*raw).len += pulled;
         }
         Ok(())
+    }
+
+    /// Puts a VLAN tag the stack left in the metadata ([`SkBuff::has_vlan_tag`]) into the
+    /// frame (`__vlan_hwaccel_push_inside`), where a device without the offload would
+    /// have it; a buffer without one is returned as it is. `None` if there was no room and
+    /// no memory to make some: the buffer is freed.
+    pub fn vlan_push_inside(self) -> Option<OwnedSkBuff> {
+        if !self.has_vlan_tag() {
+            return Some(self);
+        }
+        // SAFETY: the buffer is ours; the function unshares the head if needed, and frees
+        // the buffer and returns NULL on failure.
+        let skb = unsafe { bindings::__vlan_hwaccel_push_inside(self.into_raw()) };
+        // SAFETY: a non-null result is the buffer, still ours alone.
+        (!skb.is_null()).then(|| unsafe { OwnedSkBuff::from_raw(skb) })
+    }
+
+    /// Completes in software a checksum left for the device (`CHECKSUM_PARTIAL`,
+    /// `skb_checksum_help`), before the bytes go where the promise cannot follow (a copy
+    /// that drops the metadata). `ENOMEM` if the buffer could not be unshared.
+    pub fn checksum_help(&mut self) -> Result {
+        if !self.checksum_partial() {
+            return Ok(());
+        }
+        // SAFETY: the buffer is ours; the function unshares what it writes.
+        crate::error::to_result(unsafe { bindings::skb_checksum_help(self.raw()) })
     }
 
     /// Makes `len` bytes of headroom in an empty buffer (`skb_reserve`).

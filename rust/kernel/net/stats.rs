@@ -135,18 +135,7 @@ impl<const N: usize> PerCpuCounters<N> {
     /// The counters, summed over all possible CPUs.
     pub fn sum(&self) -> [u64; N] {
         let mut total = [0u64; N];
-        // SAFETY: `nr_cpu_ids` is set at boot, before any module runs, and never changes.
-        let ids = unsafe { bindings::nr_cpu_ids };
-        for cpu in 0..ids {
-            // SAFETY: a CPU number below `nr_cpu_ids`; the mask is the kernel's.
-            if !unsafe {
-                bindings::cpumask_test_cpu(
-                    cpu as i32,
-                    core::ptr::addr_of!(bindings::__cpu_possible_mask),
-                )
-            } {
-                continue;
-            }
+        for cpu in super::possible_cpus() {
             // SAFETY: a possible CPU's copy of a live per-CPU area.
             let copy = unsafe { bindings::per_cpu_ptr(self.ptr.as_ptr().cast(), cpu as i32) };
             for (i, t) in total.iter_mut().enumerate() {
