@@ -7,7 +7,8 @@
 #   make run CMD='...'   boot the lab kernel, run one command, return its exit status
 #   make shell           boot the lab kernel into a shell
 #   make modules         rebuild what changed (our Rust crate additions and samples)
-#   make bench           pktgen benchmarks, Rust against the kernel's C, in one boot
+#   make bench           benchmarks, Rust against the kernel's C, in one boot (docs/bench.md)
+#   make soak            stress on the debug kernel for SOAK_MIN minutes (default 10)
 #   make doctor          check the toolchain; say what is missing and how to get it
 #   make host-test       cargo test of the pure parsers (also part of make test)
 #   make fuzz            cargo fuzz the parsers (FUZZ_SECONDS per target, default 60)
@@ -15,7 +16,11 @@
 #   make CLIPPY=1        build with clippy; its warnings in our code fail the build
 #   make clean           remove this configuration's kernel builds (keeps the toolchain)
 #
+#   make help            this list
+#
 # KERNEL=lab|test picks the kernel for run, shell, modules and bench (default lab).
+# T='regex' runs only the matching tests; PLANT=skb-leak|log-wrap|dev-ref adds a test
+# with a planted bug, which must make `make test` fail (proof that its detector works).
 
 SHELL := /bin/bash
 KERNEL ?= lab
@@ -23,8 +28,8 @@ TIMEOUT ?= 900
 ND := $(CURDIR)
 BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
 
-.PHONY: all lab test run shell modules build bench doctor setup clean distclean \
-	rustfmt rustfmtcheck host-test fuzz
+.PHONY: all lab test run shell modules build bench soak doctor setup clean distclean \
+	rustfmt rustfmtcheck host-test fuzz help
 
 all: build
 
@@ -43,6 +48,14 @@ lab: setup
 test: setup
 	@bash $(ND)/scripts/test.sh
 test: export ND_TEST_FILTER = $(T)
+test: export ND_TEST_PLANT = $(PLANT)
+
+soak: setup
+	@bash $(ND)/scripts/soak.sh
+soak: export ND_SOAK_MIN = $(SOAK_MIN)
+
+help:
+	@sed -n 's/^#   make/  make/p; s/^# \(KERNEL\|T=\|PLANT\)/  \1/p; /^# with a planted/s/^#/ /p' $(ND)/Makefile
 
 run: build
 	@if [ -z "$$ND_RUN_CMD" ]; then echo "usage: make run CMD='uname -r; lsmod'" >&2; exit 2; fi

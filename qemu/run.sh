@@ -40,6 +40,12 @@ MODS=$(nd_mods_dir "$flavour")
 KREL=$(cat "$B/include/config/kernel.release")
 : "${mem:=$([ "$flavour" = test ] && echo 2G || echo 1G)}"
 
+# While this guest runs, no build replaces the modules it mounted (scripts/build.sh takes
+# this lock exclusively for the swap).
+mkdir -p "$ND_BUILDROOT"
+exec 8>"$ND_BUILDROOT/.run-$flavour.lock"
+flock -s 8
+
 out=${out:-$(nd_runs_dir "$flavour")/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out"
 # Keep the 30 newest runs of this kernel; older ones only fill the disk.
@@ -50,9 +56,10 @@ rm -f "$out/exit-status" "$out/console.log"
 # The command runs from the caller's directory, with the caller's useful environment.
 printf '%s\n' "$PWD" >"$out/cwd"
 {
-	for v in $(compgen -v | grep -E '^ND_(TEST|BENCH)_|^ND_VERBOSE$'); do
+	for v in $(compgen -v | grep -E '^ND_(TEST|BENCH|SOAK)_|^ND_VERBOSE$'); do
 		[ -n "${!v:-}" ] && echo "export $v=$(printf '%q' "${!v}")"
 	done
+	echo "export ND_OUT=$(printf '%q' "$out")"
 	printf '%s\n' "$cmd"
 } >"$out/cmd.sh"
 
@@ -98,6 +105,10 @@ append=(
 	# 5-level direct map (0xff11...) a "wild-memory-access" (seen once in ten boots).
 	no5lvl
 )
+# The debug kernel: every KASAN report, not only the first; a larger log ring (the
+# harness reads it record by record anyway); sk_buff caches not merged with others, so
+# /proc/slabinfo counts them alone.
+[ "$flavour" = test ] && append+=(kasan_multi_shot log_buf_len=1M slab_nomerge)
 
 qemu=(
 	qemu-system-x86_64 $ACCEL -m "$mem" -smp 2 -nodefaults -no-user-config -display none -no-reboot
@@ -117,7 +128,10 @@ if [ "$mode" = shell ]; then
 fi
 
 # Batch: console to a file, the command's output on a second serial port to stdout.
-timeout -k 5 "$timeout" "${qemu[@]}" \
+# QEMU stays in the terminal's process group (--foreground), so Ctrl-C reaches it at once
+# and it exits; this script then stops too.
+trap 'echo "netdive: interrupted; the guest was stopped" >&2; exit 130' INT TERM
+timeout --foreground -k 5 "$timeout" "${qemu[@]}" \
 	-chardev "file,id=con,path=$out/console.log" -serial chardev:con \
 	-chardev "stdio,id=cmdout,signal=off" -serial chardev:cmdout </dev/null
 qrc=$?

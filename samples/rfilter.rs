@@ -37,7 +37,7 @@ use kernel::net::{
     netfilter::{self, Family, HookPoint, HookSpec, HookState, Verdict},
     ns::Namespace,
     pernet,
-    procfs::{self, SeqFile},
+    procfs::{self, Quoted, SeqFile},
     skb::SkBuff,
     stats::PerCpuCounters,
 };
@@ -218,14 +218,14 @@ fn apply(current: &Table, commands: &[Command]) -> Result<Table> {
             Command::Flush => entries = KVec::new(),
             Command::Del(n) => {
                 if n > entries.len() {
-                    pr_info!("refused 'del {}': there are {} rules\n", n, entries.len());
+                    kernel::pr_refused!("refused 'del {}': there are {} rules\n", n, entries.len());
                     return Err(EINVAL);
                 }
                 entries = without(entries, n - 1)?;
             }
             Command::Add(rule) => {
                 if entries.len() >= MAX_RULES {
-                    pr_info!("refused 'add': the table is full ({} rules)\n", MAX_RULES);
+                    kernel::pr_refused!("refused 'add': the table is full ({} rules)\n", MAX_RULES);
                     return Err(ENOSPC);
                 }
                 let hits = Arc::new(Hits::new()?, GFP_KERNEL)?;
@@ -250,7 +250,7 @@ fn without(entries: KVec<Entry>, index: usize) -> Result<KVec<Entry>> {
 /// Parses every line of a write; the first bad one refuses the whole write.
 fn parse_lines(input: &[u8]) -> Result<KVec<Command>> {
     let text = core::str::from_utf8(input).map_err(|_| {
-        pr_info!("refused: the input is not text\n");
+        kernel::pr_refused!("refused: the input is not text\n");
         EINVAL
     })?;
     let mut commands = KVec::new();
@@ -258,13 +258,13 @@ fn parse_lines(input: &[u8]) -> Result<KVec<Command>> {
         match rules::parse(line) {
             Ok(cmd) => commands.push(cmd, GFP_KERNEL)?,
             Err(e) => {
-                pr_info!("refused '{}': {}\n", line.trim(), e.message());
+                kernel::pr_refused!("refused '{}': {}\n", Quoted(line.trim()), e.message());
                 return Err(EINVAL);
             }
         }
     }
     if commands.is_empty() {
-        pr_info!("refused: empty command\n");
+        kernel::pr_refused!("refused: empty command\n");
         return Err(EINVAL);
     }
     Ok(commands)

@@ -187,6 +187,9 @@ enum Decider<'a> {
 impl napi::Poll for RxQueue {
     type Driver = Rveth;
 
+    /// A page pool per queue, as large as its ring (veth: `VETH_RING_SIZE`).
+    const PAGE_POOL_SIZE: u32 = RING_SIZE;
+
     /// The receive half: take up to `budget` packets off the ring and hand each to GRO,
     /// which passes them on to the stack; or, with a program attached, to the program
     /// first.
@@ -254,29 +257,65 @@ fn decider<'a>(ctx: &Context<'a, RxQueue>) -> Decider<'a> {
     }
 }
 
-/// An XDP frame came off the ring (from `ndo_xdp_xmit` or the peer's `XDP_TX`): run the
-/// eBPF program on it as it is, or build the `sk_buff` the stack (or a Rust program)
-/// needs.
+/// An XDP frame came off the ring (from `ndo_xdp_xmit` or the peer's `XDP_TX`): a
+/// program, eBPF or Rust, sees it as it is; an `sk_buff` is built only for the stack.
 fn receive_frame(ctx: &Context<'_, RxQueue>, decider: Decider<'_>, frame: xdp::Frame) {
-    let queue = ctx.queue();
-    if let Decider::Bpf(prog) = decider {
-        return run_xdp(ctx, prog, frame);
-    }
-    let Some(mut skb) = frame.into_skb(ctx.device()) else {
-        queue.stats.drops.inc(ctx);
-        return;
-    };
-    skb.record_rx_queue(ctx.index() as u16);
     match decider {
-        // `xdp_build_skb_from_frame` classified it; the program sees the raw frame again.
-        Decider::Rust(program) => match skb.push_mac_header() {
-            Ok(()) => run_fast_path(ctx, program, skb),
-            Err(_) => {
+        Decider::Bpf(prog) => run_xdp(ctx, prog, frame),
+        Decider::Rust(program) => run_fast_path_on_frame(ctx, program, frame),
+        Decider::Stack => frame_to_stack(ctx, frame),
+    }
+}
+
+/// Builds the `sk_buff` around a frame's page (classified, `eth_type_trans` done) and
+/// hands it to GRO; without one, the frame is dropped and counted.
+fn frame_to_stack(ctx: &Context<'_, RxQueue>, frame: xdp::Frame) {
+    match frame.into_skb(ctx.device()) {
+        Some(mut skb) => {
+            skb.record_rx_queue(ctx.index() as u16);
+            ctx.receive(skb);
+        }
+        None => ctx.queue().stats.drops.inc(ctx),
+    }
+}
+
+/// Shows an XDP frame to the attached Rust program and carries out its verdict: drop and
+/// tx need no `sk_buff`; a redirect goes the way a redirected `sk_buff` goes.
+fn run_fast_path_on_frame(
+    ctx: &Context<'_, RxQueue>,
+    program: &dyn Program,
+    mut frame: xdp::Frame,
+) {
+    let queue = ctx.queue();
+    let mut view = Frame::from_xdp(&mut frame);
+    let action = program.run(&mut view);
+    let target = view.redirect_target();
+    queue.fast.count(action, ctx);
+    match action {
+        Action::Pass => frame_to_stack(ctx, frame),
+        Action::Drop | Action::Aborted => drop(frame),
+        Action::Tx => {
+            if let Err(frame) =
+                send_frame_to_peer(ctx.device(), frame, ctx.index() as usize, ctx.bh())
+            {
+                drop(frame);
+                queue.fast.errors.inc(ctx);
+            }
+        }
+        Action::Redirect => {
+            let Some(mut skb) = frame.into_skb(ctx.device()) else {
+                queue.fast.errors.inc(ctx);
+                return;
+            };
+            // `xdp_build_skb_from_frame` classified it; the frame goes on raw.
+            if skb.push_mac_header().is_err() {
                 queue.fast.errors.inc(ctx);
                 skb.drop_reason(DropReason::DevHdr);
+                return;
             }
-        },
-        _ => ctx.receive(skb),
+            let target = target.and_then(|i| ctx.net().device_by_index(i, ctx.bh()));
+            send_out_of(ctx, target, skb)
+        }
     }
 }
 
@@ -292,7 +331,7 @@ fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, mut skb: OwnedSk
         return;
     }
     // The ring holds raw frames: the copy starts at the Ethernet header.
-    match xdp::Frame::copy_from_skb(&skb) {
+    match xdp::Frame::copy_from_skb(ctx, &skb) {
         Ok(frame) => {
             skb.consume();
             run_xdp(ctx, prog, frame);

@@ -27,14 +27,14 @@
 //! it: `rmmod rxdp` is refused ("in use") until the programs are detached or their
 //! devices deleted, and then unloading cannot leave a device calling freed code.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::net::{
     dev::Device,
     fastpath::{self, Action, AttachError, Frame, Program},
     ns::Namespace,
     pernet,
-    procfs::{self, SeqFile},
+    procfs::{self, Quoted, SeqFile},
     rtnl::{self, Rtnl},
+    stats::PerCpuCounters,
 };
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, rcu, Arc, Mutex};
@@ -59,7 +59,9 @@ struct RxdpProgram {
     spec: Spec,
     /// For `redirect`: the target's ifindex, resolved when attached.
     target: i32,
-    hits: AtomicU64,
+    /// Per CPU: the program runs on every CPU that polls a queue of the device, and a
+    /// shared counter would bounce its cache line between them on every frame.
+    hits: PerCpuCounters<1>,
 }
 
 /// Swaps destination and source MAC, so the frame goes back where it came from.
@@ -85,7 +87,7 @@ impl Program for RxdpProgram {
             Spec::Count => Action::Pass,
             Spec::Redirect(_) => frame.redirect(self.target),
         };
-        self.hits.fetch_add(1, Ordering::Relaxed);
+        self.hits.add(0, 1);
         action
     }
 }
@@ -115,7 +117,7 @@ fn find_device(net: &Namespace, name: &Name) -> Result<ARef<Device>> {
     net.device_by_name(name, &guard)
         .map(ARef::from)
         .ok_or_else(|| {
-            pr_info!("refused: no device '{}' in this namespace\n", name);
+            kernel::pr_refused!("refused: no device '{}' in this namespace\n", name);
             ENODEV
         })
 }
@@ -131,7 +133,7 @@ fn attach(net: &Namespace, dev: &Name, spec: Spec, rtnl: &Rtnl) -> Result<Entry>
         RxdpProgram {
             spec,
             target,
-            hits: AtomicU64::new(0),
+            hits: PerCpuCounters::new()?,
         },
         GFP_KERNEL,
     )?;
@@ -139,12 +141,12 @@ fn attach(net: &Namespace, dev: &Name, spec: Spec, rtnl: &Rtnl) -> Result<Entry>
     let attachment = fastpath::attach(&device, program.clone(), &THIS_MODULE, rtnl).inspect_err(
         |e| match e {
             AttachError::NotSupported => {
-                pr_info!(
+                kernel::pr_refused!(
                     "refused: {} has no Rust fast path (not an rveth device)\n",
                     dev
                 )
             }
-            AttachError::Busy => pr_info!("refused: {} already has a program\n", dev),
+            AttachError::Busy => kernel::pr_refused!("refused: {} already has a program\n", dev),
             AttachError::Unloading | AttachError::NoMemory => {}
         },
     )?;
@@ -157,16 +159,16 @@ fn attach(net: &Namespace, dev: &Name, spec: Spec, rtnl: &Rtnl) -> Result<Entry>
 /// Parses one command; a bad one is refused with a line in dmesg.
 fn parse_command(input: &[u8]) -> Result<Command> {
     let text = core::str::from_utf8(input).map_err(|_| {
-        pr_info!("refused: the input is not text\n");
+        kernel::pr_refused!("refused: the input is not text\n");
         EINVAL
     })?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let (Some(line), None) = (lines.next(), lines.next()) else {
-        pr_info!("refused: write exactly one command\n");
+        kernel::pr_refused!("refused: write exactly one command\n");
         return Err(EINVAL);
     };
     spec::parse(line).map_err(|why| {
-        pr_info!("refused '{}': {}\n", line.trim(), why);
+        kernel::pr_refused!("refused '{}': {}\n", Quoted(line.trim()), why);
         EINVAL
     })
 }
@@ -199,7 +201,7 @@ impl procfs::ControlFile for Rxdp {
                 "{}: {} hits {}{}\n",
                 e.dev,
                 e.program.spec,
-                e.program.hits.load(Ordering::Relaxed),
+                e.program.hits.sum()[0],
                 if e.attachment.is_attached(&rtnl) {
                     ""
                 } else {
@@ -218,7 +220,10 @@ impl procfs::ControlFile for Rxdp {
                 // An entry whose device went away no longer holds the name.
                 if let Some(i) = position(&entries, &dev) {
                     if entries[i].attachment.is_attached(&rtnl::lock()) {
-                        pr_info!("refused: {} already has a program; detach it first\n", dev);
+                        kernel::pr_refused!(
+                            "refused: {} already has a program; detach it first\n",
+                            dev
+                        );
                         return Err(EBUSY);
                     }
                     remove(&mut entries, i)?;
@@ -228,7 +233,7 @@ impl procfs::ControlFile for Rxdp {
             }
             Command::Detach(dev) => {
                 let Some(i) = position(&entries, &dev) else {
-                    pr_info!("refused: nothing attached to {}\n", dev);
+                    kernel::pr_refused!("refused: nothing attached to {}\n", dev);
                     return Err(ENOENT);
                 };
                 remove(&mut entries, i)?;

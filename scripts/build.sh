@@ -17,6 +17,44 @@ shift || true
 case $flavour in lab | test) ;; *) nd_die "unknown kernel flavour '$flavour' (want lab or test)" ;; esac
 B=$(nd_build_dir "$flavour")
 MODS=$(nd_mods_dir "$flavour")
+mkdir -p "$ND_BUILDROOT"
+
+# One build of a flavour at a time: a second `make run` waits for the first's build.
+exec 9>"$ND_BUILDROOT/.build-$flavour.lock"
+if ! flock -n 9; then
+	nd_info "waiting for another build of the $flavour kernel (lock: $ND_BUILDROOT/.build-$flavour.lock)"
+	flock 9
+fi
+
+# --- 0. nothing changed, nothing to do ----------------------------------------------
+# What a build depends on besides the kernel source: our files (names and times) and
+# the arguments. Recorded after each successful build; equal means the kernel, the
+# modules and the XDP programs in the cache are current, and kbuild need not spend ten
+# seconds finding that out.
+inputs_id() {
+	{
+		echo "$flavour $* $ND_KPKG $ND_TOOLCHAIN_ID"
+		find "$ND_PROJ/rust" "$ND_PROJ/samples" "$ND_PROJ/qemu/lab.config" "$ND_PROJ/qemu/test.config" \
+			"$ND_PROJ/scripts/build.sh" "$ND_PROJ/scripts/lib.sh" \
+			-path "$ND_PROJ/rust/host" -prune -o -path "$ND_PROJ/rust/compile-fail" -prune -o \
+			-type f -printf '%p %T@ %s\n' | sort
+	} | sha256sum | cut -d' ' -f1
+}
+INPUTS=$(inputs_id "$@")
+if [ "$(cat "$B/.netdive-inputs" 2>/dev/null)" = "$INPUTS" ] && [ -f "$B/arch/x86/boot/bzImage" ] &&
+	[ -d "$MODS/lib/modules" ]; then
+	nd_stage "$flavour kernel up to date: $B/arch/x86/boot/bzImage"
+	exit 0
+fi
+rm -f "$B/.netdive-inputs"
+
+# Build trees of this flavour under other keys (an older kernel package or toolchain)
+# are never used again: remove them.
+for old in "$ND_BUILDROOT/$flavour"-*; do
+	[ -d "$old" ] && [ ! -L "$old" ] && [ "$old" != "$(dirname "$B")" ] || continue
+	nd_info "removing an old build tree: $old"
+	rm -rf "$old"
+done
 
 # --- 1. the source tree ---------------------------------------------------------
 unpack_source() {
@@ -118,12 +156,22 @@ configure() {
 
 # --- 4. build --------------------------------------------------------------------------
 # Kernel make output goes to a log; the terminal gets one progress line every 20 s.
+# It runs in a session of its own, so that Ctrl-C (or any end of this script) stops the
+# whole of kbuild, not only this script: a background job would otherwise ignore SIGINT.
+MAKE_PID=
+stop_make() {
+	[ -n "$MAKE_PID" ] && kill -TERM -- "-$MAKE_PID" 2>/dev/null
+	MAKE_PID=
+}
+trap 'stop_make; echo "netdive: build interrupted" >&2; exit 130' INT TERM HUP
+trap stop_make EXIT
 run_make() {
 	local what=$1 log=$B/build.log
 	shift
 	nd_stage "building the $flavour kernel: $what (log: $log)"
-	make -C "$ND_KSRC" O="$B" "${ND_MAKEVARS[@]}" -j"$ND_JOBS" "$@" >"$log" 2>&1 &
+	setsid make -C "$ND_KSRC" O="$B" "${ND_MAKEVARS[@]}" -j"$ND_JOBS" "$@" >"$log" 2>&1 &
 	local pid=$! n=0
+	MAKE_PID=$pid
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		n=$((n + 1))
@@ -131,7 +179,10 @@ run_make() {
 			nd_info "[$(nd_elapsed)] $(grep -cE '^\s+(CC|RUSTC|LD|AR|AS)' "$log") steps, last: $(grep -E '^\s+[A-Z]+' "$log" | tail -1 | sed 's/^ *//')"
 		fi
 	done
-	if ! wait "$pid"; then
+	local rc=0
+	wait "$pid" || rc=$?
+	MAKE_PID=
+	if [ "$rc" != 0 ]; then
 		echo "----- last errors from $log -----" >&2
 		{ grep -nE 'error|Error|warning:' "$log" | tail -30; tail -15 "$log"; } >&2
 		nd_die "the $flavour kernel build failed" "full log: $log"
@@ -149,12 +200,29 @@ run_make() {
 	fi
 }
 
+# The guest's /lib/modules is a bind mount of $MODS: a running guest must not have it
+# replaced under it. Runs hold the flavour's run lock shared (qemu/run.sh); the swap
+# takes it exclusively, and only when a module changed.
 install_modules() {
+	local stamp=$MODS/.netdive-installed
+	if [ -f "$stamp" ] && [ -z "$(find "$B" -name '*.ko' -newer "$stamp" -print -quit)" ] &&
+		[ "$B/modules.order" -ot "$stamp" ]; then
+		nd_info "modules for the guest: unchanged"
+		return
+	fi
 	rm -rf "$MODS.new"
 	make -s -C "$ND_KSRC" O="$B" "${ND_MAKEVARS[@]}" INSTALL_MOD_PATH="$MODS.new" \
 		INSTALL_MOD_STRIP=1 modules_install >"$B/modules_install.log" 2>&1 ||
 		{ tail -20 "$B/modules_install.log" >&2; nd_die "modules_install failed"; }
+	[ -d "$MODS/lib/modules" ] && cp -a "$MODS"/lib/modules/*/xdp "$MODS.new"/lib/modules/*/ 2>/dev/null
+	exec 8>"$ND_BUILDROOT/.run-$flavour.lock"
+	if ! flock -n 8; then
+		nd_info "waiting for the running $flavour guest(s) to finish before replacing their modules"
+		flock 8
+	fi
 	rm -rf "$MODS" && mv "$MODS.new" "$MODS"
+	touch "$MODS/.netdive-installed"
+	exec 8>&-
 	nd_info "modules for the guest: $MODS/lib/modules/$(cat "$B/include/config/kernel.release")"
 }
 
@@ -184,4 +252,5 @@ configure
 run_make "bzImage modules${*:+ $*}" "$@" bzImage modules
 install_modules
 build_bpf_samples
+echo "$INPUTS" >"$B/.netdive-inputs"
 nd_stage "$flavour kernel ready: $B/arch/x86/boot/bzImage"

@@ -33,16 +33,24 @@ nd_kver() {
 	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed -E 's/^([0-9]+\.[0-9]+\.[0-9]+).*/\1/'
 }
 
+# The whole package version (6.12.117-1~bpo12+1): a new Debian revision of the same
+# kernel can carry different patches, so it is part of the source tree's and the build's key.
+nd_kpkg() {
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | tr -c 'A-Za-z0-9.+\n' '_'
+}
+
 nd_setup_vars() {
 	ND_KVER=$(nd_kver)
 	[ -n "$ND_KVER" ] || nd_die "linux-source-6.12 is not installed" \
 		"run: make doctor   (or: sudo apt-get install linux-source-6.12)"
-	ND_KSRC=$ND_CACHE/src/linux-$ND_KVER
+	ND_KPKG=$(nd_kpkg)
+	ND_KSRC=$ND_CACHE/src/linux-$ND_KPKG
 	local rustc_v
 	rustc_v=$(/usr/bin/rustc --version 2>/dev/null || echo none)
 	# A build directory's key names everything a rebuild from scratch depends on: the
-	# kernel version, the flavour's config fragments, rustc and bindgen. Our own rust/
-	# and samples/ are not in it: kbuild rebuilds those incrementally.
+	# kernel package, rustc and bindgen. The config fragments are not in it (an edit
+	# reconfigures the same tree and kbuild rebuilds what the change touches), nor are
+	# our own rust/ and samples/ (kbuild rebuilds those incrementally).
 	ND_TOOLCHAIN_ID="$rustc_v; bindgen $ND_BINDGEN_VERSION"
 	ND_BUILDROOT=$ND_CACHE/build
 	ND_MAKEVARS=(
@@ -59,9 +67,7 @@ nd_setup_vars() {
 
 # nd_key lab|test: the key of that flavour's build directory.
 nd_key() {
-	local frags=("$ND_PROJ/qemu/lab.config")
-	[ "$1" = test ] && frags+=("$ND_PROJ/qemu/test.config")
-	echo "$1-$ND_KVER-$({ cat "${frags[@]}"; echo "$ND_TOOLCHAIN_ID"; } | sha256sum | cut -c1-12)"
+	echo "$1-$ND_KVER-$({ echo "$ND_KPKG"; echo "$ND_TOOLCHAIN_ID"; } | sha256sum | cut -c1-12)"
 }
 
 # nd_build_dir lab|test

@@ -10,9 +10,11 @@ set -uo pipefail
 nd_setup_vars
 
 flavour=${ND_TEST_KERNEL:-test}
-bash "$ND_PROJ/scripts/build.sh" "$flavour" || nd_die "cannot test: the $flavour kernel did not build"
+# With clippy: its warnings in our code fail the build, and CI builds the Rust code once.
+bash "$ND_PROJ/scripts/build.sh" "$flavour" CLIPPY=1 || nd_die "cannot test: the $flavour kernel did not build"
 
 passed=0 failed=0 skipped=0
+summary=()
 out=$(nd_runs_dir "$flavour")/test-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 
@@ -25,8 +27,22 @@ if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
 	hf=$(grep -Eo '[0-9]+ failed' "$out/host-test.log" | awk '{s+=$1} END {print s+0}')
 	if [ "$hrc" != 0 ] && [ "$hf" = 0 ]; then hf=1; echo "# host tests did not run: see $out/host-test.log"; fi
 	echo "# host unit tests (cargo test, rust/host): $hp ok, $hf not ok"
+	summary+=("host unit tests: $hp passed, $hf failed")
 	passed=$((passed + hp))
 	failed=$((failed + hf))
+fi
+
+# --- fuzz: every parser target for a few seconds (make fuzz runs them long) -----------
+if [ -z "${ND_TEST_FILTER:-}" ] || echo fuzz | grep -qE -- "$ND_TEST_FILTER"; then
+	nd_stage "fuzz targets, ${ND_TEST_FUZZ_SECONDS:-10}s each (rust/host/fuzz)"
+	FUZZ_SECONDS=${ND_TEST_FUZZ_SECONDS:-10} bash "$ND_PROJ/scripts/fuzz.sh" >"$out/fuzz.log" 2>&1
+	grep -E '^(not )?ok - fuzz' "$out/fuzz.log" || true
+	fp=$(grep -c '^ok - fuzz' "$out/fuzz.log")
+	ff=$(grep -c '^not ok - fuzz' "$out/fuzz.log")
+	if [ "$fp" = 0 ] && [ "$ff" = 0 ]; then ff=1; echo "# the fuzz targets did not run: see $out/fuzz.log"; tail -n 5 "$out/fuzz.log" | sed 's/^/# /'; fi
+	summary+=("fuzz targets: $fp passed, $ff failed")
+	passed=$((passed + fp))
+	failed=$((failed + ff))
 fi
 
 # --- compile-fail: misuses of the kernel-crate abstractions must not build ------------
@@ -38,6 +54,7 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo compile-fail | grep -qE -- "$ND_TEST_FIL
 	cf=$(grep -c '^not ok ' "$out/compile-fail.log")
 	if [ "$crc" != 0 ] && [ "$cf" = 0 ]; then cf=1; echo "# the compile-fail check did not run: see $out/compile-fail.log"; fi
 	echo "# compile-fail check (rust/compile-fail): $cp ok, $cf not ok"
+	summary+=("compile-fail checks: $cp passed, $cf failed")
 	passed=$((passed + cp))
 	failed=$((failed + cf))
 fi
@@ -60,21 +77,20 @@ elif [ "$reported" -lt "$plan" ]; then
 	echo "not ok - $((plan - reported)) test(s) never reported: the guest stopped (exit $grc) during test $((reported + 1))"
 	nok=$((nok + plan - reported))
 fi
-# Splats outside any test (boot, shutdown) fail the run too.
-if grep -qE 'KASAN|BUG:|Oops|Kernel panic|possible circular locking|rust_panic' "$out/console.log" &&
-	! grep -q 'splat in dmesg' "$out/ktap.txt"; then
+# Splats outside any test (boot, a guest that died mid-test) fail the run too: the same
+# patterns, on the console log, unless a test already failed for them.
+splat=$(paste -sd'|' "$ND_PROJ/qemu/guest/splat-patterns")
+if grep -qE "$splat" "$out/console.log" && ! grep -qE 'splat (in the kernel log|after the last test)' "$out/ktap.txt"; then
 	echo "not ok - kernel splat in the console log outside the tests:"
-	grep -E -A20 'KASAN|BUG:|Oops|Kernel panic|possible circular locking|rust_panic' "$out/console.log" | head -40 | sed 's/^/# /'
+	grep -E -A20 "$splat" "$out/console.log" | head -40 | sed 's/^/# /'
 	nok=$((nok + 1))
 fi
 
 passed=$((passed + ok - sk))
 failed=$((failed + nok))
 skipped=$((skipped + sk))
+summary+=("guest tests: $((ok - sk)) passed, $nok failed, $sk skipped")
 echo "# results: $out"
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
+for l in "${summary[@]}"; do echo "# $l"; done
+echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

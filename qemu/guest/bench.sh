@@ -20,7 +20,11 @@
 #            the UDP frames: rfilter against nftables, one rule and 20, 60 and 1400 bytes.
 #  fastpath: pktgen into a pair; the far end drops one UDP flow in rveth's Rust fast
 #            path (rxdp), in an eBPF XDP program in rveth or in veth, in rfilter or in
-#            nftables; and the generator alone, whose cost every case includes.
+#            nftables; and the generator alone, whose cost every case includes. The
+#            -frame cases send through a veth whose XDP program redirects into rveth,
+#            so the frames arrive as XDP frames: the Rust and the eBPF program both see
+#            them in place (ratio fastpath/xdp); on sk_buffs from pktgen the eBPF
+#            program sees a copy and the Rust one the buffer (ratio fastpath/xdp-copy).
 #  stream:   iperf3 between two namespaces over a pair: one TCP stream, one UDP stream of
 #            1400-byte datagrams; rveth against veth; and two streams over two queues
 #            against one stream over one (2q/1q), for each driver.
@@ -231,6 +235,7 @@ fi
 
 # --- fastpath: pktgen into fp0 (rveth) or vp0 (veth); the far end drops UDP dport 9 ---
 XDP_DROP_OBJ=/lib/modules/$(uname -r)/xdp/xdp_drop.o
+XDP_REDIRECT_OBJ=/lib/modules/$(uname -r)/xdp/xdp_redirect.o
 fast_case() {
 	# An attached program holds a reference on rxdp: detach it before unloading.
 	[ -e /proc/net/rxdp ] && echo "detach fp1" >/proc/net/rxdp 2>/dev/null
@@ -240,10 +245,10 @@ fast_case() {
 	ip link set fp1 xdpdrv off 2>/dev/null
 	ip link set vp1 xdpdrv off 2>/dev/null
 	case $1 in
-	fastpath)
+	fastpath | fastpath-frame)
 		modprobe rxdp || die "modprobe rxdp"
 		echo "attach fp1 drop proto udp dport 9" >/proc/net/rxdp || die "rxdp refused the program" ;;
-	xdp-rveth)
+	xdp-rveth | xdp-rveth-frame)
 		ip link set fp1 xdpdrv obj "$XDP_DROP_OBJ" sec xdp || die "cannot attach $XDP_DROP_OBJ to fp1" ;;
 	xdp-veth)
 		ip link set vp1 xdpdrv obj "$XDP_DROP_OBJ" sec xdp || die "cannot attach $XDP_DROP_OBJ to vp1" ;;
@@ -257,8 +262,8 @@ fast_case() {
 # fast_proof CASE: the counter that says the case's path dropped the frames.
 fast_proof() {
 	case $1 in
-	fastpath) ethsum fp1 _fp_drop ;;
-	xdp-rveth) ethsum fp1 _xdp_drop ;;
+	fastpath | fastpath-frame) ethsum fp1 _fp_drop ;;
+	xdp-rveth | xdp-rveth-frame) ethsum fp1 _xdp_drop ;;
 	xdp-veth) ethsum vp1 _xdp_drops ;;
 	rfilter) tail -n 1 /proc/net/rfilter | sed -n 's/.* packets \([0-9]*\) bytes.*/\1/p' ;;
 	nftables) hits nftables ;;
@@ -270,6 +275,9 @@ run_fast() {
 	case $c in
 	xdp-veth) tx=vp0 rx=vp1 ;;
 	generator) tx=fpgen rx=fpgen ;;
+	# Into veth, whose XDP program redirects each frame into fp0 (ndo_xdp_xmit): the
+	# frames reach fp1 as XDP frames, no sk_buff, no copy.
+	*-frame) tx=vr0 rx=vr1 ;;
 	esac
 	fast_case "$c"
 	before=$(fast_proof "$c")
@@ -286,20 +294,28 @@ if part fastpath; then
 	ip link add name vp0 type veth peer name vp1 || die "veth pair"
 	# The generator alone: pktgen into a dummy device, whose ndo_start_xmit only frees.
 	ip link add name fpgen type dummy || die "dummy"
+	ip link add name vr0 type veth peer name vr1 || die "veth pair"
 	ip addr add 198.18.1.1/24 dev fp1
 	ip addr add 198.18.1.1/24 dev vp1
-	for d in fp0 fp1 vp0 vp1 fpgen; do
+	for d in fp0 fp1 vp0 vp1 fpgen vr0 vr1; do
 		ip link set $d addrgenmode none
 		ip link set $d up
 	done
+	ip link set vr1 xdpdrv obj "$XDP_REDIRECT_OBJ" sec xdp || die "cannot attach $XDP_REDIRECT_OBJ to vr1"
+	map=$(bpftool prog show id "$(ip -j -d link show vr1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')" |
+		sed -n 's/.*map_ids \([0-9]*\).*/\1/p')
+	i=$(cat /sys/class/net/fp0/ifindex)
+	bpftool map update id "$map" key 0 0 0 0 value $((i & 255)) $((i >> 8 & 255)) 0 0 ||
+		die "cannot point the redirect map at fp0"
 	for r in $(seq 1 "$ROUNDS"); do
-		for c in $(rotate "$r" fastpath xdp-rveth xdp-veth rfilter nftables generator); do
+		for c in $(rotate "$r" fastpath xdp-rveth xdp-veth rfilter nftables generator fastpath-frame xdp-rveth-frame); do
 			record fastpath "$r" "$c" "$(run_fast "$c")"
 		done
 	done
 	fast_case none
 	ip link del fp0
 	ip link del vp0
+	ip link del vr0
 	ip link del fpgen
 fi
 
@@ -381,7 +397,8 @@ part filter && paired rfilter/nftables filter rfilter-1 nftables
 part filter && paired rfilter/nftables-20rules filter rfilter-20 nftables-20
 part filter && paired rfilter/nftables-1400 filter rfilter-1400 nftables-1400
 part fastpath && paired fastpath/rfilter fastpath fastpath rfilter
-part fastpath && paired fastpath/xdp fastpath fastpath xdp-rveth
+part fastpath && paired fastpath/xdp fastpath fastpath-frame xdp-rveth-frame
+part fastpath && paired fastpath/xdp-copy fastpath fastpath xdp-rveth
 part fastpath && paired xdp-rveth/xdp-veth fastpath xdp-rveth xdp-veth
 part stream && paired tcp-stream-rveth/veth stream rveth-tcp veth-tcp
 part stream && paired udp-stream-rveth/veth stream rveth-udp veth-udp

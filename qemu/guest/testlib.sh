@@ -5,7 +5,7 @@
 ND_PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "$*"; exit 77; }
+skip() { echo "$*"; exit 4; } # KSFT_SKIP
 note() { echo "$*"; }
 
 # expect_eq ACTUAL EXPECTED WHAT
@@ -28,10 +28,82 @@ must() {
 	return 0
 }
 
-# must_fail CMD...: run a command that has to fail.
+# must_fail ERE CMD...: run a command that has to fail, for the reason given: its output
+# (stdout and stderr) must match ERE, e.g. the strerror text of the errno expected, an
+# extack message, or ping's "100% packet loss". A parse error in the command fails.
 must_fail() {
-	"$@" >/dev/null 2>&1 && fail "'$*' succeeded but should have failed"
-	return 0
+	local want=$1 out
+	shift
+	out=$("$@" 2>&1) && fail "'$*' succeeded but should have failed"
+	echo "$out" | grep -qE -- "$want" ||
+		fail "'$*' failed, but not as expected (/$want/): $(echo "$out" | tail -n 2)"
+	note "ok: refused as expected: $(echo "$out" | grep -E -m1 -- "$want")"
+}
+
+# write_errnos NS FILE EXPR...: opens FILE in namespace NS (empty: this one) and writes
+# each EXPR, a Python bytes expression, with one write(2) on that descriptor; prints
+# "ok" or the errno's name (EINVAL, ENOSPC) for each, space separated, or the open's
+# errno alone (95 is named EOPNOTSUPP, as the kernel calls it, not Python's ENOTSUP).
+# $AS, if set, prefixes python (setpriv to drop privileges).
+write_errnos() {
+	local ns=$1
+	shift
+	${ns:+ip netns exec "$ns"} ${AS:-} python3 - "$@" <<'PY'
+import errno, os, sys
+name = lambda e: "EOPNOTSUPP" if e.errno == errno.EOPNOTSUPP else errno.errorcode[e.errno]
+try:
+    fd = os.open(sys.argv[1], os.O_WRONLY)
+except OSError as e:
+    print(name(e)); sys.exit(0)
+out = []
+for expr in sys.argv[2:]:
+    data = eval(expr)
+    try:
+        n = os.write(fd, data)
+        out.append("ok" if n == len(data) else f"short-{n}")
+    except OSError as e:
+        out.append(name(e))
+print(" ".join(out))
+PY
+}
+
+# expect_count WHAT EXPECTED CMD...: waits up to 30 s for the number CMD prints to reach
+# EXPECTED, then requires exactly EXPECTED (a counter that overshoots fails).
+expect_count() {
+	local what=$1 want=$2 i
+	shift 2
+	for ((i = 0; i < 150; i++)); do
+		[ "$("$@")" -ge "$want" ] 2>/dev/null && break
+		sleep 0.2
+	done
+	sleep 0.3 # what was still in flight shows by now
+	expect_eq "$("$@")" "$want" "$what"
+}
+
+# quiet_ipv6 NS DEV: no more IPv6 from DEV (neighbour discovery, MLD, router
+# solicitations), so the far end's counters move only for frames a test sends.
+quiet_ipv6() { ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" || fail "disable IPv6 on $2"; }
+
+# reflected NS DEV PEER-NS PEER N CMD...: runs CMD (which sends N ICMP echo requests
+# out of DEV) while capturing on DEV, and requires N echo requests to come back in with
+# the MACs swapped: source PEER's address, destination DEV's. The sender's own frames
+# (its requests, neighbour discovery) have other MACs and cannot count.
+reflected() {
+	local ns=$1 dev=$2 pns=$3 peer=$4 n=$5 mine theirs got i
+	shift 5
+	mine=$(ip netns exec "$ns" cat "/sys/class/net/$dev/address")
+	theirs=$(ip netns exec "$pns" cat "/sys/class/net/$peer/address")
+	rm -f /tmp/reflect.pcap /tmp/reflect.log
+	ip netns exec "$ns" tcpdump -i "$dev" -n -c "$n" -w /tmp/reflect.pcap \
+		"ether src $theirs and ether dst $mine and icmp[icmptype] == icmp-echo" >/tmp/reflect.log 2>&1 &
+	local tpid=$!
+	wait_for "tcpdump listening on $dev" 30 grep -q "listening on $dev" /tmp/reflect.log
+	"$@" >/dev/null 2>&1
+	for ((i = 0; i < 50; i++)); do kill -0 $tpid 2>/dev/null || break; sleep 0.2; done
+	kill $tpid 2>/dev/null
+	wait $tpid
+	got=$(tcpdump -n -r /tmp/reflect.pcap 2>/dev/null | grep -c 'ICMP echo request')
+	expect_eq "$got" "$n" "echo requests back on $dev with the MACs swapped ($theirs > $mine)"
 }
 
 # The kernel log lines printed since the mark was taken (mark_dmesg).

@@ -19,7 +19,7 @@ m1=$(cat /sys/class/net/rv1/address)
 [ $(( 0x${m0:0:2} & 1 )) = 0 ] || fail "MAC $m0 is multicast"
 must ip link set rv0 address 02:11:22:33:44:55
 expect_eq "$(cat /sys/class/net/rv0/address)" "02:11:22:33:44:55" "MAC after ip link set address"
-must_fail ip link set rv0 address 01:00:5e:00:00:01
+must_fail "Cannot assign requested address" ip link set rv0 address 01:00:5e:00:00:01
 expect_eq "$(cat /sys/class/net/rv0/address)" "02:11:22:33:44:55" "MAC unchanged after a multicast address was refused"
 
 # Carrier follows the peer: up only when both ends are up.
@@ -37,7 +37,7 @@ expect_eq "$(cat /sys/class/net/rv0/mtu)" "9000" "mtu 9000"
 must ip link set rv0 mtu 68
 err=$(ip link set rv0 mtu 67 2>&1) && fail "mtu 67 was accepted"
 note "mtu 67 refused: $err"
-must_fail ip link set rv0 mtu 70000
+must_fail "mtu greater than device maximum" ip link set rv0 mtu 70000
 expect_eq "$(cat /sys/class/net/rv0/mtu)" "68" "mtu unchanged after refusals"
 
 # Deleting one end removes both.
@@ -54,8 +54,8 @@ case $peer in rveth[0-9]*) ;; *) fail "default peer name '$peer' is not rveth<N>
 must ip link del rva
 
 # Bad requests are refused and leave nothing behind.
-must_fail ip link add name rvb type rveth peer name rvb
-must_fail ip link add name rvc type rveth peer name rvd address ff:ff:ff:ff:ff:ff
+must_fail "File exists" ip link add name rvb type rveth peer name rvb
+must_fail "Cannot assign requested address" ip link add name rvc type rveth peer name rvd address ff:ff:ff:ff:ff:ff
 expect_eq "$(ip -o link show type rveth | wc -l)" "0" "rveth devices left after refused requests"
 
 # 100 pairs created and deleted.

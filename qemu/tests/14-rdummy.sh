@@ -42,7 +42,7 @@ expect_eq "$(cat /sys/class/net/d0/statistics/rx_packets)" "0" "d0 rx_packets (a
 # MTU: any (dummy has no bounds), a bad address refused, the device unchanged.
 must ip link set d0 mtu 9000
 must ip link set d0 mtu 65535
-must_fail ip link add name d1 type rdummy address 01:00:5e:00:00:01
+must_fail "Cannot assign requested address" ip link add name d1 address 01:00:5e:00:00:01 type rdummy
 ip link show d1 >/dev/null 2>&1 && fail "d1 exists after a refused request"
 
 # Delete, many create/delete rounds, unload.

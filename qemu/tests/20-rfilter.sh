@@ -55,8 +55,7 @@ for kind in veth rveth; do
 import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range(3): s.sendto(b"x" * 10, ("fd00::2", 7))
 '
-	sleep 0.5
-	expect_eq "$(hits ns2 1)" "3" "$kind: v6 udp drop rule hits after 3 datagrams"
+	expect_count "$kind: v6 udp drop rule hits after 3 datagrams" 3 hits ns2 1
 	expect_eq "$(rules ns2 | sed -n 's/.* bytes \([0-9]*\)$/\1/p')" "174" "$kind: bytes of 3 58-byte IPv6/UDP packets"
 	out=$(rf ns2 "add reject family ip6 hook input proto udp dport 9" && rf ns2 "del 1" &&
 		ip netns exec ns1 python3 -c '

@@ -64,8 +64,7 @@ rf ns2 "flush"
 rf ns2 "add drop hook prerouting proto udp dport 9"
 before=$(noports)
 udp3000 4 9
-sleep 1
-expect_eq "$(hits ns2 1)" "4" "port rule hits: the first fragment of each of 4 datagrams"
+expect_count "port rule hits: the first fragment of each of 4 datagrams" 4 hits ns2 1
 expect_eq "$(noports)" "$before" "Udp NoPorts (no datagram to port 9 reassembled)"
 udp3000 2 10
 noports_at_least() { [ "$(noports)" -ge "$1" ]; }
@@ -74,8 +73,7 @@ expect_eq "$(hits ns2 1)" "4" "port rule hits after datagrams to another port"
 rf ns2 "flush"
 rf ns2 "add drop hook prerouting proto udp"
 udp3000 2 9
-sleep 1
-expect_eq "$(hits ns2 1)" "6" "protocol rule hits: every fragment of 2 datagrams"
+expect_count "protocol rule hits: every fragment of 2 datagrams" 6 hits ns2 1
 
 # TCP: a dport rule added mid-stream stops the data (segments of 1448 bytes, which a
 # fixed window of header bytes used to let through), and the stream completes, intact,
@@ -128,10 +126,15 @@ for family in 4 6; do
 	rf ns2 "flush"
 	rf ns2 "add reject family $fam proto tcp dport 7777"
 	expect_eq "$(connect $addr)" "refused" "IPv$family connect to a default reject rule"
+	# One error per rejected SYN. If the error lands while connect() still holds the
+	# socket lock, TCP keeps it as a soft error and the SYN is retransmitted
+	# (tcp_v4_err/tcp_v6_err), so there may be more than one SYN: count them.
+	syns=$(hits ns2 1)
+	expect_ge "$syns" 1 "IPv$family SYNs the default reject rule answered"
 	if [ $family = 4 ]; then
-		expect_eq "$(icmp_in)" "$((in4 + 1))" "ICMP destination unreachable after a default reject"
+		expect_eq "$(icmp_in)" "$((in4 + syns))" "ICMP destination unreachable, one per rejected SYN"
 	else
-		expect_eq "$(icmp6_in)" "$((in6 + 1))" "ICMPv6 destination unreachable after a default reject"
+		expect_eq "$(icmp6_in)" "$((in6 + syns))" "ICMPv6 destination unreachable, one per rejected SYN"
 	fi
 done
 rf ns2 "flush"

@@ -18,6 +18,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/netfilter/ipv4/nf_reject.h>
@@ -26,3 +27,4 @@
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <net/xdp.h>
+#include <net/page_pool/helpers.h>

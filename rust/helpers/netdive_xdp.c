@@ -39,8 +39,3 @@ void *rust_helper_page_address(const struct page *page)
 {
 	return page_address(page);
 }
-
-void rust_helper_put_page(struct page *page)
-{
-	put_page(page);
-}

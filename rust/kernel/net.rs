@@ -36,6 +36,7 @@ pub mod inet;
 pub mod napi;
 pub mod netfilter;
 pub mod ns;
+pub mod page_pool;
 pub mod pair;
 pub mod pernet;
 pub mod procfs;
@@ -55,6 +56,13 @@ pub(crate) fn errno(code: u32) -> crate::error::Error {
 /// lacks: for a pair end whose peer is gone.
 pub fn not_connected() -> crate::error::Error {
     errno(bindings::ENOTCONN)
+}
+
+/// A kernel warning (`WARN(1, ...)`): "WARNING: CPU: ..." with `msg`, a backtrace and the
+/// taint flag, as C code reports a state that must not happen. It does not stop anything.
+pub fn warn(msg: &crate::str::CStr) {
+    // SAFETY: `msg` is a NUL-terminated string; the helper prints it with "%s".
+    unsafe { bindings::netdive_warn(msg.as_char_ptr()) };
 }
 
 /// Whether a networking message may be printed now (`net_ratelimit`: a burst of 10, then

@@ -25,7 +25,7 @@
 //!   the program is detached or its device is gone.
 
 pub use super::xdp::Action;
-use super::{dev::Device, rtnl::Rtnl, skb::OwnedSkBuff};
+use super::{dev::Device, rtnl::Rtnl, skb::OwnedSkBuff, xdp};
 use crate::{
     bindings,
     prelude::*,
@@ -42,49 +42,81 @@ pub const ETH_HLEN: u32 = 14;
 
 /// A received frame, from the Ethernet header on: what a fast-path program sees.
 ///
-/// The view covers the linear part of the buffer (a non-linear frame's fragments are not
-/// shown, as an XDP program without frags support sees only the first buffer).
+/// The frame is either an `sk_buff` the driver received (the program sees its linear
+/// part: a non-linear frame's fragments are not shown, as an XDP program without frags
+/// support sees only the first buffer) or an XDP frame that arrived without one (from
+/// another device's XDP redirect or `XDP_TX`): the program cannot tell, and no `sk_buff`
+/// is built for a frame it drops.
 pub struct Frame<'a> {
-    skb: &'a mut OwnedSkBuff,
+    buf: Buf<'a>,
     target: Option<i32>,
+}
+
+enum Buf<'a> {
+    Skb(&'a mut OwnedSkBuff),
+    Xdp(&'a mut xdp::Frame),
 }
 
 impl<'a> Frame<'a> {
     /// The frame in `skb`, whose `data` must point at the Ethernet header.
     #[inline]
     pub fn new(skb: &'a mut OwnedSkBuff) -> Self {
-        Self { skb, target: None }
+        Self {
+            buf: Buf::Skb(skb),
+            target: None,
+        }
+    }
+
+    /// The XDP frame `frame`, as it arrived.
+    #[inline]
+    pub fn from_xdp(frame: &'a mut xdp::Frame) -> Self {
+        Self {
+            buf: Buf::Xdp(frame),
+            target: None,
+        }
     }
 
     /// The frame's bytes (linear part), Ethernet header first.
     #[inline]
     pub fn data(&self) -> &[u8] {
-        self.skb.data()
+        match &self.buf {
+            Buf::Skb(skb) => skb.data(),
+            Buf::Xdp(f) => f.data(),
+        }
     }
 
     /// The frame's bytes, writable. A buffer shared with a clone (a packet socket tapped
     /// the sender) is first given its own copy; that can fail (`ENOMEM`).
     #[inline]
     pub fn data_mut(&mut self) -> Result<&mut [u8]> {
-        self.skb.data_mut()
+        match &mut self.buf {
+            Buf::Skb(skb) => skb.data_mut(),
+            Buf::Xdp(f) => Ok(f.data_mut()),
+        }
     }
 
     /// The frame's length, fragments included.
     #[inline]
     pub fn len(&self) -> u32 {
-        self.skb.len()
+        match &self.buf {
+            Buf::Skb(skb) => skb.len(),
+            Buf::Xdp(f) => f.len(),
+        }
     }
 
     /// Whether the frame has no bytes (never true for a frame handed to a program).
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.skb.is_empty()
+        self.len() == 0
     }
 
     /// Free bytes in front of the frame, where [`Frame::adjust_head`] can grow it.
     #[inline]
     pub fn headroom(&self) -> u32 {
-        self.skb.headroom()
+        match &self.buf {
+            Buf::Skb(skb) => skb.headroom(),
+            Buf::Xdp(f) => f.headroom(),
+        }
     }
 
     /// Moves the start of the frame by `delta` bytes (`bpf_xdp_adjust_head`): positive
@@ -92,17 +124,21 @@ impl<'a> Frame<'a> {
     /// (encapsulation). Refused with `EINVAL` when the frame would be shorter than an
     /// Ethernet header or there is not that much headroom; then nothing changes.
     pub fn adjust_head(&mut self, delta: i32) -> Result {
+        let skb = match &mut self.buf {
+            Buf::Skb(skb) => skb,
+            Buf::Xdp(f) => return f.adjust_head(delta, ETH_HLEN),
+        };
         let n = delta.unsigned_abs();
         if delta >= 0 {
-            if self.skb.headlen() < n + ETH_HLEN {
+            if skb.headlen() < n.saturating_add(ETH_HLEN) {
                 return Err(EINVAL);
             }
-            self.skb.pull(n)
+            skb.pull(n)
         } else {
-            if n > self.skb.headroom() {
+            if n > skb.headroom() {
                 return Err(EINVAL);
             }
-            self.skb.push(n).map(|_| ())
+            skb.push(n).map(|_| ())
         }
     }
 
@@ -110,17 +146,21 @@ impl<'a> Frame<'a> {
     /// positive appends zeroed bytes from the tailroom. `EINVAL` when the frame would be
     /// shorter than an Ethernet header or the tailroom is too small; then nothing changes.
     pub fn adjust_tail(&mut self, delta: i32) -> Result {
+        let skb = match &mut self.buf {
+            Buf::Skb(skb) => skb,
+            Buf::Xdp(f) => return f.adjust_tail(delta, ETH_HLEN),
+        };
         let n = delta.unsigned_abs();
         if delta >= 0 {
-            if n > self.skb.tailroom() {
+            if n > skb.tailroom() {
                 return Err(EINVAL);
             }
-            self.skb.put(n).map(|_| ())
+            skb.put(n).map(|_| ())
         } else {
-            if self.skb.len() < n + ETH_HLEN {
+            if skb.len() < n.saturating_add(ETH_HLEN) {
                 return Err(EINVAL);
             }
-            self.skb.trim(self.skb.len() - n)
+            skb.trim(skb.len() - n)
         }
     }
 

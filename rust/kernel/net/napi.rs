@@ -24,11 +24,12 @@
 use super::{
     dev::{Device, Driver, DriverDevice},
     ns::Namespace,
+    page_pool::PagePool,
     rtnl::Rtnl,
     skb::OwnedSkBuff,
 };
 use crate::{bindings, prelude::*, sync::rcu, types::Opaque};
-use core::{cell::Cell, marker::PhantomData, marker::PhantomPinned};
+use core::{cell::Cell, marker::PhantomData, marker::PhantomPinned, ptr::NonNull};
 
 /// The weight (budget per poll) drivers use by default: `NAPI_POLL_WEIGHT`.
 pub const POLL_WEIGHT: i32 = bindings::NAPI_POLL_WEIGHT as i32;
@@ -43,6 +44,11 @@ pub trait Poll: Sized + Send + Sync + 'static {
     /// completed afterwards: the next [`Napi::schedule`] polls again. Runs in softirq
     /// context (or with bottom halves off), an RCU read-side critical section.
     fn poll(ctx: &Context<'_, Self>, budget: u32) -> u32;
+
+    /// Pages each queue keeps in a page pool for the frames XDP programs see
+    /// ([`xdp::Frame::copy_from_skb`](super::xdp::Frame::copy_from_skb)), as veth sizes
+    /// its pools by its ring; 0 (the default): no pool, a fresh page each time.
+    const PAGE_POOL_SIZE: u32 = 0;
 }
 
 /// A NAPI instance (`struct napi_struct`) with the state of the queue it polls.
@@ -60,8 +66,9 @@ pub trait Poll: Sized + Send + Sync + 'static {
 /// `napi` is the first field (`repr(C)`), so a pointer to it is a pointer to the whole
 /// `Napi<Q>`. The instance belongs to a [`Queues`] and, from then until that is dropped,
 /// is added to the `Q::Driver` device whose private data holds the `Queues`, and
-/// `xdp_rxq` is registered for that device and queue `index` (whole pages,
-/// `MEM_TYPE_PAGE_ORDER0`).
+/// `xdp_rxq` is registered for that device and queue `index`: with `page_pool`, created
+/// for this instance, as its memory model (`MEM_TYPE_PAGE_POOL`), else whole pages
+/// (`MEM_TYPE_PAGE_ORDER0`).
 #[repr(C)]
 #[pin_data]
 pub struct Napi<Q: Poll> {
@@ -70,6 +77,7 @@ pub struct Napi<Q: Poll> {
     index: u32,
     #[pin]
     xdp_rxq: Opaque<bindings::xdp_rxq_info>,
+    page_pool: Option<PagePool>,
     #[pin]
     queue: Q,
 }
@@ -98,34 +106,73 @@ impl<Q: Poll> Napi<Q> {
         self.napi.get()
     }
 
-    /// Registers the queue's `xdp_rxq_info` for `dev`.
+    /// Creates the queue's page pool if `Q` wants one, and registers its `xdp_rxq_info`
+    /// for `dev` with the pool (or whole pages) as the memory model. On failure nothing
+    /// is left created or registered.
     ///
     /// # Safety
     ///
-    /// `dev` is the device the instance is added to; the info is not registered yet.
-    unsafe fn register_xdp_rxq(&self, dev: &Device) -> Result {
+    /// The instance is added to `dev` and stays at this address until [`Napi::release`];
+    /// neither pool nor info exists yet.
+    unsafe fn register_xdp_rxq(&mut self, dev: &Device) -> Result {
         let info = self.xdp_rxq.get();
+        let pool = match Q::PAGE_POOL_SIZE {
+            0 => None,
+            // SAFETY: the instance is added and outlives the pool (destroyed in `release`);
+            // only its poll allocates (`Context::alloc_page`).
+            size => Some(unsafe { PagePool::new(self.raw(), size) }?),
+        };
+        let (model, allocator) = match &pool {
+            Some(p) => (bindings::xdp_mem_type_MEM_TYPE_PAGE_POOL, p.as_raw().cast()),
+            None => (
+                bindings::xdp_mem_type_MEM_TYPE_PAGE_ORDER0,
+                core::ptr::null_mut(),
+            ),
+        };
         // SAFETY: the caller's promise; the info is zeroed and lives as long as the
         // instance. Whole pages are what `xdp::Frame::copy_from_skb` hands a program.
-        unsafe {
-            crate::error::to_result(bindings::__xdp_rxq_info_reg(
+        let ret = unsafe {
+            let mut ret = bindings::__xdp_rxq_info_reg(
                 info,
                 dev.as_raw(),
                 self.index,
                 0,
                 bindings::PAGE_SIZE as u32,
-            ))?;
-            let ret = bindings::xdp_rxq_info_reg_mem_model(
-                info,
-                bindings::xdp_mem_type_MEM_TYPE_PAGE_ORDER0,
-                core::ptr::null_mut(),
             );
-            if ret != 0 {
-                bindings::xdp_rxq_info_unreg(info);
-                return Err(Error::from_errno(ret));
+            if ret == 0 {
+                ret = bindings::xdp_rxq_info_reg_mem_model(info, model, allocator);
+                if ret != 0 {
+                    bindings::xdp_rxq_info_unreg(info);
+                }
+            }
+            ret
+        };
+        if ret != 0 {
+            if let Some(p) = &pool {
+                // SAFETY: created above, never allocated from; the instance was never
+                // enabled.
+                unsafe { p.destroy() };
+            }
+            return Err(Error::from_errno(ret));
+        }
+        self.page_pool = pool;
+        Ok(())
+    }
+
+    /// Undoes [`Napi::register_xdp_rxq`]: unregisters the info (which lets go of the
+    /// pool's memory model) and destroys the pool.
+    ///
+    /// # Safety
+    ///
+    /// Registered, the instance disabled or never enabled and still added; called once.
+    unsafe fn release(&self) {
+        // SAFETY: the caller's promise.
+        unsafe {
+            bindings::xdp_rxq_info_unreg(self.xdp_rxq.get());
+            if let Some(p) = &self.page_pool {
+                p.destroy();
             }
         }
-        Ok(())
     }
 
     /// Asks the softirq to poll this instance (`napi_schedule`), from any context. Returns
@@ -270,6 +317,21 @@ impl<'a, Q: Poll> Context<'a, Q> {
     pub(crate) fn xdp_rxq(&self) -> *mut bindings::xdp_rxq_info {
         self.napi.xdp_rxq.get()
     }
+
+    /// A page for a frame of this queue, and how to give it back (the queue's memory
+    /// model): from the queue's page pool if it has one, else from the page allocator.
+    #[inline]
+    pub(crate) fn alloc_page(&self) -> Option<(NonNull<bindings::page>, bindings::xdp_mem_info)> {
+        // SAFETY: the info is registered (type invariant of `Napi`) and only read.
+        let mem = unsafe { (*self.xdp_rxq()).mem };
+        let page = match &self.napi.page_pool {
+            // SAFETY: this is the poll of the instance the pool was created for.
+            Some(pool) => unsafe { pool.alloc() },
+            // SAFETY: no preconditions; NULL on failure.
+            None => NonNull::new(unsafe { bindings::dev_alloc_page() }),
+        };
+        Some((page?, mem))
+    }
 }
 
 /// The receive queues of a device: one NAPI instance each, in the device's private data.
@@ -314,27 +376,34 @@ impl<Q: Poll> Queues<Q> {
                     Opaque::raw_get(core::ptr::addr_of!((*p).napi)).write_bytes(0, 1);
                     Opaque::raw_get(core::ptr::addr_of!((*p).xdp_rxq)).write_bytes(0, 1);
                     core::ptr::addr_of_mut!((*p).index).write(i);
+                    core::ptr::addr_of_mut!((*p).page_pool).write(None);
                     // On failure the `i` queues built so far are dropped with `napis`.
                     init(i).__pinned_init(core::ptr::addr_of_mut!((*p).queue))?;
                     napis.set_len(i as usize + 1);
                 }
-                for (i, n) in napis.iter().enumerate() {
-                    if let Err(e) = n.register_xdp_rxq(dev) {
-                        for done in &napis[..i] {
-                            bindings::xdp_rxq_info_unreg(done.xdp_rxq.get());
-                        }
-                        return Err(e);
-                    }
-                }
                 for n in napis.iter() {
                     // `dev` is being registered (`ndo_init`, RTNL held); the instance stays
-                    // where it is until drop deletes it.
+                    // where it is until drop deletes it (`napis` is never resized).
                     bindings::netif_napi_add_weight(
                         dev.as_raw(),
                         n.raw(),
                         Some(Napi::<Q>::poll_callback),
                         POLL_WEIGHT,
                     );
+                }
+                for i in 0..napis.len() {
+                    // The pool names its instance, so it is created once the instance is
+                    // added (and destroyed before it is deleted).
+                    if let Err(e) = napis[i].register_xdp_rxq(dev) {
+                        for n in &napis[..i] {
+                            n.release();
+                        }
+                        for n in napis.iter() {
+                            bindings::__netif_napi_del(n.raw());
+                        }
+                        bindings::synchronize_net();
+                        return Err(e);
+                    }
                 }
                 // INVARIANT: built inside `dev`'s data, every instance added to `dev`.
                 slot.write(Queues {
@@ -381,7 +450,7 @@ impl<Q: Poll> PinnedDrop for Queues<Q> {
             // after the device was closed (its instances disabled) and unregistered, or
             // when `ndo_init` failed before it was ever opened.
             unsafe {
-                bindings::xdp_rxq_info_unreg(n.xdp_rxq.get());
+                n.release();
                 bindings::__netif_napi_del(n.raw());
             }
         }

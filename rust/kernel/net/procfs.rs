@@ -49,8 +49,39 @@ pub trait ControlFile: Subsystem {
     fn show(data: &Self::Data, out: &SeqFile);
 
     /// Writing the file in namespace `net`: `input` is what one `write(2)` wrote (at most
-    /// a page; the core refuses larger writes). Process context; may sleep.
+    /// a page less one byte; the core refuses larger writes and empty ones with `EINVAL`).
+    /// Only a writer that opened the file with `CAP_NET_ADMIN` over the namespace gets
+    /// here (`EPERM` otherwise). Process context; may sleep.
     fn write(data: &Self::Data, net: &Namespace, input: &[u8]) -> Result;
+}
+
+/// Says in the kernel log why a control file refused a write: `pr_info!`, rate limited
+/// with the networking messages (`net_ratelimit`), so a writer that loops on a bad
+/// command cannot flood the log. Show what the user wrote through [`Quoted`].
+#[macro_export]
+macro_rules! pr_refused {
+    ($($arg:tt)*) => {
+        if $crate::net::net_ratelimit() {
+            $crate::pr_info!($($arg)*);
+        }
+    };
+}
+
+/// What a user wrote, for the kernel log: at most 64 characters, control characters
+/// and quotes escaped (`\0`, `\u{1b}`), so a write cannot cut or forge a log line.
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 64;
+        for (i, c) in self.0.chars().enumerate() {
+            if i == MAX {
+                return f.write_str("...");
+            }
+            fmt::Display::fmt(&c.escape_debug(), f)?;
+        }
+        Ok(())
+    }
 }
 
 /// The [pernet feature](pernet::Feature) that creates `F`'s control file in a namespace.
@@ -142,6 +173,11 @@ unsafe extern "C" fn write_callback<F: ControlFile>(
         // (`proc_simple_write`), and the namespace is alive while its file is.
         unsafe {
             let f = &*bindings::pde_data(bindings::file_inode(file)).cast::<FileData<F>>();
+            // Changing a namespace's networking takes CAP_NET_ADMIN over it, checked
+            // against whoever opened the file (as netlink and sysctl writes are).
+            if !bindings::file_ns_capable(file, (*f.net).user_ns, bindings::CAP_NET_ADMIN as i32) {
+                return Err(EPERM);
+            }
             let input = core::slice::from_raw_parts(buf, size);
             F::write(&*f.data, Namespace::from_raw(f.net), input)?;
         }

@@ -335,6 +335,19 @@ impl core::ops::Deref for OwnedSkBuff {
 }
 
 impl OwnedSkBuff {
+    /// A new, empty buffer with room for `len` bytes of data (`alloc_skb`, `GFP_ATOMIC`:
+    /// usable in any context), `ENOMEM` without memory. Fill it with [`OwnedSkBuff::put`].
+    pub fn alloc(len: u32) -> Result<Self> {
+        // SAFETY: no preconditions; NULL on failure.
+        let ptr =
+            unsafe { bindings::__alloc_skb(len, bindings::GFP_ATOMIC, 0, bindings::NUMA_NO_NODE) };
+        if ptr.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: a new buffer, ours alone.
+        Ok(unsafe { Self::from_raw(ptr) })
+    }
+
     /// Takes ownership of a raw `sk_buff`.
     ///
     /// # Safety

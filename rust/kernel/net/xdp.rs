@@ -228,6 +228,97 @@ impl Frame {
         self.len() == 0
     }
 
+    /// The frame's bytes, Ethernet header first.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        // SAFETY: `data` points at `len` initialised bytes of the frame's buffer, which
+        // the frame owns (type invariant) and which change only through `&mut self`.
+        unsafe {
+            let f = self.ptr.as_ref();
+            core::slice::from_raw_parts(f.data.cast::<u8>(), f.len as usize)
+        }
+    }
+
+    /// The frame's bytes, writable: a frame's buffer is its own (a redirect hands it
+    /// over whole), as an XDP program sees it.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `data`; `&mut self` makes this the only view.
+        unsafe {
+            let f = self.ptr.as_ref();
+            core::slice::from_raw_parts_mut(f.data.cast::<u8>(), f.len as usize)
+        }
+    }
+
+    /// Free bytes in front of the data, between the frame header and the data
+    /// (`xdp_frame.headroom`; any metadata sits there too).
+    #[inline]
+    pub fn headroom(&self) -> u32 {
+        // SAFETY: valid by the type invariant.
+        unsafe { u32::from(self.ptr.as_ref().headroom) }
+    }
+
+    /// Free bytes after the data, up to the `skb_shared_info` an `sk_buff` built around
+    /// the buffer needs.
+    #[inline]
+    pub fn tailroom(&self) -> u32 {
+        // SAFETY: valid by the type invariant.
+        let f = unsafe { self.ptr.as_ref() };
+        let used = core::mem::size_of::<bindings::xdp_frame>() as u32
+            + u32::from(f.headroom)
+            + u32::from(f.len);
+        f.frame_sz.saturating_sub(skb_shared_info_size() + used)
+    }
+
+    /// Moves the start of the data by `delta` bytes, within the headroom and the data
+    /// (`bpf_xdp_adjust_head` on a frame): `EINVAL`, nothing changed, if it does not fit
+    /// or would leave fewer than `min_len` bytes. Metadata in front of the data is
+    /// dropped (it described the old start).
+    pub fn adjust_head(&mut self, delta: i32, min_len: u32) -> Result {
+        // SAFETY: valid and ours (type invariant).
+        let f = unsafe { self.ptr.as_mut() };
+        let n = delta.unsigned_abs();
+        if delta >= 0 {
+            if u32::from(f.len) < n.saturating_add(min_len) {
+                return Err(EINVAL);
+            }
+        } else if n > u32::from(f.headroom) {
+            return Err(EINVAL);
+        }
+        // SAFETY: the new start stays inside the buffer: at most `headroom` bytes back
+        // (towards the frame header's end), or forward within the data (checked above).
+        f.data = unsafe { f.data.cast::<u8>().offset(delta as isize) }.cast();
+        // The sums stay within the buffer's size, which is below 64 KiB.
+        f.len = (i64::from(f.len) - i64::from(delta)) as u16;
+        f.headroom = (i64::from(f.headroom) + i64::from(delta)) as u16;
+        f.metasize = 0;
+        Ok(())
+    }
+
+    /// Moves the end of the data by `delta` bytes (`bpf_xdp_adjust_tail` on a frame):
+    /// new bytes are zeroed. `EINVAL`, nothing changed, if it does not fit or would leave
+    /// fewer than `min_len` bytes.
+    pub fn adjust_tail(&mut self, delta: i32, min_len: u32) -> Result {
+        let n = delta.unsigned_abs();
+        if delta >= 0 {
+            if n > self.tailroom() {
+                return Err(EINVAL);
+            }
+        } else if self.len() < n.saturating_add(min_len) {
+            return Err(EINVAL);
+        }
+        // SAFETY: valid and ours (type invariant).
+        let f = unsafe { self.ptr.as_mut() };
+        let old = usize::from(f.len);
+        // The new length fits the buffer (checked above), below 64 KiB.
+        f.len = (i64::from(f.len) + i64::from(delta)) as u16;
+        if delta > 0 {
+            // SAFETY: the `n` bytes after the old end are tailroom of our buffer.
+            unsafe { f.data.cast::<u8>().add(old).write_bytes(0, n as usize) };
+        }
+        Ok(())
+    }
+
     /// Takes a frame another driver's redirect handed over, unless it has fragments
     /// (multi-buffer XDP, which this API does not handle), in which case it stays with
     /// the caller.
@@ -243,47 +334,47 @@ impl Frame {
         (frags == 0).then(|| unsafe { Self::from_raw(ptr) })
     }
 
-    /// Copies a packet (from its `data`, all of it, fragments included) into a fresh page
-    /// with `XDP_PACKET_HEADROOM` in front, as veth does for an `sk_buff` whose head is
-    /// not a page it may hand to XDP. `EMSGSIZE` if it does not fit one page, `ENOMEM`
-    /// without a page.
-    pub fn copy_from_skb(skb: &SkBuff) -> Result<Frame> {
+    /// Copies a packet (from its `data`, all of it, fragments included) into a page with
+    /// `XDP_PACKET_HEADROOM` in front, as veth does for an `sk_buff` whose head is not a
+    /// page it may hand to XDP. The page comes from the polled queue's page pool if it has
+    /// one ([`Poll::PAGE_POOL_SIZE`], veth's `skb_pp_cow_data`), else from the page
+    /// allocator, and goes back the same way when the frame is done. `EMSGSIZE` if the
+    /// packet does not fit one page, `ENOMEM` without a page.
+    pub fn copy_from_skb<Q: Poll>(ctx: &Context<'_, Q>, skb: &SkBuff) -> Result<Frame> {
         let len = skb.len();
         if len > Self::MAX_LEN {
             return Err(super::errno(bindings::EMSGSIZE));
         }
-        // SAFETY: no preconditions; NULL on failure.
-        let page = NonNull::new(unsafe { bindings::dev_alloc_page() }).ok_or(ENOMEM)?;
-        // SAFETY: a page from the page allocator, mapped (no highmem on 64-bit).
+        let (page, mem) = ctx.alloc_page().ok_or(ENOMEM)?;
+        // SAFETY: a page from the pool or the page allocator, mapped (no highmem on 64-bit).
         let base = unsafe { bindings::page_address(page.as_ptr()) }.cast::<u8>();
-        let frame = base.cast::<bindings::xdp_frame>();
+        let header = base.cast::<bindings::xdp_frame>();
         // SAFETY: the page is ours, PAGE_SIZE bytes at `base`; the frame header goes at its
-        // start and the data at XDP_PACKET_HEADROOM, `len` bytes that fit (checked above).
+        // start, the data at XDP_PACKET_HEADROOM. `mem` is how this queue's pages go back.
         unsafe {
             let data = base.add(bindings::XDP_PACKET_HEADROOM as usize);
-            if bindings::skb_copy_bits(skb.as_raw(), 0, data.cast(), len as i32) != 0 {
-                bindings::put_page(page.as_ptr());
-                return Err(EINVAL);
-            }
-            frame.write(bindings::xdp_frame {
+            header.write(bindings::xdp_frame {
                 data: data.cast(),
                 len: len as u16,
                 headroom: (bindings::XDP_PACKET_HEADROOM as usize
                     - core::mem::size_of::<bindings::xdp_frame>()) as u16,
                 metasize: 0,
-                mem: bindings::xdp_mem_info {
-                    type_: bindings::xdp_mem_type_MEM_TYPE_PAGE_ORDER0,
-                    id: 0,
-                },
+                mem,
                 dev_rx: core::ptr::null_mut(),
                 frame_sz: bindings::PAGE_SIZE as u32,
                 flags: 0,
             });
         }
         // SAFETY: `base` is the address of a page we hold, hence non-null.
-        let ptr = unsafe { NonNull::new_unchecked(frame) };
-        // INVARIANT: a valid frame over the page we own, no fragments.
-        Ok(Frame { ptr })
+        let ptr = unsafe { NonNull::new_unchecked(header) };
+        // INVARIANT: a valid frame over the page we own, no fragments; dropping it (on
+        // the error below) returns the page by `mem`.
+        let frame = Frame { ptr };
+        // SAFETY: `data` has room for `len` bytes (checked above); `skb` is valid.
+        if unsafe { bindings::skb_copy_bits(skb.as_raw(), 0, (*header).data, len as i32) } != 0 {
+            return Err(EINVAL);
+        }
+        Ok(frame)
     }
 
     /// Builds an `sk_buff` around the frame's buffer for the stack, no copy

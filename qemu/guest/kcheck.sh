@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-2.0
+# What the kernel saw, for run-tests.sh and soak.sh (sourced): its log read by sequence
+# number, the splat patterns, and sk_buff and page balances.
+#
+# kcheck_start FILE starts a reader that copies every /dev/kmsg record to FILE
+# (kmsg.py; a gap in the sequence, a wrapped ring, is written as a splat of its own);
+# mark TEXT puts TEXT in the log and prints its line number in FILE once the reader has
+# copied it, so a window between two marks holds everything logged between them.
+
+kcheck_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# One extended regex per line of splat-patterns, shared with the host's console check.
+SPLAT=$(paste -sd'|' "$kcheck_dir/splat-patterns")
+# Margins for the balances: per-CPU skb caches (NAPI's 64 per CPU, slab per-CPU lists)
+# and page-pool rings may keep what was freed; a leak of a test's traffic is larger.
+SKB_MARGIN=${ND_SKB_MARGIN:-512}
+PAGE_MARGIN=${ND_PAGE_MARGIN:-4096}
+
+kcheck_start() {
+	KMSG=$1
+	: >"$KMSG"
+	# Every line written to /dev/kmsg is kept (the marks, a test's own lines): by
+	# default the kernel drops user lines past 10 per 5 s (printk.devkmsg=ratelimit).
+	sysctl -qw kernel.printk_devkmsg=on
+	python3 "$kcheck_dir/kmsg.py" "$KMSG" &
+	KMSG_PID=$!
+}
+kcheck_stop() { kill "$KMSG_PID" 2>/dev/null; }
+
+mark() {
+	local m="netdive-mark $1 $RANDOM$RANDOM" i line
+	echo "$m" >/dev/kmsg
+	for ((i = 0; i < 300; i++)); do
+		line=$(grep -nF -- "$m" "$KMSG" | head -1 | cut -d: -f1)
+		[ -n "$line" ] && { echo "$line"; return; }
+		sleep 0.1
+	done
+	echo "netdive: the kernel log reader fell behind by 30 s" >&2
+	wc -l <"$KMSG"
+}
+# window FROM TO: the log records between two marks (line numbers), without sequence numbers.
+window() { sed -n "$1,$2p" "$KMSG" | cut -d' ' -f2-; }
+# splats FROM TO: the splat lines in a window.
+splats() { window "$1" "$2" | grep -E "$SPLAT"; }
+# show_splat FROM TO: the first splats of a window with their context, as diagnostics.
+show_splat() { window "$1" "$2" | grep -E -A25 "$SPLAT" | head -60 | sed 's/^/# | /'; }
+
+# skb_objs: sk_buff heads allocated (all skbuff_* slab caches); pages_held: pages in
+# use that no /proc/meminfo category accounts for (driver and page-pool pages, large
+# kmallocs), in pages.
+skb_objs() { awk '/^skbuff_/ {s += $2} END {print s + 0}' /proc/slabinfo 2>/dev/null; }
+pages_held() {
+	awk '{v[$1] = $2}
+		END {
+			used = v["MemTotal:"] - v["MemFree:"] - v["Buffers:"] - v["Cached:"] - v["SwapCached:"] \
+				- v["AnonPages:"] - v["Slab:"] - v["KernelStack:"] - v["PageTables:"] \
+				- v["SecPageTables:"] - v["Percpu:"] - v["VmallocUsed:"]
+			print int(used / 4)
+		}' /proc/meminfo
+}
+# balanced NOW-CMD BEFORE MARGIN: waits up to 10 s for NOW-CMD to come back to within
+# MARGIN of BEFORE; prints the excess if it does not.
+balanced() {
+	local cmd=$1 before=$2 margin=$3 now i
+	for ((i = 0; i < 50; i++)); do
+		now=$($cmd)
+		[ "$now" -le $((before + margin)) ] && return 0
+		sleep 0.2
+	done
+	echo $((now - before))
+	return 1
+}
+# leak_since SKB0 PAGES0: says what did not come back since the balances were read.
+leak_since() {
+	local excess
+	if ! excess=$(balanced skb_objs "$1" "$SKB_MARGIN"); then
+		echo "$excess sk_buffs not freed (skbuff_* slab objects, margin $SKB_MARGIN)"
+	elif ! excess=$(balanced pages_held "$2" "$PAGE_MARGIN"); then
+		echo "$excess pages not returned (unaccounted pages, margin $PAGE_MARGIN)"
+	fi
+}
+# settle: whatever a test left (it may have failed before its cleanup) is removed:
+# pktgen devices, nftables rules, namespaces, virtual devices here, our modules.
+# Devices and namespaces go away in work items and RCU callbacks.
+settle() {
+	local t kind
+	[ -e /proc/net/pktgen/pgctrl ] && echo stop >/proc/net/pktgen/pgctrl 2>/dev/null
+	for t in /proc/net/pktgen/kpktgend_*; do [ -e "$t" ] && echo rem_device_all >"$t" 2>/dev/null; done
+	command -v nft >/dev/null && nft flush ruleset 2>/dev/null
+	ip -all netns delete 2>/dev/null
+	for kind in veth dummy rveth rdummy; do
+		ip -o link show type $kind 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
+			xargs -r -n1 ip link del 2>/dev/null
+	done
+	for m in rplant rxdp rfilter rveth rdummy; do
+		grep -q "^$m " /proc/modules && rmmod "$m" 2>/dev/null
+	done
+	sleep 0.5
+}
+# kmemleak_scan: one scan now (the debug kernel has kmemleak; the lab kernel does not).
+kmemleak_scan() {
+	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	sleep 6 # objects younger than 5 s are not reported
+	echo scan >/sys/kernel/debug/kmemleak
+}

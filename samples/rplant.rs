@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rplant: bugs on purpose, to prove the test harness catches them.
+//!
+//! Not a lesson, and never loaded by the lab or the normal test suite: `make test
+//! PLANT=<bug>` adds a test (`qemu/tests/planted/`) that loads this module and makes it
+//! misbehave through `/proc/net/rplant`, and that run must fail with the detector's
+//! message. A detector nobody has seen fire is a detector nobody can trust.
+//!
+//! - `skb-leak N`: allocates N socket buffers and forgets them (`kfree_skb` never
+//!   called). The harness's sk_buff balance around each test must report them.
+//! - `warn`: a kernel warning (`WARN`), which the harness must find in the kernel log
+//!   even after the test has flooded the log ring past its size.
+//! - `hold DEV` / `release`: takes a reference on a device (`dev_hold`, here
+//!   `ARef<Device>`) and keeps it, so deleting the device waits in
+//!   `netdev_wait_allrefs_any` (net/core/dev.c), which prints "unregister_netdevice:
+//!   waiting for DEV to become free" every ten seconds; `release` (or unloading) lets go.
+
+use kernel::net::{
+    dev::Device,
+    ns::Namespace,
+    pernet,
+    procfs::{self, SeqFile},
+    skb::OwnedSkBuff,
+    warn,
+};
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, rcu, Mutex};
+use kernel::types::ARef;
+use kernel::{c_str, str::CStr};
+
+module! {
+    type: RplantModule,
+    name: "rplant",
+    author: "netdive",
+    description: "netdive: planted bugs that the test harness must catch",
+    license: "GPL",
+}
+
+/// The device reference `hold` keeps, per namespace.
+#[pin_data]
+struct NetState {
+    #[pin]
+    held: Mutex<Option<ARef<Device>>>,
+}
+
+struct Rplant;
+
+static RPLANT_ID: pernet::Id = pernet::Id::new();
+
+impl pernet::Subsystem for Rplant {
+    type Data = NetState;
+    type Features = procfs::File<Self>;
+
+    fn id() -> &'static pernet::Id {
+        &RPLANT_ID
+    }
+
+    fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
+        try_pin_init!(NetState {
+            held <- new_mutex!(None),
+        })
+    }
+}
+
+/// Allocates `count` socket buffers of 1000 bytes and never frees them.
+fn leak_skbs(count: u32) -> Result {
+    for _ in 0..count {
+        let skb = OwnedSkBuff::alloc(1000)?;
+        core::mem::forget(skb);
+    }
+    pr_info!("leaked {} sk_buffs on purpose\n", count);
+    Ok(())
+}
+
+/// Keeps a reference on the device called `name`, so it cannot be freed.
+fn hold_device(state: &NetState, net: &Namespace, name: &str) -> Result {
+    let mut buf = [0u8; 16];
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() >= buf.len() {
+        return Err(EINVAL);
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    let name = CStr::from_bytes_with_nul(&buf[..=bytes.len()])?;
+    // The reference is taken inside the RCU read section, the mutex (which may sleep)
+    // only after it ends.
+    let dev = {
+        let guard = rcu::read_lock();
+        ARef::from(net.device_by_name(name, &guard).ok_or(ENODEV)?)
+    };
+    *state.held.lock() = Some(dev);
+    pr_info!("holding a reference on {} on purpose\n", name);
+    Ok(())
+}
+
+impl procfs::ControlFile for Rplant {
+    const NAME: &'static CStr = c_str!("rplant");
+
+    /// `cat /proc/net/rplant`: the device held, if any.
+    fn show(state: &NetState, out: &SeqFile) {
+        if let Some(dev) = state.held.lock().as_ref() {
+            out.print(format_args!("holding {}\n", dev.name()));
+        }
+    }
+
+    /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`.
+    fn write(state: &NetState, net: &Namespace, input: &[u8]) -> Result {
+        let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
+        let mut words = text.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some("skb-leak"), Some(n), None) => {
+                leak_skbs(n.parse::<u32>().map_err(|_| EINVAL)?.min(100_000))
+            }
+            (Some("warn"), None, None) => {
+                warn(c_str!("rplant: a warning planted on purpose"));
+                Ok(())
+            }
+            (Some("hold"), Some(dev), None) => hold_device(state, net, dev),
+            (Some("release"), None, None) => {
+                *state.held.lock() = None;
+                Ok(())
+            }
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+struct RplantModule {
+    _control: Pin<KBox<pernet::Registration<Rplant>>>,
+}
+
+impl kernel::Module for RplantModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Self {
+            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
+        })
+    }
+}
