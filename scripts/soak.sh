@@ -11,7 +11,8 @@ minutes=${ND_SOAK_MIN:-}
 minutes=${minutes:-10}
 case $minutes in *[!0-9]* | 0) nd_die "SOAK_MIN wants a whole number of minutes (1 or more), got '$minutes'" ;; esac
 flavour=${ND_SOAK_KERNEL:-test}
-bash "$ND_PROJ/scripts/build.sh" "$flavour" || nd_die "cannot soak: the $flavour kernel did not build"
+# Built as make test builds it (with clippy), so one build serves both.
+bash "$ND_PROJ/scripts/build.sh" "$flavour" CLIPPY=1 || nd_die "cannot soak: the $flavour kernel did not build"
 out=$(nd_runs_dir "$flavour")/soak-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 nd_stage "soak for $minutes minute(s) on the $flavour kernel (output: $out)"

@@ -5,8 +5,8 @@
 #  unload   pktgen floods a multi-queue rveth pair (or, in one variant, a veth pair
 #           whose eBPF program redirects every frame into rveth's rings) and the
 #           modules go while it runs: rmmod rveth with nothing attached, with an rxdp
-#           program, with an eBPF XDP program, with veth redirecting into it; then
-#           modprobe/rmmod of every module;
+#           program, with an eBPF XDP program, with veth redirecting into it, each
+#           time with 50 idle pairs besides; then modprobe/rmmod of every module;
 #  netns    traffic across a pair between two namespaces (TCP stream, ping floods,
 #           rfilter judging both ways) and one namespace, then the other, deleted
 #           while it flows;
@@ -51,7 +51,7 @@ up_pair() {
 	local kind=$1 a=$2 b=$3 ns=$4
 	shift 4
 	ip link add name "$a" "$@" type "$kind" peer name "$b" ${ns:+netns "$ns"} "$@" ||
-		say "ip link add $a type $kind peer $b failed"
+		say "ip link add $a type $kind peer $b failed" || return 1
 	ip link set "$a" addrgenmode none && ip link set "$a" up || return 1
 	in_ns "$ns" ip link set "$b" addrgenmode none && in_ns "$ns" ip link set "$b" up
 }
@@ -117,6 +117,8 @@ cycle_unload() {
 		pktgen_flood s0 "$(mac s1)" 2 || return 1
 	fi
 	flowing s1 || return 1
+	# And 50 idle pairs, so the unload below unregisters many devices in one batch.
+	for ((m = 0; m < 50; m++)); do ip link add name i$m type rveth peer name j$m || say "idle pair $m failed"; done
 	# An attached rxdp program holds a reference on rxdp (rmmod refused), none on rveth.
 	if [ $v = 1 ]; then rmmod rxdp 2>/dev/null && say "rmmod rxdp succeeded with a program attached"; fi
 	rmmod rveth || say "rmmod rveth under traffic failed"
@@ -270,7 +272,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 		show_splat "$from" "$to"
 	elif [ $rc != 0 ]; then
 		failures=$((failures + 1))
-		echo "cycle $cycles $kind.$variant: FAILED ($(($(date +%s) - t0)) s): $(echo "$why" | tail -n 1)"
+		echo "cycle $cycles $kind.$variant: FAILED ($(($(date +%s) - t0)) s): $(echo "$why" | head -n 3 | paste -sd'|')"
 	else
 		echo "cycle $cycles $kind.$variant: ok ($(($(date +%s) - t0)) s)"
 	fi
