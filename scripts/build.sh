@@ -15,6 +15,9 @@ nd_setup_vars
 flavour=${1:-lab}
 shift || true
 case $flavour in lab | test) ;; *) nd_die "unknown kernel flavour '$flavour' (want lab or test)" ;; esac
+# The debug kernel is always built with clippy (make test's build), so make test, make
+# soak and make run KERNEL=test share one build instead of rebuilding for the flag.
+if [ "$flavour" = test ] && [[ " $* " != *" CLIPPY=1 "* ]]; then set -- "$@" CLIPPY=1; fi
 B=$(nd_build_dir "$flavour")
 MODS=$(nd_mods_dir "$flavour")
 mkdir -p "$ND_BUILDROOT"
