@@ -109,6 +109,11 @@ module! {
 
 /// Packets a receive ring holds before the sender starts dropping (veth: 256).
 const RING_SIZE: u32 = 256;
+/// `XDP_TX` frames a poll collects before it sends them to the peer under one ring lock
+/// and one NAPI kick (veth: `VETH_XDP_TX_BULK_SIZE`).
+const TX_BULK: usize = 16;
+/// A poll's `XDP_TX` frames, waiting (veth: `struct veth_xdp_tx_bq`).
+type TxBulk = xdp::Bulk<TX_BULK>;
 /// Ethernet header length: counted in bytes on both ends, as veth does.
 const ETH_HLEN: u32 = 14;
 /// The MTU range: Ethernet's minimum (68, what IPv4 needs) to `ETH_MAX_MTU`, as veth.
@@ -196,6 +201,7 @@ impl napi::Poll for RxQueue {
     fn poll(ctx: &Context<'_, Self>, budget: u32) -> u32 {
         let queue = ctx.queue();
         let decider = decider(ctx);
+        let mut tx = TxBulk::new();
         let mut done = 0;
         while done < budget {
             let Some(packet) = queue.ring.consume(ctx.bh()) else {
@@ -217,17 +223,22 @@ impl napi::Poll for RxQueue {
                         continue;
                     };
                     match decider {
-                        Decider::Bpf(prog) => run_xdp_on_skb(ctx, prog, skb),
+                        Decider::Bpf(prog) => run_xdp_on_skb(ctx, prog, skb, &mut tx),
                         Decider::Rust(program) => run_fast_path(ctx, program, skb),
                         Decider::Stack => to_stack(ctx, skb, &queue.stats.drops),
                     }
                 }
                 Packet::Frame(frame) => {
                     queue.stats.count(frame.len(), ctx);
-                    receive_frame(ctx, decider, frame);
+                    receive_frame(ctx, decider, frame, &mut tx);
                 }
             }
         }
+        let errors = match decider {
+            Decider::Rust(_) => &queue.fast.errors,
+            _ => &queue.xdp.errors,
+        };
+        flush_tx(ctx, &mut tx, errors);
         done
     }
 }
@@ -259,10 +270,15 @@ fn decider<'a>(ctx: &Context<'a, RxQueue>) -> Decider<'a> {
 
 /// An XDP frame came off the ring (from `ndo_xdp_xmit` or the peer's `XDP_TX`): a
 /// program, eBPF or Rust, sees it as it is; an `sk_buff` is built only for the stack.
-fn receive_frame(ctx: &Context<'_, RxQueue>, decider: Decider<'_>, frame: xdp::Frame) {
+fn receive_frame(
+    ctx: &Context<'_, RxQueue>,
+    decider: Decider<'_>,
+    frame: xdp::Frame,
+    tx: &mut TxBulk,
+) {
     match decider {
-        Decider::Bpf(prog) => run_xdp(ctx, prog, frame),
-        Decider::Rust(program) => run_fast_path_on_frame(ctx, program, frame),
+        Decider::Bpf(prog) => run_xdp(ctx, prog, frame, tx),
+        Decider::Rust(program) => run_fast_path_on_frame(ctx, program, frame, tx),
         Decider::Stack => frame_to_stack(ctx, frame),
     }
 }
@@ -285,6 +301,7 @@ fn run_fast_path_on_frame(
     ctx: &Context<'_, RxQueue>,
     program: &dyn Program,
     mut frame: xdp::Frame,
+    tx: &mut TxBulk,
 ) {
     let queue = ctx.queue();
     let mut view = Frame::from_xdp(&mut frame);
@@ -294,14 +311,7 @@ fn run_fast_path_on_frame(
     match action {
         Action::Pass => frame_to_stack(ctx, frame),
         Action::Drop | Action::Aborted => drop(frame),
-        Action::Tx => {
-            if let Err(frame) =
-                send_frame_to_peer(ctx.device(), frame, ctx.index() as usize, ctx.bh())
-            {
-                drop(frame);
-                queue.fast.errors.inc(ctx);
-            }
-        }
+        Action::Tx => queue_tx(ctx, tx, frame, &queue.fast.errors),
         Action::Redirect => {
             let Some(mut skb) = frame.into_skb(ctx.device()) else {
                 queue.fast.errors.inc(ctx);
@@ -322,7 +332,12 @@ fn run_fast_path_on_frame(
 /// An eBPF program sees a frame in a page with `XDP_PACKET_HEADROOM` in front; an
 /// `sk_buff` from the stack has neither, so its bytes are copied into one (veth does the
 /// same in `veth_convert_skb_to_xdp_buff`).
-fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, mut skb: OwnedSkBuff) {
+fn run_xdp_on_skb(
+    ctx: &Context<'_, RxQueue>,
+    prog: &xdp::Prog,
+    mut skb: OwnedSkBuff,
+    tx: &mut TxBulk,
+) {
     // The copy keeps the bytes only: a checksum the sender left to the device
     // (`CHECKSUM_PARTIAL`, checksum offload) is completed first, as a NIC would have.
     if skb.checksum_help().is_err() {
@@ -334,7 +349,7 @@ fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, mut skb: OwnedSk
     match xdp::Frame::copy_from_skb(ctx, &skb) {
         Ok(frame) => {
             skb.consume();
-            run_xdp(ctx, prog, frame);
+            run_xdp(ctx, prog, frame, tx);
         }
         Err(_) => {
             // Too big for one page (the MTU is above what XDP here supports), or no
@@ -346,8 +361,9 @@ fn run_xdp_on_skb(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, mut skb: OwnedSk
 }
 
 /// Runs the eBPF program on a frame and carries out what only the driver can: pass (an
-/// `sk_buff` around the same page, to GRO) and tx (back out through the peer's ring).
-fn run_xdp(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, frame: xdp::Frame) {
+/// `sk_buff` around the same page, to GRO) and tx (back out through the peer's ring, in a
+/// bulk the poll sends when it fills or the poll ends).
+fn run_xdp(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, frame: xdp::Frame, tx: &mut TxBulk) {
     let queue = ctx.queue();
     match xdp::run(ctx, prog, frame) {
         Outcome::Pass(frame) => {
@@ -362,12 +378,7 @@ fn run_xdp(ctx: &Context<'_, RxQueue>, prog: &xdp::Prog, frame: xdp::Frame) {
         }
         Outcome::Tx(frame) => {
             queue.xdp.count(Action::Tx, ctx);
-            if let Err(frame) =
-                send_frame_to_peer(ctx.device(), frame, ctx.index() as usize, ctx.bh())
-            {
-                drop(frame);
-                queue.xdp.errors.inc(ctx);
-            }
+            queue_tx(ctx, tx, frame, &queue.xdp.errors);
         }
         Outcome::Done(action) => queue.xdp.count(action, ctx),
         Outcome::Failed(action) => {
@@ -473,32 +484,67 @@ fn send_to_peer(dev: &DriverDevice<Rveth>, skb: OwnedSkBuff, index: usize, bh: &
     }
 }
 
-/// Puts an XDP frame into a receive ring of `dev`'s peer, as a frame: no `sk_buff` is
-/// made for it on this side. Gives it back if the peer is down, the ring full, or the
-/// frame longer than the peer's MTU allows (veth: `veth_xdp_xmit`).
-fn send_frame_to_peer(
+/// Puts XDP frames into a receive ring of `dev`'s peer, as frames (no `sk_buff` is made
+/// for them on this side), under one taking of the ring's lock, then kicks the peer's
+/// NAPI once. Stops at the first frame that cannot go (the ring full, the frame longer
+/// than the peer's MTU allows) and gives it back; nothing goes if the peer is down.
+/// Returns how many went (veth: `veth_xdp_xmit`).
+fn send_frames_to_peer(
     dev: &DriverDevice<Rveth>,
-    frame: xdp::Frame,
+    frames: &mut impl xdp::Frames,
     index: usize,
     bh: &BhGuard,
-) -> Result<(), xdp::Frame> {
+) -> u32 {
     let Some((peer, queue)) = peer_rx_queue(dev, index, bh) else {
-        return Err(frame);
+        return 0;
     };
-    if frame.len() > peer.mtu() + ETH_HLEN + VLAN_HLEN {
-        return Err(frame);
+    let max_len = peer.mtu() + ETH_HLEN + VLAN_HLEN;
+    let mut sent = 0;
+    let producer = queue.queue().ring.producer(bh);
+    while let Some(frame) = frames.take() {
+        if frame.len() > max_len {
+            frames.give_back(frame);
+            break;
+        }
+        match producer.produce(Packet::Frame(frame)) {
+            Ok(()) => sent += 1,
+            Err(Packet::Frame(frame)) => {
+                frames.give_back(frame);
+                break;
+            }
+            // What goes into a ring comes back as it went in: not reached.
+            Err(other) => {
+                drop_packet(other, DropReason::FullRing);
+                break;
+            }
+        }
     }
-    match queue.queue().ring.produce(Packet::Frame(frame), bh) {
-        Ok(()) => {
-            queue.schedule();
-            Ok(())
-        }
-        Err(Packet::Frame(frame)) => Err(frame),
-        // What goes into a ring comes back as it went in: not reached.
-        Err(other) => {
-            drop_packet(other, DropReason::FullRing);
-            Ok(())
-        }
+    drop(producer);
+    if sent > 0 {
+        queue.schedule();
+    }
+    sent
+}
+
+/// Queues an `XDP_TX` frame for the peer; a full bulk is sent first.
+fn queue_tx(ctx: &Context<'_, RxQueue>, tx: &mut TxBulk, frame: xdp::Frame, errors: &Counter) {
+    if let Err(frame) = tx.push(frame) {
+        flush_tx(ctx, tx, errors);
+        // Just emptied, so there is room; were there not, the frame would be dropped here.
+        let _ = tx.push(frame);
+    }
+}
+
+/// Sends the poll's `XDP_TX` frames to the peer; those that cannot go are dropped and
+/// counted in `errors` (veth: `veth_xdp_flush_bq`).
+fn flush_tx(ctx: &Context<'_, RxQueue>, tx: &mut TxBulk, errors: &Counter) {
+    if tx.is_empty() {
+        return;
+    }
+    send_frames_to_peer(ctx.device(), tx, ctx.index() as usize, ctx.bh());
+    let unsent = tx.clear();
+    if unsent > 0 {
+        errors.add(unsent as u64, ctx);
     }
 }
 
@@ -685,18 +731,16 @@ impl dev::Driver for Rveth {
         }
     }
 
-    /// `ndo_xdp_xmit`: a frame another device's program redirected here leaves by this
-    /// device, i.e. arrives at the peer, still as a frame. Spread over the peer's queues
-    /// by the redirecting CPU, as veth does (`veth_select_rxq`).
-    fn xdp_xmit(
-        dev: &DriverDevice<Self>,
-        frame: xdp::Frame,
-        bh: &BhGuard,
-    ) -> Result<(), xdp::Frame> {
+    /// `ndo_xdp_xmit`: the frames another device's program redirected here leave by this
+    /// device, i.e. arrive at the peer, still as frames, in one batch under one ring lock.
+    /// Spread over the peer's queues by the redirecting CPU, as veth does
+    /// (`veth_select_rxq`).
+    fn xdp_xmit(dev: &DriverDevice<Self>, frames: &mut xdp::XmitFrames<'_>, bh: &BhGuard) {
+        let sent = send_frames_to_peer(dev, frames, kernel::net::current_cpu(), bh);
         let counters = &dev.data().xdp_xmit;
-        let sent = send_frame_to_peer(dev, frame, kernel::net::current_cpu(), bh);
-        counters.add(if sent.is_ok() { 0 } else { 1 }, 1);
-        sent
+        counters.add(0, sent.into());
+        // Those left (the peer down, its ring full, a frame too long) the caller frees.
+        counters.add(1, frames.left() as u64);
     }
 
     /// The Rust fast-path slot `rxdp` attaches programs to.

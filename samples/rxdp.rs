@@ -43,7 +43,7 @@ use kernel::{c_str, str::CStr};
 
 #[path = "rxdp/spec.rs"]
 pub mod spec;
-use kernel::net::hdr;
+use kernel::net::{hdr, ifname};
 use spec::{Command, Name, Spec};
 
 module! {
@@ -158,15 +158,7 @@ fn attach(net: &Namespace, dev: &Name, spec: Spec, rtnl: &Rtnl) -> Result<Entry>
 }
 /// Parses one command; a bad one is refused with a line in dmesg.
 fn parse_command(input: &[u8]) -> Result<Command> {
-    let text = core::str::from_utf8(input).map_err(|_| {
-        kernel::pr_refused!("refused: the input is not text\n");
-        EINVAL
-    })?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let (Some(line), None) = (lines.next(), lines.next()) else {
-        kernel::pr_refused!("refused: write exactly one command\n");
-        return Err(EINVAL);
-    };
+    let line = procfs::one_line(input)?;
     spec::parse(line).map_err(|why| {
         kernel::pr_refused!("refused '{}': {}\n", Quoted(line.trim()), why);
         EINVAL

@@ -143,10 +143,18 @@ configure() {
 	make -s -C "$ND_KSRC" O="$B" "${ND_MAKEVARS[@]}" olddefconfig >>"$B/config.log" 2>&1 ||
 		{ tail -20 "$B/config.log" >&2; nd_die "make olddefconfig failed"; }
 	# Kconfig drops a symbol whose dependencies are not met without a word; say which.
-	local lost=() line
+	# A later fragment overrides an earlier one (test.config turns off what lab.config
+	# turns on), so each symbol is checked against its last setting.
+	local lost=() line sym
+	local -A want_of=()
 	while IFS= read -r line; do
-		grep -qxF "$line" "$B/.config" || lost+=("$line")
-	done < <(cat $(fragments | grep "^$ND_PROJ/") | grep -E '^CONFIG_[A-Z0-9_]+=[ym]$')
+		sym=${line#\# }
+		sym=${sym%%[= ]*}
+		want_of[$sym]=$line
+	done < <(cat $(fragments | grep "^$ND_PROJ/") | grep -E '^(CONFIG_[A-Z0-9_]+=[ym]|# CONFIG_[A-Z0-9_]+ is not set)$')
+	for line in "${want_of[@]}"; do
+		case $line in CONFIG_*) grep -qxF "$line" "$B/.config" || lost+=("$line") ;; esac
+	done
 	if ((${#lost[@]})); then
 		if printf '%s\n' "${lost[@]}" | grep -q '^CONFIG_RUST='; then
 			make -s -C "$ND_KSRC" O="$B" "${ND_MAKEVARS[@]}" rustavailable >&2 || true

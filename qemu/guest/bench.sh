@@ -25,6 +25,8 @@
 #            so the frames arrive as XDP frames: the Rust and the eBPF program both see
 #            them in place (ratio fastpath/xdp); on sk_buffs from pktgen the eBPF
 #            program sees a copy and the Rust one the buffer (ratio fastpath/xdp-copy).
+#            xdp-tx: the far end's eBPF program sends every frame back (XDP_TX), the near
+#            end's drops it: rveth against veth (ratio xdp-tx-rveth/veth).
 #  stream:   iperf3 between two namespaces over a pair: one TCP stream, one UDP stream of
 #            1400-byte datagrams; rveth against veth; and two streams over two queues
 #            against one stream over one (2q/1q), for each driver.
@@ -236,14 +238,14 @@ fi
 # --- fastpath: pktgen into fp0 (rveth) or vp0 (veth); the far end drops UDP dport 9 ---
 XDP_DROP_OBJ=/lib/modules/$(uname -r)/xdp/xdp_drop.o
 XDP_REDIRECT_OBJ=/lib/modules/$(uname -r)/xdp/xdp_redirect.o
+XDP_TX_OBJ=/lib/modules/$(uname -r)/xdp/xdp_tx.o
 fast_case() {
 	# An attached program holds a reference on rxdp: detach it before unloading.
 	[ -e /proc/net/rxdp ] && echo "detach fp1" >/proc/net/rxdp 2>/dev/null
 	rmmod rxdp 2>/dev/null
 	rmmod rfilter 2>/dev/null
 	nft flush ruleset
-	ip link set fp1 xdpdrv off 2>/dev/null
-	ip link set vp1 xdpdrv off 2>/dev/null
+	for d in fp0 fp1 vp0 vp1; do ip link set $d xdpdrv off 2>/dev/null; done
 	case $1 in
 	fastpath | fastpath-frame)
 		modprobe rxdp || die "modprobe rxdp"
@@ -252,6 +254,13 @@ fast_case() {
 		ip link set fp1 xdpdrv obj "$XDP_DROP_OBJ" sec xdp || die "cannot attach $XDP_DROP_OBJ to fp1" ;;
 	xdp-veth)
 		ip link set vp1 xdpdrv obj "$XDP_DROP_OBJ" sec xdp || die "cannot attach $XDP_DROP_OBJ to vp1" ;;
+	# XDP_TX: the far end sends each frame back (MACs swapped), the near end's program
+	# drops what comes back; frames only, both ways, through each driver's tx bulk.
+	xdp-tx-rveth | xdp-tx-veth)
+		local p=fp
+		[ "$1" = xdp-tx-veth ] && p=vp
+		ip link set ${p}1 xdpdrv obj "$XDP_TX_OBJ" sec xdp || die "cannot attach $XDP_TX_OBJ to ${p}1"
+		ip link set ${p}0 xdpdrv obj "$XDP_DROP_OBJ" sec xdp || die "cannot attach $XDP_DROP_OBJ to ${p}0" ;;
 	rfilter)
 		modprobe rfilter || die "modprobe rfilter"
 		echo "add drop $RULE" >/proc/net/rfilter || die "rfilter refused the rule" ;;
@@ -265,6 +274,9 @@ fast_proof() {
 	fastpath | fastpath-frame) ethsum fp1 _fp_drop ;;
 	xdp-rveth | xdp-rveth-frame) ethsum fp1 _xdp_drop ;;
 	xdp-veth) ethsum vp1 _xdp_drops ;;
+	# A frame reaches the near end's receive only as the far end's XDP_TX.
+	xdp-tx-rveth) ethsum fp0 _xdp_drop ;;
+	xdp-tx-veth) ethsum vp0 _xdp_drops ;;
 	rfilter) tail -n 1 /proc/net/rfilter | sed -n 's/.* packets \([0-9]*\) bytes.*/\1/p' ;;
 	nftables) hits nftables ;;
 	generator) sysstat fpgen tx_packets ;;
@@ -273,7 +285,7 @@ fast_proof() {
 run_fast() {
 	local c=$1 tx=fp0 rx=fp1 before usec
 	case $c in
-	xdp-veth) tx=vp0 rx=vp1 ;;
+	xdp-veth | xdp-tx-veth) tx=vp0 rx=vp1 ;;
 	generator) tx=fpgen rx=fpgen ;;
 	# Into veth, whose XDP program redirects each frame into fp0 (ndo_xdp_xmit): the
 	# frames reach fp1 as XDP frames, no sk_buff, no copy.
@@ -308,7 +320,7 @@ if part fastpath; then
 	bpftool map update id "$map" key 0 0 0 0 value $((i & 255)) $((i >> 8 & 255)) 0 0 ||
 		die "cannot point the redirect map at fp0"
 	for r in $(seq 1 "$ROUNDS"); do
-		for c in $(rotate "$r" fastpath xdp-rveth xdp-veth rfilter nftables generator fastpath-frame xdp-rveth-frame); do
+		for c in $(rotate "$r" fastpath xdp-rveth xdp-veth rfilter nftables generator fastpath-frame xdp-rveth-frame xdp-tx-rveth xdp-tx-veth); do
 			record fastpath "$r" "$c" "$(run_fast "$c")"
 		done
 	done
@@ -400,6 +412,7 @@ part fastpath && paired fastpath/rfilter fastpath fastpath rfilter
 part fastpath && paired fastpath/xdp fastpath fastpath-frame xdp-rveth-frame
 part fastpath && paired fastpath/xdp-copy fastpath fastpath xdp-rveth
 part fastpath && paired xdp-rveth/xdp-veth fastpath xdp-rveth xdp-veth
+part fastpath && paired xdp-tx-rveth/veth fastpath xdp-tx-rveth xdp-tx-veth
 part stream && paired tcp-stream-rveth/veth stream rveth-tcp veth-tcp
 part stream && paired udp-stream-rveth/veth stream rveth-udp veth-udp
 part stream && paired 2q/1q-rveth stream rveth-tcp-2q rveth-tcp

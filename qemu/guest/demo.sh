@@ -56,6 +56,16 @@ echo "ip_list_rcv -> ip_sublist_rcv (PRE_ROUTING) -> routing -> ip_local_deliver
 echo "our hook matched and returned NF_DROP; the left namespace has no rules."
 ip netns exec right sh -c 'echo flush > /proc/net/rfilter'
 
+step "Lesson 2b: rroute, the routing decision shown from inside (samples/rroute.rs)"
+modprobe rroute
+show ip netns exec left sh -c 'echo "lookup 10.0.0.2" > /proc/net/rroute'
+show ip netns exec left cat /proc/net/rroute
+show ip -n left route get 10.0.0.2
+echo "The FIB (fib_lookup: rules, then the table's longest prefix) chose the entry; the route"
+echo "(ip_route_output_key) is what a packet gets: the same answer ip route get prints."
+echo "Three namespaces, a router, forwarding and ICMP errors: bash docs/examples/rroute-tour.sh"
+rmmod rroute
+
 step "Lesson 5: native XDP, a real eBPF program inside the Rust driver (samples/xdp/xdp_tx.bpf.c)"
 show ip -n right link set dev rv-r xdpdrv obj "/lib/modules/$(uname -r)/xdp/xdp_tx.o" sec xdp
 show ip netns exec left ping -c 2 -W 1 -q 10.0.0.2

@@ -91,7 +91,7 @@ settle() {
 		ip -o link show type $kind 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
 			xargs -r -n1 ip link del 2>/dev/null
 	done
-	for m in rplant rxdp rfilter rveth rdummy; do
+	for m in rplant rxdp rroute rfilter rveth rdummy; do
 		grep -q "^$m " /proc/modules && rmmod "$m" 2>/dev/null
 	done
 	sleep 0.5

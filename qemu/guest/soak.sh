@@ -10,8 +10,9 @@
 #  netns    traffic across a pair between two namespaces (TCP stream, ping floods,
 #           rfilter judging both ways) and one namespace, then the other, deleted
 #           while it flows;
-#  control  writers to /proc/net/rfilter and /proc/net/rxdp on both CPUs (good rules,
-#           bad rules, flushes, attach/detach) while ping floods are judged;
+#  control  writers to /proc/net/rfilter, /proc/net/rxdp and /proc/net/rroute on both
+#           CPUs (good rules, bad rules, flushes, attach/detach, route questions about
+#           the devices in use) while ping floods are judged;
 #  stress   up/down, MTU and channel changes and XDP attach/detach under traffic
 #           (the do_stress of the kernel's veth selftest, tools/testing/selftests/net/veth.sh).
 # After each cycle the devices and namespaces are deleted and the modules unloaded; the
@@ -27,7 +28,7 @@ minutes=${ND_SOAK_MIN:-10}
 case $minutes in '' | *[!0-9]*) echo "soak: SOAK_MIN wants whole minutes, got '$minutes'"; exit 2 ;; esac
 PG=/proc/net/pktgen
 XDP=/lib/modules/$(uname -r)/xdp
-MODULES="rveth rdummy rfilter rxdp netdevs"
+MODULES="rveth rdummy rfilter rxdp rroute netdevs"
 
 # --- helpers ----------------------------------------------------------------------
 # Every background job of a cycle is recorded, and killed when the cycle ends, however
@@ -166,11 +167,11 @@ cycle_netns() {
 	rmmod rfilter && rmmod rveth || say "rmmod after the namespaces went failed"
 }
 
-# control: writers to both control files on both CPUs, good commands and bad, while
+# control: writers to the control files on both CPUs, good commands and bad, while
 # ping floods to namespace sc are judged by rfilter and rxdp on c0.
 cycle_control() {
 	local w
-	modprobe rveth && modprobe rfilter && modprobe rxdp || say "modprobe failed"
+	modprobe rveth && modprobe rfilter && modprobe rxdp && modprobe rroute || say "modprobe failed"
 	ip netns add sc || say "ip netns add sc failed"
 	up_pair rveth c0 c1 sc && up_pair rveth d0 d1 "" || return 1
 	ip addr add 10.6.0.1/24 dev c0 && ip -n sc addr add 10.6.0.2/24 dev c1 || return 1
@@ -192,6 +193,13 @@ cycle_control() {
 			done
 			head -c 5000 /dev/urandom > /proc/net/rxdp
 		done'
+		bg sh -c 'while :; do
+			for q in "lookup 10.6.0.2" "lookup 10.6.0.1 from 10.6.0.2 iif c0" "lookup 10.6.0.9 iif d0 mark 7" \
+				"lookup6 ::1" "lookup6 fe80::1 iif c0" "lookup 10.6.0.2 iif nodev" "lookup 300.1.1.1"; do
+				echo "$q" > /proc/net/rroute; cat /proc/net/rroute > /dev/null
+			done
+			head -c 5000 /dev/urandom > /proc/net/rroute
+		done'
 	done
 	sleep 20
 	stop_jobs
@@ -200,7 +208,7 @@ cycle_control() {
 	[ -z "$(grep '^[0-9]*:' /proc/net/rfilter)" ] || say "rfilter table not empty after flush"
 	[ -z "$(cat /proc/net/rxdp)" ] || say "rxdp table not empty after detach"
 	ip link del c0 && ip link del d0 || say "ip link del failed"
-	rmmod rxdp && rmmod rfilter && rmmod rveth || say "rmmod after the writers failed"
+	rmmod rxdp && rmmod rfilter && rmmod rroute && rmmod rveth || say "rmmod after the writers failed"
 }
 
 # stress VARIANT: the veth selftest's do_stress under a flood into namespace st: links

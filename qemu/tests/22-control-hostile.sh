@@ -1,12 +1,12 @@
-# Hostile input to every control file (/proc/net/rfilter, /proc/net/rxdp): writes larger
+# Hostile input to every control file (/proc/net/rfilter, /proc/net/rxdp, /proc/net/rroute): writes larger
 # than a page, NUL and escape bytes, a command split across two write(2) calls, unknown
 # verbs, every field at and past its bounds, a full table, writers without the right.
 # Each gets the errno it should, the table is unchanged, and the kernel log gets at
 # most one escaped, rate-limited line per refusal.
 . "$(dirname "$0")/../guest/testlib.sh"
-trap 'ip netns del nh 2>/dev/null; unload rxdp; unload rfilter' EXIT
+trap 'ip netns del nh 2>/dev/null; unload rxdp; unload rfilter; unload rroute' EXIT
 ip netns del nh 2>/dev/null
-modprobe rveth && modprobe rfilter && modprobe rxdp || fail "modprobe rveth rfilter rxdp"
+modprobe rveth && modprobe rfilter && modprobe rxdp && modprobe rroute || fail "modprobe rveth rfilter rxdp rroute"
 must ip netns add nh
 # Devices for rxdp to name; down and without addresses, so no traffic moves a counter.
 must ip -n nh link add name h0 type rveth peer name h1
@@ -118,4 +118,22 @@ expect_eq "$(AS="setpriv --inh-caps=-net_admin --bounding-set=-net_admin" wr $XF
 	"rxdp: root without CAP_NET_ADMIN"
 expect_eq "$(xtable)" "$x0" "rxdp table after the writers without the right"
 must ip netns exec nh sh -c "echo 'detach h1' > $XF"
+
+# --- rroute -------------------------------------------------------------------------
+QF=/proc/net/rroute
+must ip netns exec nh sh -c "echo 'lookup 127.0.0.1' > $QF"
+q0=$(ip netns exec nh cat $QF)
+expect_eq "$(echo "$q0" | head -n 1)" "lookup 127.0.0.1" "rroute's question before the hostile writes"
+expect_eq "$(wr $QF 'b"lookup 127.0.0.1 " + b" " * 5000')" "EINVAL" "rroute: a write larger than a page"
+expect_eq "$(wr $QF 'b"lookup 127.0.0.1\0"' 'b"lookup\0 127.0.0.1"' 'b"\0"')" "EINVAL EINVAL EINVAL" "rroute: questions with NUL bytes"
+expect_eq "$(wr $QF 'b"lookup 127."' 'b"0.0.1\n"')" "EINVAL EINVAL" "rroute: one question split across two writes"
+expect_eq "$(wr $QF 'b"lookup 127.0.0.1 mark 0x100000000"' 'b"lookup 127.0.0.1 tos 0x100"' 'b"lookup 1.2.3.4/24"' \
+	'b"lookup6 ::1 from 127.0.0.1"' 'b"lookup 127.0.0.1 iif abcdefghijklmnop"' 'b"lookup 127.0.0.1 iif"' \
+	"b'lookup 127.0.0.1' + b' mark 1' * 100")" \
+	"EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL" "rroute: every field past its bounds"
+expect_eq "$(wr $QF 'b"lookup 127.0.0.1 iif abcdefghijklmno"')" "ENODEV" "rroute: no such device (15 characters)"
+expect_eq "$(AS="setpriv --reuid=65534 --regid=65534 --clear-groups" wr $QF 'b"lookup 127.0.0.2"')" "EACCES" "rroute: a non-root writer"
+expect_eq "$(AS="setpriv --inh-caps=-net_admin --bounding-set=-net_admin" wr $QF 'b"lookup 127.0.0.2"')" "EPERM" \
+	"rroute: root without CAP_NET_ADMIN"
+expect_eq "$(ip netns exec nh cat $QF)" "$q0" "rroute's answer after the refused writes"
 expect_eq "$(rftable)" "$t0" "rfilter table at the end"

@@ -28,3 +28,10 @@
 #include <linux/filter.h>
 #include <net/xdp.h>
 #include <net/page_pool/helpers.h>
+#include <net/ip_fib.h>
+#include <net/fib_rules.h>
+#include <net/route.h>
+#include <net/ip6_fib.h>
+#include <net/ip6_route.h>
+#include <net/addrconf.h>
+#include <net/ipv6_stubs.h>

@@ -13,6 +13,11 @@ int rust_helper_ptr_ring_produce(struct ptr_ring *r, void *ptr)
 	return ptr_ring_produce(r, ptr);
 }
 
+int rust_helper___ptr_ring_produce(struct ptr_ring *r, void *ptr)
+{
+	return __ptr_ring_produce(r, ptr);
+}
+
 void *rust_helper_ptr_ring_consume(struct ptr_ring *r)
 {
 	return ptr_ring_consume(r);

@@ -17,45 +17,7 @@
 use crate::hdr::{self, Transport};
 use core::fmt;
 
-/// Longest device name (`IFNAMSIZ` - 1).
-pub const NAME_MAX: usize = 15;
-
-/// A device name, as written.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Name {
-    bytes: [u8; NAME_MAX + 1],
-    len: usize,
-}
-
-impl Name {
-    fn parse(s: &str) -> Result<Self, &'static str> {
-        if s.is_empty() || s.len() > NAME_MAX || s.bytes().any(|b| b == b'/' || b <= b' ') {
-            return Err("a device name is 1 to 15 characters, no '/' or spaces");
-        }
-        let mut bytes = [0u8; NAME_MAX + 1];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
-        Ok(Self {
-            bytes,
-            len: s.len(),
-        })
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
-    }
-
-    /// The name with its NUL terminator, for `dev_get_by_name`.
-    pub fn with_nul(&self) -> &[u8] {
-        &self.bytes[..=self.len]
-    }
-}
-
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::ifname::Name;
 
 /// Transport protocols a `drop` program tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -361,14 +361,11 @@ pub trait Driver: Sized + Send + Sync + 'static {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Transmits one frame an XDP redirect sent to this device (`ndo_xdp_xmit`, from the
-    /// redirecting device's NAPI context, bottom halves off: `bh`). `Err` gives the frame
-    /// back; the caller then frees it and the rest of its batch.
-    fn xdp_xmit(
-        _dev: &DriverDevice<Self>,
-        _frame: xdp::Frame,
-        _bh: &rcu::BhGuard,
-    ) -> Result<(), xdp::Frame> {
+    /// Transmits the frames an XDP redirect sent to this device (`ndo_xdp_xmit`, from the
+    /// redirecting device's NAPI context, bottom halves off: `bh`), in order: the driver
+    /// [takes](xdp::Frames::take) each it sends and stops at the first it cannot, giving
+    /// that one back; the caller frees the frames not taken.
+    fn xdp_xmit(_dev: &DriverDevice<Self>, _frames: &mut xdp::XmitFrames<'_>, _bh: &rcu::BhGuard) {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -931,23 +928,12 @@ impl<T: Driver> OpsTable<T> {
         let frames = unsafe { core::slice::from_raw_parts(frames, n as usize) };
         // SAFETY: called for registered devices.
         let dev = unsafe { DriverDevice::<T>::from_raw(dev) };
+        // SAFETY: each frame is valid; the caller frees those not taken, from the count we
+        // return on (`bq_xmit_all`), and gives up those taken.
+        let mut frames = unsafe { xdp::XmitFrames::new(frames) };
         let xmit = |bh: &rcu::BhGuard| {
-            let mut sent = 0;
-            for &raw in frames {
-                // SAFETY: each frame is valid and ours once taken; a multi-buffer frame (or
-                // a null one) is left to the caller, which frees it with the rest.
-                let Some(frame) = NonNull::new(raw).and_then(|p| unsafe { xdp::Frame::check(p) })
-                else {
-                    break;
-                };
-                if let Err(frame) = T::xdp_xmit(dev, frame, bh) {
-                    // The caller frees the frames from `sent` on.
-                    let _ = frame.into_raw();
-                    break;
-                }
-                sent += 1;
-            }
-            sent
+            T::xdp_xmit(dev, &mut frames, bh);
+            frames.taken() as i32
         };
         // SAFETY: `ndo_xdp_xmit` is called from the redirecting side's NAPI context
         // (`xdp_do_flush`, `bq_xmit_all`) or a BPF test run under `local_bh_disable`:

@@ -67,6 +67,24 @@ macro_rules! pr_refused {
     };
 }
 
+/// The one command a write to a control file holds: the input as text, exactly one
+/// line that is not blank. Anything else (not UTF-8, no line, two lines) is refused with
+/// `EINVAL` and a line in the kernel log saying why.
+pub fn one_line(input: &[u8]) -> Result<&str> {
+    let text = core::str::from_utf8(input).map_err(|_| {
+        crate::pr_refused!("refused: the input is not text\n");
+        EINVAL
+    })?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    match (lines.next(), lines.next()) {
+        (Some(line), None) => Ok(line),
+        _ => {
+            crate::pr_refused!("refused: write exactly one command\n");
+            Err(EINVAL)
+        }
+    }
+}
+
 /// What a user wrote, for the kernel log: at most 64 characters, control characters
 /// and quotes escaped (`\0`, `\u{1b}`), so a write cannot cut or forge a log line.
 pub struct Quoted<'a>(pub &'a str);

@@ -105,6 +105,32 @@ impl<T: RingItem> PtrRing<T> {
         Ok(())
     }
 
+    /// Takes the producer lock once for a batch of objects (what veth's `veth_xdp_xmit`
+    /// does around its `__ptr_ring_produce` loop): the lock is held until the returned
+    /// [`Producer`] is dropped, which cannot outlive `bh`, the bottom halves being off.
+    #[inline]
+    pub fn producer<'a>(&'a self, _bh: &'a BhGuard) -> Producer<'a, T> {
+        // SAFETY: the ring is initialised (type invariant), so its producer lock is; with
+        // bottom halves off it is taken as every other producer takes it (`spin_lock`).
+        // `Producer::drop` releases it, on this CPU, since a `Producer` cannot move to
+        // another thread.
+        unsafe { bindings::spin_lock(Self::producer_lock(self.ring.get())) };
+        // INVARIANT: the lock was just taken.
+        Producer {
+            ring: self,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `ring` points at an initialised `ptr_ring`.
+    #[inline]
+    unsafe fn producer_lock(ring: *mut bindings::ptr_ring) -> *mut bindings::spinlock_t {
+        // SAFETY: the caller's promise; only the field's address is taken.
+        unsafe { core::ptr::addr_of_mut!((*ring).producer_lock) }
+    }
+
     /// Takes the object at the head, if any (`ptr_ring_consume`); bottom halves are off
     /// (`bh`), as for the NAPI consumer.
     #[inline]
@@ -131,6 +157,42 @@ impl<T: RingItem> PtrRing<T> {
             f(unsafe { T::from_ptr(p) });
             n += 1;
         }
+    }
+}
+
+/// A ring's producer lock, held: objects go in without taking it again for each
+/// (`__ptr_ring_produce` under `producer_lock`).
+///
+/// # Invariants
+///
+/// This value holds `ring`'s producer lock, taken on the current CPU with bottom halves
+/// off, and releases it when dropped.
+pub struct Producer<'a, T: RingItem> {
+    ring: &'a PtrRing<T>,
+    /// A spinlock is released by the thread that took it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<T: RingItem> Producer<'_, T> {
+    /// Adds `item` at the tail; gives it back when the ring is full.
+    #[inline]
+    pub fn produce(&self, item: T) -> Result<(), T> {
+        let ptr = item.into_ptr();
+        // SAFETY: the ring is initialised and its producer lock held (type invariant), as
+        // `__ptr_ring_produce` requires. The ring keeps the pointer on success.
+        if unsafe { bindings::__ptr_ring_produce(self.ring.ring.get(), ptr.as_ptr()) } != 0 {
+            // SAFETY: the ring refused the pointer, so it is still ours.
+            return Err(unsafe { T::from_ptr(ptr) });
+        }
+        Ok(())
+    }
+}
+
+impl<T: RingItem> Drop for Producer<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the lock is held by this value (type invariant), on this CPU.
+        unsafe { bindings::spin_unlock(PtrRing::<T>::producer_lock(self.ring.ring.get())) };
     }
 }
 

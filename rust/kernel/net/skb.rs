@@ -543,6 +543,25 @@ impl OwnedSkBuff {
         };
     }
 
+    /// Makes a new buffer whose data is a network header a routing probe: the packet
+    /// `ip route get ... iif DEV` describes (`inet_rtm_getroute_build_skb`): link-layer
+    /// `protocol` (host order), `mark`, arriving on `dev`, network header at `data`.
+    pub(crate) fn set_route_probe(&mut self, protocol: u16, mark: u32, dev: &Device) {
+        self.set_dev(dev);
+        let skb = self.raw();
+        // SAFETY: the buffer's metadata is ours to change; `data` lies in the head, so its
+        // offset from `head` fits the 16-bit header offsets (`skb_reset_network_header`,
+        // `skb_reset_mac_header`).
+        unsafe {
+            let offset = (*skb).data.offset_from((*skb).head) as u16;
+            let headers = (*skb).__bindgen_anon_4.headers.as_mut();
+            headers.protocol = protocol.to_be();
+            headers.network_header = offset;
+            headers.mac_header = offset;
+            headers.__bindgen_anon_4.mark = mark;
+        }
+    }
+
     /// Records the receive queue the packet arrived on (`skb_record_rx_queue`), which
     /// RPS and `recvmsg` users see.
     #[inline]

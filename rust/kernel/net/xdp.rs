@@ -399,6 +399,165 @@ impl Drop for Frame {
     }
 }
 
+/// Frames a driver sends in one go, first to last: `ndo_xdp_xmit`'s batch
+/// ([`XmitFrames`]) or a poll's `XDP_TX` frames ([`Bulk`]). The driver takes them one at
+/// a time and gives back the one it could not send (a full ring, a frame too long), which
+/// stays first in line; what happens to the frames left is the source's business.
+pub trait Frames {
+    /// The next frame, now the caller's.
+    fn take(&mut self) -> Option<Frame>;
+
+    /// Gives back the frame [`Frames::take`] just gave, unsent.
+    fn give_back(&mut self, frame: Frame);
+}
+
+/// The frames the kernel handed to a driver's `ndo_xdp_xmit`: the driver takes them in
+/// order; the count it took is what the callback returns, and the caller frees the rest
+/// (`bq_xmit_all` in kernel/bpf/devmap.c).
+///
+/// # Invariants
+///
+/// `frames[..taken]` have been given to the driver as [`Frame`]s; `frames[taken..]` are
+/// valid frames still owned by the caller.
+pub struct XmitFrames<'a> {
+    frames: &'a [*mut bindings::xdp_frame],
+    taken: usize,
+}
+
+impl<'a> XmitFrames<'a> {
+    /// # Safety
+    ///
+    /// Every pointer in `frames` is a valid `xdp_frame` the caller of `ndo_xdp_xmit`
+    /// gives up if and only if it is counted in [`XmitFrames::taken`].
+    pub(crate) unsafe fn new(frames: &'a [*mut bindings::xdp_frame]) -> Self {
+        // INVARIANT: none taken yet; validity is the caller's promise.
+        Self { frames, taken: 0 }
+    }
+
+    /// How many frames are not taken (yet): the caller frees those left in the end.
+    pub fn left(&self) -> usize {
+        self.frames.len() - self.taken
+    }
+
+    /// How many frames the driver took: the value `ndo_xdp_xmit` returns.
+    pub(crate) fn taken(&self) -> usize {
+        self.taken
+    }
+}
+
+impl Frames for XmitFrames<'_> {
+    fn take(&mut self) -> Option<Frame> {
+        let ptr = NonNull::new(*self.frames.get(self.taken)?)?;
+        // SAFETY: `frames[taken]` is valid and still the caller's (type invariant); once
+        // counted as taken it is ours. A multi-buffer frame is refused and stays the
+        // caller's, like every frame after it.
+        let frame = unsafe { Frame::check(ptr) }?;
+        // INVARIANT: the frame now belongs to the driver.
+        self.taken += 1;
+        Some(frame)
+    }
+
+    fn give_back(&mut self, frame: Frame) {
+        let last = self.taken.checked_sub(1).map(|i| self.frames[i]);
+        if last == Some(frame.ptr.as_ptr()) {
+            // INVARIANT: the last frame taken goes back to the caller, which frees it.
+            self.taken -= 1;
+            let _ = frame.into_raw();
+        }
+        // Any other frame is the driver's own, and dropping it is what giving it up means.
+    }
+}
+
+/// Up to `N` frames waiting to be sent together (veth's `veth_xdp_tx_bq`, 16 frames):
+/// `XDP_TX` verdicts collected during a poll and flushed under one ring lock and one
+/// NAPI kick, when it fills up and as the poll ends.
+///
+/// # Invariants
+///
+/// `slots[head..tail]` are `Some`; the others are `None`.
+pub struct Bulk<const N: usize> {
+    slots: [Option<Frame>; N],
+    head: usize,
+    tail: usize,
+}
+
+impl<const N: usize> Bulk<N> {
+    /// An empty bulk queue.
+    pub const fn new() -> Self {
+        // INVARIANT: no frames, every slot `None`.
+        Self {
+            slots: [const { None }; N],
+            head: 0,
+            tail: 0,
+        }
+    }
+
+    /// How many frames wait.
+    pub fn len(&self) -> usize {
+        self.tail - self.head
+    }
+
+    /// Whether none waits.
+    pub fn is_empty(&self) -> bool {
+        self.head == self.tail
+    }
+
+    /// Queues `frame` at the tail; gives it back if the queue is full (flush it first).
+    pub fn push(&mut self, frame: Frame) -> Result<(), Frame> {
+        let Some(slot) = self.slots.get_mut(self.tail) else {
+            return Err(frame);
+        };
+        // INVARIANT: slot `tail` becomes `Some` and joins the range.
+        *slot = Some(frame);
+        self.tail += 1;
+        Ok(())
+    }
+
+    /// Drops the frames still waiting (`xdp_return_frame`) and empties the queue; returns
+    /// how many there were.
+    pub fn clear(&mut self) -> usize {
+        let n = self.len();
+        for slot in &mut self.slots[self.head..self.tail] {
+            drop(slot.take());
+        }
+        // INVARIANT: every slot is `None` again.
+        self.head = 0;
+        self.tail = 0;
+        n
+    }
+}
+
+impl<const N: usize> Default for Bulk<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Frames for Bulk<N> {
+    fn take(&mut self) -> Option<Frame> {
+        if self.head == self.tail {
+            return None;
+        }
+        let frame = self.slots[self.head].take();
+        // INVARIANT: the slot just emptied leaves the range.
+        self.head += 1;
+        frame
+    }
+
+    fn give_back(&mut self, frame: Frame) {
+        match self.head.checked_sub(1) {
+            Some(head) => {
+                // INVARIANT: the slot before the range is `None`; it becomes `Some` and
+                // joins the range.
+                self.slots[head] = Some(frame);
+                self.head = head;
+            }
+            // Nothing was taken, so the frame is not from here: it is dropped.
+            None => drop(frame),
+        }
+    }
+}
+
 const fn skb_shared_info_size() -> u32 {
     // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)): aligned to SMP_CACHE_BYTES.
     let size = core::mem::size_of::<bindings::skb_shared_info>() as u32;
