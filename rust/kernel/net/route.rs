@@ -209,6 +209,27 @@ pub struct Query<'a> {
     pub tos: u8,
 }
 
+impl Query<'_> {
+    /// The IPv4 destination and source (unspecified if the question names none);
+    /// `EAFNOSUPPORT` if either is IPv6.
+    fn addrs4(&self) -> Result<(Ipv4Addr, Ipv4Addr)> {
+        match (self.dst, self.src) {
+            (IpAddr::V4(dst), None) => Ok((dst, Ipv4Addr::UNSPECIFIED)),
+            (IpAddr::V4(dst), Some(IpAddr::V4(src))) => Ok((dst, src)),
+            _ => Err(super::errno(bindings::EAFNOSUPPORT)),
+        }
+    }
+
+    /// The IPv6 destination and source, likewise.
+    fn addrs6(&self) -> Result<(Ipv6Addr, Ipv6Addr)> {
+        match (self.dst, self.src) {
+            (IpAddr::V6(dst), None) => Ok((dst, Ipv6Addr::UNSPECIFIED)),
+            (IpAddr::V6(dst), Some(IpAddr::V6(src))) => Ok((dst, src)),
+            _ => Err(super::errno(bindings::EAFNOSUPPORT)),
+        }
+    }
+}
+
 /// The FIB's answer: the rule that chose the table (if the rules were consulted), the
 /// table, and the entry found there.
 #[derive(Clone, Copy)]
@@ -263,7 +284,10 @@ pub struct Route {
     /// The MTU the packet is held to (`dst_mtu`).
     pub mtu: u32,
     /// Whether that MTU was learned from an ICMP "fragmentation needed" / "packet too
-    /// big" (a next-hop exception, `ip route get` shows it as `cache ... mtu N`).
+    /// big" (a next-hop exception, `ip route get` shows it as `cache ... mtu N`). IPv4:
+    /// the route's `rt_pmtu` is the MTU in force. IPv6: the route is a cached exception
+    /// whose MTU is below its device's (an exception from a redirect with a lower MTU
+    /// metric would read the same).
     pub mtu_learned: bool,
 }
 
@@ -334,15 +358,8 @@ unsafe fn rule_of(rule: *const bindings::fib_rule) -> Option<Rule> {
 /// (`fib_rules_lookup`, recording the rule) when the namespace has rules of its own, else
 /// straight into `main`, then `default`.
 pub fn fib_lookup4(net: &Namespace, q: &Query<'_>) -> FibAnswer {
-    let (IpAddr::V4(dst), src) = (q.dst, q.src) else {
+    let Ok((dst, src)) = q.addrs4() else {
         return FibAnswer::failed(None, None, super::errno(bindings::EAFNOSUPPORT));
-    };
-    let src = match src {
-        Some(IpAddr::V4(s)) => s,
-        None => Ipv4Addr::UNSPECIFIED,
-        Some(IpAddr::V6(_)) => {
-            return FibAnswer::failed(None, None, super::errno(bindings::EAFNOSUPPORT))
-        }
     };
     let mut fl = flow4(q, dst, src);
     // SAFETY: all-zero is a valid (empty) `fib_result`.
@@ -449,14 +466,7 @@ pub fn fib_lookup4(net: &Namespace, q: &Query<'_>) -> FibAnswer {
 /// `ip_route_input_noref` for one arriving on `q.iif` (with a probe `sk_buff` carrying
 /// the IPv4 header, as `ip route get ... iif` builds one). Does not sleep.
 pub fn route4(net: &Namespace, q: &Query<'_>) -> Result<Route> {
-    let IpAddr::V4(dst) = q.dst else {
-        return Err(super::errno(bindings::EAFNOSUPPORT));
-    };
-    let src = match q.src {
-        Some(IpAddr::V4(s)) => s,
-        None => Ipv4Addr::UNSPECIFIED,
-        Some(IpAddr::V6(_)) => return Err(super::errno(bindings::EAFNOSUPPORT)),
-    };
+    let (dst, src) = q.addrs4()?;
     match q.iif {
         None => output4(net, q, dst, src),
         Some(dev) => input4(dev, q, dst, src),
@@ -575,15 +585,8 @@ fn flow6(q: &Query<'_>, dst: Ipv6Addr, src: Ipv6Addr) -> bindings::flowi {
 /// The FIB step of an IPv6 lookup, as `fib6_lookup` takes it: through the rules when the
 /// namespace has its own (recording the rule), else `local`, then `main`.
 pub fn fib_lookup6(net: &Namespace, q: &Query<'_>) -> FibAnswer {
-    let IpAddr::V6(dst) = q.dst else {
+    let Ok((dst, src)) = q.addrs6() else {
         return FibAnswer::failed(None, None, super::errno(bindings::EAFNOSUPPORT));
-    };
-    let src = match q.src {
-        Some(IpAddr::V6(s)) => s,
-        None => Ipv6Addr::UNSPECIFIED,
-        Some(IpAddr::V4(_)) => {
-            return FibAnswer::failed(None, None, super::errno(bindings::EAFNOSUPPORT))
-        }
     };
     let mut fl = flow6(q, dst, src);
     // SAFETY: all-zero is a valid (empty) `fib6_result`.
@@ -698,14 +701,7 @@ fn reject_errno(kind: RouteType) -> u32 {
 /// The route an IPv6 packet this host sends gets (`ip6_route_output`), or one arriving
 /// on `q.iif` (`ip6_route_input_lookup`, as `ip -6 route get ... iif` asks).
 pub fn route6(net: &Namespace, q: &Query<'_>) -> Result<Route> {
-    let IpAddr::V6(dst) = q.dst else {
-        return Err(super::errno(bindings::EAFNOSUPPORT));
-    };
-    let src = match q.src {
-        Some(IpAddr::V6(s)) => s,
-        None => Ipv6Addr::UNSPECIFIED,
-        Some(IpAddr::V4(_)) => return Err(super::errno(bindings::EAFNOSUPPORT)),
-    };
+    let (dst, src) = q.addrs6()?;
     let mut fl = flow6(q, dst, src);
     let net = net.as_raw();
     // SAFETY: a live namespace, a valid flow; no socket, no buffer. Both return a
@@ -732,7 +728,7 @@ pub fn route6(net: &Namespace, q: &Query<'_>) -> Result<Route> {
         return Err(super::errno(bindings::ENETUNREACH));
     }
     // SAFETY: we hold a reference on the route; an `rt6_info` starts with its
-    // `dst_entry`.
+    // `dst_entry`; the route holds a reference on its device, valid while we hold ours.
     let result = unsafe {
         let error = i32::from((*dst_entry).error);
         if error != 0 {
@@ -758,8 +754,11 @@ pub fn route6(net: &Namespace, q: &Query<'_>) -> Result<Route> {
                     None => q.src.or_else(|| source6(net, dst_entry, dst)),
                 },
                 mtu,
+                // IPv6 keeps a learned MTU in a cached exception route (`RTF_CACHE`)
+                // whose MTU is below its device's; the device's MTU is read as
+                // `Device::mtu` reads it (`READ_ONCE`: the RTNL may change it).
                 mtu_learned: flags & bindings::RTF_CACHE != 0
-                    && mtu < (*(*dst_entry).__bindgen_anon_1.dev).mtu,
+                    && mtu < Device::from_raw((*dst_entry).__bindgen_anon_1.dev).mtu(),
             })
         }
     };
