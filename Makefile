@@ -8,6 +8,7 @@
 #   make shell           boot the lab kernel into a shell
 #   make modules         rebuild what changed (our Rust crate additions and samples)
 #   make bench           benchmarks, Rust against the kernel's C, in one boot (docs/bench.md)
+#   make profile        the bench's cases under TCG, per-function costs, ours against C
 #   make soak            stress on the debug kernel for SOAK_MIN minutes (default 10)
 #   make doctor          check the toolchain; say what is missing and how to get it
 #   make host-test       cargo test of the pure parsers (also part of make test)
@@ -29,7 +30,7 @@ ND := $(CURDIR)
 BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
 
 .PHONY: all lab test run shell modules build bench soak doctor setup clean distclean \
-	rustfmt rustfmtcheck host-test fuzz help
+	rustfmt rustfmtcheck host-test fuzz help profile
 
 all: build
 
@@ -67,6 +68,9 @@ shell: build
 
 bench: build
 	@bash $(ND)/scripts/bench.sh $(KERNEL)
+
+profile: build
+	@bash $(ND)/scripts/profile.sh $(KERNEL)
 
 doctor:
 	@bash $(ND)/scripts/doctor.sh

@@ -4,6 +4,7 @@
 #
 #   qemu/run.sh [--kernel lab|test] [--timeout S] [--out DIR] -- 'shell command'
 #   qemu/run.sh [--kernel lab|test] --shell
+#   qemu/run.sh ... --plugin 'SO,ARG=VALUE,...' -- '...'   a TCG plugin (make profile)
 #
 # The guest sees the host's / read-only over 9p (so the project and the host's tools
 # are at the same paths), with tmpfs on /tmp, and our modules on /lib/modules. Only the
@@ -18,6 +19,7 @@ timeout=600
 out=
 mode=cmd
 mem=
+plugin=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) flavour=$2; shift 2 ;;
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--shell) mode=shell; shift ;;
+	--plugin) plugin=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -89,6 +92,8 @@ accel_args() {
 	fi
 }
 ACCEL=$(accel_args)
+# A TCG plugin sees only what TCG translates: with one, the guest runs under TCG.
+[ -n "$plugin" ] && ACCEL="-accel tcg,thread=multi -cpu max -plugin $plugin"
 
 append=(
 	console=ttyS0 loglevel=$([ "$mode" = shell ] && echo 4 || echo 6) panic=-1 oops=panic panic_on_warn=0

@@ -15,16 +15,20 @@
 //!           (____dev_forward_skb)           NET_RX_SOFTIRQ: net_rx_action()  core/dev.c
 //!                                                  └ napi_poll → RxQueue::poll()
 //!                                                     └ eth_type_trans()  ethernet/eth.c
-//!                                                     └ napi_gro_receive()  core/gro.c
+//!                                                     └ GRO off (the default, as veth):
+//!                                                       netif_receive_skb()  core/dev.c
+//!                                                        └ __netif_receive_skb_core
+//!                                                           └ ip_rcv  ipv4/ip_input.c:
+//!                                                             NF_HOOK(PRE_ROUTING)
+//!                                                     └ GRO on (ethtool -K rv1 gro on):
+//!                                                       napi_gro_receive()  core/gro.c
 //!                                                       (netif_receive_skb() if shared)
 //!                                                        └ gro_normal_one(): batched in
 //!                                                          napi->rx_list  include/net/gro.h
 //!                                                     napi_complete_done → gro_normal_list
 //!                                                        └ netif_receive_skb_list_internal
-//!                                                           └ __netif_receive_skb_list_core
-//!                                                              └ ip_list_rcv  ipv4/ip_input.c
-//!                                                                 └ ip_sublist_rcv:
-//!                                                                   NF_HOOK_LIST(PRE_ROUTING)
+//!                                                           └ ip_list_rcv, ip_sublist_rcv:
+//!                                                             NF_HOOK_LIST(PRE_ROUTING)
 //! ```
 //!
 //! - Creation (`rtnl_newlink` → [`Rveth::newlink`]): the peer is created and registered
@@ -50,7 +54,7 @@
 //!
 //! ```text
 //!  poll(): ring.consume() ─▶ the raw frame, Ethernet header first (not yet classified)
-//!           └ program.run(&mut Frame) ─▶ Pass     ─▶ eth_type_trans ─▶ napi_gro_receive
+//!           └ program.run(&mut Frame) ─▶ Pass     ─▶ eth_type_trans ─▶ the stack
 //!                                      ├ Drop     ─▶ kfree_skb (reason XDP): no GRO, no
 //!                                      │             netfilter, no protocol handler
 //!                                      ├ Tx       ─▶ into the peer's ring (back to sender)
@@ -181,7 +185,7 @@ struct RvethPriv {
 /// Who decides about a queue's frames during one poll, read once under RCU.
 #[derive(Clone, Copy)]
 enum Decider<'a> {
-    /// Nobody: straight to GRO and the stack.
+    /// Nobody: straight to the stack (through GRO if it is on).
     Stack,
     /// A Rust fast-path program (module `rxdp`).
     Rust(&'a dyn Program),
@@ -195,9 +199,8 @@ impl napi::Poll for RxQueue {
     /// A page pool per queue, as large as its ring (veth: `VETH_RING_SIZE`).
     const PAGE_POOL_SIZE: u32 = RING_SIZE;
 
-    /// The receive half: take up to `budget` packets off the ring and hand each to GRO,
-    /// which passes them on to the stack; or, with a program attached, to the program
-    /// first.
+    /// The receive half: take up to `budget` packets off the ring and hand each to the stack
+    /// (through GRO if it is on); or, with a program attached, to the program first.
     fn poll(ctx: &Context<'_, Self>, budget: u32) -> u32 {
         let queue = ctx.queue();
         let decider = decider(ctx);
@@ -244,7 +247,7 @@ impl napi::Poll for RxQueue {
 }
 
 /// The raw frame is classified (`eth_type_trans`: `protocol`, `pkt_type`, the Ethernet
-/// header pulled) and handed to GRO and the stack, as a NIC driver does once XDP has
+/// header pulled) and handed to the stack (through GRO if it is on), as a NIC driver does once XDP has
 /// passed it; one that cannot be is dropped and counted in `dropped`.
 fn to_stack(ctx: &Context<'_, RxQueue>, mut skb: OwnedSkBuff, dropped: &Counter) {
     match skb.eth_type_trans(ctx.device()) {
@@ -284,7 +287,7 @@ fn receive_frame(
 }
 
 /// Builds the `sk_buff` around a frame's page (classified, `eth_type_trans` done) and
-/// hands it to GRO; without one, the frame is dropped and counted.
+/// hands it to the stack; without one, the frame is dropped and counted.
 fn frame_to_stack(ctx: &Context<'_, RxQueue>, frame: xdp::Frame) {
     match frame.into_skb(ctx.device()) {
         Some(mut skb) => {

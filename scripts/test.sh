@@ -59,6 +59,20 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo compile-fail | grep -qE -- "$ND_TEST_FIL
 	failed=$((failed + cf))
 fi
 
+# --- make profile's tool: the QEMU plugin and the report, on the host (seconds) -------
+if [ -z "${ND_TEST_FILTER:-}" ] || echo tcgprof | grep -qE -- "$ND_TEST_FILTER"; then
+	nd_stage "profile tool check (qemu/tcgprof: the plugin in this QEMU, the report)"
+	bash "$ND_PROJ/qemu/tcgprof/selftest.sh" >"$out/tcgprof.log" 2>&1
+	grep -E -A8 '^not ok' "$out/tcgprof.log" | sed 's/^/# /' || true
+	tp=$(grep -c '^ok ' "$out/tcgprof.log")
+	tf=$(grep -c '^not ok ' "$out/tcgprof.log")
+	if [ "$tp" = 0 ] && [ "$tf" = 0 ]; then tf=1; echo "# the profile tool check did not run: see $out/tcgprof.log"; fi
+	echo "# profile tool check (qemu/tcgprof): $tp ok, $tf not ok"
+	summary+=("profile tool checks: $tp passed, $tf failed")
+	passed=$((passed + tp))
+	failed=$((failed + tf))
+fi
+
 # --- the in-guest suite -------------------------------------------------------------
 nd_stage "booting the $flavour kernel and running the in-guest tests (output: $out)"
 bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout "${ND_GUEST_TIMEOUT:-3000}" \

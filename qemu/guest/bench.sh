@@ -15,7 +15,8 @@
 #    buffer of its own.
 # Parts (ND_BENCH_PARTS, default "link filter fastpath stream"):
 #  link:     pktgen into one end of a pair; the other end's rx_packets: rveth against
-#            veth as created (netif_rx, the per-CPU backlog) and with NAPI (GRO on).
+#            veth as created (GRO off: veth's netif_rx and the per-CPU backlog), and both
+#            with GRO on at the receiver (NAPI and GRO in both: rveth-gro, veth-napi).
 #  filter:   pktgen in netif_receive mode into a dummy device; a PRE_ROUTING rule drops
 #            the UDP frames: rfilter against nftables, one rule and 20, 60 and 1400 bytes.
 #  fastpath: pktgen into a pair; the far end drops one UDP flow in rveth's Rust fast
@@ -38,6 +39,13 @@ STREAM_SECONDS=${ND_BENCH_STREAM_SECONDS:-4}
 PG=/proc/net/pktgen
 RUNS=$OUT/rounds.txt
 : >"$RUNS"
+# Under `make profile` (qemu/tcgprof): each measured run is a window of the profile,
+# named PROF_CASE ("part/case"); otherwise prof_mark does nothing.
+prof_mark() { :; }
+PROF_CASE=-
+if [ -n "${ND_BENCH_PROFILE:-}" ]; then
+	. "$(dirname "$0")/tcgprof.sh"
+fi
 
 die() {
 	echo "bench: error: $*"
@@ -69,7 +77,9 @@ pg_run() {
 	for s in "count $COUNT" "pkt_size $size" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" "$@"; do
 		pgset "$PG/$dev" "$s"
 	done
+	prof_mark -
 	pgset $PG/pgctrl "start"
+	prof_mark "$PROF_CASE" "$COUNT" packet
 	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' "$PG/$dev")
 	pgset $PG/kpktgend_0 "rem_device_all"
 	[ -n "$usec" ] && [ "$usec" -gt 0 ] || die "pktgen on $dev did not finish: $(grep Result "$PG/$dev")"
@@ -136,32 +146,48 @@ part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # --- link: pktgen into a0, a1's rx_packets -------------------------------------------
 # link_case KIND SIZE: one pair, pktgen into one end; prints Mpps received at the other.
+# KIND rveth or veth as created (GRO off: rveth's NAPI poll hands each frame to
+# netif_receive_skb, veth uses netif_rx and the per-CPU backlog), or with GRO on at the
+# receiver, both through NAPI and GRO: rveth-gro, veth-napi. veth takes its NAPI path
+# only for frames it may merge (veth_skb_is_eligible_for_gro): with TSO off at the
+# sender; its rx_queue_0_xdp_packets, counted by that path alone, proves it.
 link_case() {
-	local kind=$1 size=$2 usec before got
-	ip link add name a0 type "${kind%-napi}" peer name a1 || die "cannot create a $kind pair"
+	local kind=$1 size=$2 usec before got napi napi_before
+	ip link add name a0 type "${kind%-*}" peer name a1 || die "cannot create a $kind pair"
 	for d in a0 a1; do
 		ip link set $d addrgenmode none
 		ip link set $d up
 	done
-	if [ "$kind" = veth-napi ]; then
-		ethtool -K a1 gro on >/dev/null || die "cannot turn on GRO (NAPI) on veth"
-	fi
+	case $kind in
+	veth-napi)
+		ethtool -K a0 tso off >/dev/null || die "cannot turn off TSO on veth"
+		ethtool -K a1 gro on >/dev/null || die "cannot turn on GRO (NAPI) on veth" ;;
+	rveth-gro)
+		ethtool -K a1 gro on >/dev/null || die "cannot turn on GRO on rveth" ;;
+	esac
 	before=$(sysstat a1 rx_packets)
+	napi_before=$(ethsum a1 _xdp_packets)
 	usec=$(pg_run a0 "$size" "dst 198.18.0.2" "dst_mac $(cat /sys/class/net/a1/address)")
 	sleep 0.2
 	got=$(($(sysstat a1 rx_packets) - before))
+	napi=$(($(ethsum a1 _xdp_packets) - napi_before))
 	ip link del a0
 	# A full ring drops frames (counted), which is part of the measurement; a path that
 	# lost most of them measured something else.
 	[ "$got" -ge $((COUNT * 9 / 10)) ] || die "$kind received $got of $COUNT frames"
+	[ "$kind" != veth-napi ] || [ "$napi" -ge "$got" ] ||
+		die "veth-napi: $napi of $got frames went through veth's NAPI: the case did not measure the path it names"
 	mpps "$got" "$usec"
 }
 
 if part link; then
 	echo "--- link: pktgen into one end of a pair, frames received at the other"
 	for size in 60 1514; do
+		kinds="rveth veth"
+		[ "$size" = 60 ] && kinds="rveth veth rveth-gro veth-napi"
 		for r in $(seq 1 "$ROUNDS"); do
-			for kind in $(rotate "$r" rveth veth veth-napi); do
+			for kind in $(rotate "$r" $kinds); do
+				PROF_CASE=link-$size/$kind
 				record "link-$size" "$r" "$kind" "$(link_case "$kind" "$size")"
 			done
 		done
@@ -227,6 +253,7 @@ if part filter; then
 	for r in $(seq 1 "$ROUNDS"); do
 		for pair in "rfilter-1 nftables" "rfilter-20 nftables-20" "rfilter-1400 nftables-1400" "rfilter-101 none"; do
 			for c in $(rotate "$r" $pair); do
+				PROF_CASE=filter/$c
 				record filter "$r" "$c" "$(run_filter "$c")"
 			done
 		done
@@ -321,6 +348,7 @@ if part fastpath; then
 		die "cannot point the redirect map at fp0"
 	for r in $(seq 1 "$ROUNDS"); do
 		for c in $(rotate "$r" fastpath xdp-rveth xdp-veth rfilter nftables generator fastpath-frame xdp-rveth-frame xdp-tx-rveth xdp-tx-veth); do
+			PROF_CASE=fastpath/$c
 			record fastpath "$r" "$c" "$(run_fast "$c")"
 		done
 	done
@@ -332,6 +360,18 @@ if part fastpath; then
 fi
 
 # --- stream: iperf3 over a pair between two namespaces ---------------------------------
+# received_mb JSON: the MB an iperf3 run's receiver got (the profile's unit of work).
+received_mb() {
+	echo "$1" | python3 -c '
+import json, sys
+try:
+    end = json.load(sys.stdin)["end"]
+    rx = end.get("sum_received") or end["sum"]
+    print(int(rx["bytes"] * (1 - rx.get("lost_percent", 0) / 100) / 1e6))
+except (ValueError, KeyError):
+    print(0)
+'
+}
 # stream_case KIND QUEUES MODE: a pair of KIND with QUEUES queues each way between ns
 # bA and bB; MODE tcp (one stream per queue) or udp (1400-byte datagrams, one stream);
 # prints Gbit/s received.
@@ -348,11 +388,13 @@ stream_case() {
 	ip -n bB link set lo up
 	ip netns exec bB iperf3 -s -1 -D -B 10.77.0.2 >/dev/null 2>&1 || die "iperf3 server"
 	for _ in $(seq 50); do ip netns exec bB ss -ltn | grep -q ':5201 ' && break; sleep 0.1; done
+	prof_mark -
 	if [ "$mode" = tcp ]; then
 		res=$(ip netns exec bA iperf3 -c 10.77.0.2 -t "$STREAM_SECONDS" -P "$q" -J 2>&1)
 	else
 		res=$(ip netns exec bA iperf3 -c 10.77.0.2 -t "$STREAM_SECONDS" -u -b 0 -l 1400 -J 2>&1)
 	fi
+	[ -z "${ND_BENCH_PROFILE:-}" ] || prof_mark "$PROF_CASE" "$(received_mb "$res")" MB
 	ip netns del bA
 	ip netns del bB
 	echo "$res" | python3 -c '
@@ -387,6 +429,7 @@ if part stream; then
 			mode=${c#*-}
 			q=1
 			case $mode in *-2q) q=2 mode=${mode%-2q} ;; esac
+			PROF_CASE=stream/$c
 			record stream "$r" "$c" "$(stream_case "$kind" "$q" "$mode")" Gbit/s
 		done
 	done
@@ -404,7 +447,7 @@ done
 echo
 part link && paired rveth/veth link-60 rveth veth
 part link && paired rveth/veth-1518 link-1514 rveth veth
-part link && paired rveth/veth-napi link-60 rveth veth-napi
+part link && paired rveth/veth-napi link-60 rveth-gro veth-napi
 part filter && paired rfilter/nftables filter rfilter-1 nftables
 part filter && paired rfilter/nftables-20rules filter rfilter-20 nftables-20
 part filter && paired rfilter/nftables-1400 filter rfilter-1400 nftables-1400

@@ -23,6 +23,7 @@
 
 use super::{
     dev::{Device, Driver, DriverDevice},
+    features::Features,
     ns::Namespace,
     page_pool::PagePool,
     rtnl::Rtnl,
@@ -288,15 +289,22 @@ impl<'a, Q: Poll> Context<'a, Q> {
         unsafe { Namespace::from_raw(bindings::dev_net(self.dev.as_raw())) }
     }
 
-    /// Hands a received frame (classified: `eth_type_trans` done) to the stack the way
-    /// veth does (`veth_xdp_rcv`): through GRO (`napi_gro_receive`) when the buffer is
-    /// the driver's alone, else straight to `netif_receive_skb`. GRO merges and rewrites
-    /// buffers, which it must not do to one that another holder (pktgen, a packet socket's
-    /// clone) still sees. The frame arrives on the polled device (`skb->dev`).
+    /// Hands a received frame (classified: `eth_type_trans` done) to the stack. With GRO
+    /// on (`ethtool -K dev gro on`) the way veth's NAPI path does (`veth_xdp_rcv`):
+    /// through GRO (`napi_gro_receive`) when the buffer is the driver's alone, else
+    /// straight to `netif_receive_skb`; GRO merges and rewrites buffers, which it must
+    /// not do to one that another holder (pktgen, a TCP sender's retransmit queue, a
+    /// packet socket's clone) still sees. With GRO off (the default, as veth's) always
+    /// straight to `netif_receive_skb`: GRO would have nothing to merge
+    /// (`netif_elide_gro`), yet `napi_gro_receive` would still make a clone private
+    /// (`skb_unclone`, a copy of its head) and collect each poll's frames in a list for
+    /// `netif_receive_skb_list` (`gro_normal_one`), which costs more than it saves when a
+    /// poll finds one or two. The frame arrives on the polled device (`skb->dev`).
     #[inline]
     pub fn receive(&self, mut skb: OwnedSkBuff) {
         skb.set_dev(self.dev);
-        if skb.is_shared() || skb.unclone().is_err() {
+        if !self.dev.features().contains(Features::GRO) || skb.is_shared() || skb.unclone().is_err()
+        {
             // SAFETY: NAPI context (type invariant); the stack takes ownership.
             unsafe { bindings::netif_receive_skb(skb.into_raw()) };
         } else {

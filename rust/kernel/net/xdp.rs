@@ -37,7 +37,7 @@ use crate::{
     str::CStr,
     types::{ARef, AlwaysRefCounted, Opaque},
 };
-use core::{ffi::c_void, ptr::NonNull};
+use core::{ffi::c_void, mem::MaybeUninit, ptr::NonNull};
 
 /// A loaded eBPF program, counted with `bpf_prog_inc`/`bpf_prog_put`.
 ///
@@ -472,43 +472,52 @@ impl Frames for XmitFrames<'_> {
 /// `XDP_TX` verdicts collected during a poll and flushed under one ring lock and one
 /// NAPI kick, when it fills up and as the poll ends.
 ///
+/// A poll creates one whether or not a program sends anything, so an empty one costs
+/// nothing to make: the slots are left uninitialised, not zeroed.
+///
 /// # Invariants
 ///
-/// `slots[head..tail]` are `Some`; the others are `None`.
+/// `head <= tail <= N`, and `slots[head..tail]` hold frames we own; the other slots
+/// hold nothing (uninitialised, or a frame moved out).
 pub struct Bulk<const N: usize> {
-    slots: [Option<Frame>; N],
+    slots: [MaybeUninit<Frame>; N],
     head: usize,
     tail: usize,
 }
 
 impl<const N: usize> Bulk<N> {
     /// An empty bulk queue.
+    #[inline]
     pub const fn new() -> Self {
-        // INVARIANT: no frames, every slot `None`.
+        // INVARIANT: `head == tail == 0`: no slot holds a frame.
         Self {
-            slots: [const { None }; N],
+            slots: [const { MaybeUninit::uninit() }; N],
             head: 0,
             tail: 0,
         }
     }
 
     /// How many frames wait.
+    #[inline]
     pub fn len(&self) -> usize {
         self.tail - self.head
     }
 
     /// Whether none waits.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.head == self.tail
     }
 
     /// Queues `frame` at the tail; gives it back if the queue is full (flush it first).
+    #[inline]
     pub fn push(&mut self, frame: Frame) -> Result<(), Frame> {
         let Some(slot) = self.slots.get_mut(self.tail) else {
             return Err(frame);
         };
-        // INVARIANT: slot `tail` becomes `Some` and joins the range.
-        *slot = Some(frame);
+        // INVARIANT: slot `tail` (outside the range, so holding nothing that a write
+        // would leak) takes the frame and joins the range.
+        slot.write(frame);
         self.tail += 1;
         Ok(())
     }
@@ -517,13 +526,20 @@ impl<const N: usize> Bulk<N> {
     /// how many there were.
     pub fn clear(&mut self) -> usize {
         let n = self.len();
-        for slot in &mut self.slots[self.head..self.tail] {
-            drop(slot.take());
-        }
-        // INVARIANT: every slot is `None` again.
+        while self.take().is_some() {}
+        // INVARIANT: the range is empty; the slots hold nothing.
         self.head = 0;
         self.tail = 0;
         n
+    }
+}
+
+impl<const N: usize> Drop for Bulk<N> {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.is_empty() {
+            self.clear();
+        }
     }
 }
 
@@ -534,22 +550,25 @@ impl<const N: usize> Default for Bulk<N> {
 }
 
 impl<const N: usize> Frames for Bulk<N> {
+    #[inline]
     fn take(&mut self) -> Option<Frame> {
         if self.head == self.tail {
             return None;
         }
-        let frame = self.slots[self.head].take();
+        // SAFETY: `head < tail`, so slot `head` holds a frame we own (type invariant);
+        // it is read out once, as the slot leaves the range just below.
+        let frame = unsafe { self.slots[self.head].assume_init_read() };
         // INVARIANT: the slot just emptied leaves the range.
         self.head += 1;
-        frame
+        Some(frame)
     }
 
     fn give_back(&mut self, frame: Frame) {
         match self.head.checked_sub(1) {
             Some(head) => {
-                // INVARIANT: the slot before the range is `None`; it becomes `Some` and
-                // joins the range.
-                self.slots[head] = Some(frame);
+                // INVARIANT: the slot before the range holds nothing (its frame was
+                // taken); it takes this one and joins the range.
+                self.slots[head].write(frame);
                 self.head = head;
             }
             // Nothing was taken, so the frame is not from here: it is dropped.
