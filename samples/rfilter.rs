@@ -42,7 +42,7 @@ use kernel::net::{
     stats::PerCpuCounters,
 };
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, rcu::RcuPointer, Arc, Mutex};
+use kernel::sync::{new_mutex, rcu::RcuPointer, sleep::Sleepable, Arc, Mutex};
 use kernel::{c_str, str::CStr};
 
 #[path = "rfilter/rules.rs"]
@@ -359,7 +359,7 @@ impl procfs::ControlFile for Rfilter {
     }
 
     /// `echo '...' > /proc/net/rfilter`: parse all, apply all, publish the new table.
-    fn write(data: &NetRules, _net: &Namespace, input: &[u8]) -> Result {
+    fn write(data: &NetRules, _net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
         let commands = parse_lines(input)?;
         let mut editor = data.editor.lock();
         let next = Arc::new(apply(&editor, &commands)?, GFP_KERNEL)?;

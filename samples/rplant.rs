@@ -25,7 +25,7 @@ use kernel::net::{
     warn,
 };
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, rcu, Mutex};
+use kernel::sync::{new_mutex, rcu, sleep::Sleepable, Mutex};
 use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
@@ -104,7 +104,7 @@ impl procfs::ControlFile for Rplant {
     }
 
     /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`.
-    fn write(state: &NetState, net: &Namespace, input: &[u8]) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
         let mut words = text.split_whitespace();
         match (words.next(), words.next(), words.next()) {

@@ -35,7 +35,7 @@ use kernel::net::{
     route::{self, ErrName, FibAnswer, Query, Route},
 };
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, rcu, Mutex};
+use kernel::sync::{new_mutex, rcu, sleep::Sleepable, Mutex};
 use kernel::{c_str, str::CStr};
 
 #[path = "rroute/query.rs"]
@@ -220,7 +220,7 @@ impl procfs::ControlFile for Rroute {
     /// `echo 'lookup ...' > /proc/net/rroute`: one question per write. A question that
     /// does not parse, or names a device this namespace does not have, is refused and
     /// leaves the last answer as it was.
-    fn write(state: &NetState, net: &Namespace, input: &[u8]) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
         let answer = ask(net, parse_question(input)?)?;
         *state.last.lock() = Some(answer);
         Ok(())

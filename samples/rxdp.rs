@@ -37,7 +37,7 @@ use kernel::net::{
     stats::PerCpuCounters,
 };
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, rcu, Arc, Mutex};
+use kernel::sync::{new_mutex, rcu, sleep::Sleepable, Arc, Mutex};
 use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
@@ -204,7 +204,7 @@ impl procfs::ControlFile for Rxdp {
     }
 
     /// `echo 'attach ...' > /proc/net/rxdp`: one command per write.
-    fn write(state: &NetState, net: &Namespace, input: &[u8]) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
         let command = parse_command(input)?;
         let mut entries = state.entries.lock();
         match command {

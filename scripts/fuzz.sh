@@ -20,7 +20,7 @@ cd "$ND_PROJ/rust/host" || exit 1
 # RUSTC_BOOTSTRAP, and ships the sanitizer runtime.
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$ND_CACHE/fuzz-target
 failed=0
-for t in headers rules spec query; do
+for t in headers rules spec query rsock; do
 	nd_stage "fuzzing $t for ${secs}s"
 	mkdir -p "$ND_CACHE/fuzz-corpus/$t"
 	log=$ND_CACHE/fuzz-$t.log

@@ -33,7 +33,7 @@ ip -n right link set rv-r up
 show ip -n left -br link show rv-l
 show ip netns exec left ping -c 3 -i 0.2 10.0.0.2
 echo "Each echo request went ndo_start_xmit -> the peer's ptr_ring -> NAPI poll -> eth_type_trans ->"
-echo "napi_gro_receive -> GRO's batch (gro_normal_list) -> netif_receive_skb_list_internal -> ip_list_rcv."
+echo "netif_receive_skb -> ip_rcv (GRO is off, as on veth; 'ethtool -K rv-r gro on' adds napi_gro_receive)."
 show ip -n right -s link show rv-r
 show ip netns exec right ethtool -S rv-r
 show ip netns exec right ethtool -i rv-r
@@ -52,7 +52,7 @@ modprobe rfilter
 show ip netns exec right sh -c 'echo "add drop proto icmp" > /proc/net/rfilter'
 show ip netns exec left ping -c 2 -W 1 -q 10.0.0.2
 show ip netns exec right cat /proc/net/rfilter
-echo "ip_list_rcv -> ip_sublist_rcv (PRE_ROUTING) -> routing -> ip_local_deliver -> NF_INET_LOCAL_IN:"
+echo "ip_rcv (PRE_ROUTING) -> routing -> ip_local_deliver -> NF_INET_LOCAL_IN:"
 echo "our hook matched and returned NF_DROP; the left namespace has no rules."
 ip netns exec right sh -c 'echo flush > /proc/net/rfilter'
 
@@ -65,6 +65,16 @@ echo "The FIB (fib_lookup: rules, then the table's longest prefix) chose the ent
 echo "(ip_route_output_key) is what a packet gets: the same answer ip route get prints."
 echo "Three namespaces, a router, forwarding and ICMP errors: bash docs/examples/rroute-tour.sh"
 rmmod rroute
+
+step "Lesson 3: rsock, UDP and TCP echo servers inside the kernel (samples/rsock.rs)"
+modprobe rsock
+show ip netns exec right sh -c 'echo "udp-echo 7" > /proc/net/rsock; echo "tcp-echo 7" > /proc/net/rsock'
+show ip netns exec left python3 -c 'import socket; c = socket.create_connection(("10.0.0.2", 7)); c.sendall(b"hello"); print(c.recv(5))'
+show ip netns exec right cat /proc/net/rsock
+show sh -c "ps -e -o comm | grep rsock"
+echo "Each server is a kernel thread blocked in kernel_accept or kernel_recvmsg, on the same"
+echo "struct socket a user-space server gets; from sock_sendmsg down, the paths are one."
+rmmod rsock
 
 step "Lesson 5: native XDP, a real eBPF program inside the Rust driver (samples/xdp/xdp_tx.bpf.c)"
 show ip -n right link set dev rv-r xdpdrv obj "/lib/modules/$(uname -r)/xdp/xdp_tx.o" sec xdp

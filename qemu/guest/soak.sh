@@ -10,7 +10,8 @@
 #  netns    traffic across a pair between two namespaces (TCP stream, ping floods,
 #           rfilter judging both ways) and one namespace, then the other, deleted
 #           while it flows;
-#  control  writers to /proc/net/rfilter, /proc/net/rxdp and /proc/net/rroute on both
+#  control  writers to /proc/net/rfilter, /proc/net/rxdp, /proc/net/rroute and
+#           /proc/net/rsock (servers started and closed under UDP and TCP clients) on both
 #           CPUs (good rules, bad rules, flushes, attach/detach, route questions about
 #           the devices in use) while ping floods are judged;
 #  stress   up/down, MTU and channel changes and XDP attach/detach under traffic
@@ -28,7 +29,7 @@ minutes=${ND_SOAK_MIN:-10}
 case $minutes in '' | *[!0-9]*) echo "soak: SOAK_MIN wants whole minutes, got '$minutes'"; exit 2 ;; esac
 PG=/proc/net/pktgen
 XDP=/lib/modules/$(uname -r)/xdp
-MODULES="rveth rdummy rfilter rxdp rroute netdevs"
+MODULES="rveth rdummy rfilter rxdp rroute rsock netdevs"
 
 # --- helpers ----------------------------------------------------------------------
 # Every background job of a cycle is recorded, and killed when the cycle ends, however
@@ -171,7 +172,7 @@ cycle_netns() {
 # ping floods to namespace sc are judged by rfilter and rxdp on c0.
 cycle_control() {
 	local w
-	modprobe rveth && modprobe rfilter && modprobe rxdp && modprobe rroute || say "modprobe failed"
+	modprobe rveth && modprobe rfilter && modprobe rxdp && modprobe rroute && modprobe rsock || say "modprobe failed"
 	ip netns add sc || say "ip netns add sc failed"
 	up_pair rveth c0 c1 sc && up_pair rveth d0 d1 "" || return 1
 	ip addr add 10.6.0.1/24 dev c0 && ip -n sc addr add 10.6.0.2/24 dev c1 || return 1
@@ -200,6 +201,36 @@ cycle_control() {
 			done
 			head -c 5000 /dev/urandom > /proc/net/rroute
 		done'
+		# Servers started and closed under their clients' traffic, in sc (across the
+		# pair) and here.
+		bg sh -c 'while :; do
+			for c in "udp-echo 7" "tcp-echo 8" "udp-echo 0" "close 999" "bogus"; do
+				echo "$c" > /proc/net/rsock
+				ip netns exec sc sh -c "echo \"$c\" > /proc/net/rsock"
+			done
+			for id in $(awk "NR > 1 && !/conn/ {print \$1}" /proc/net/rsock | head -2); do
+				echo "close $id" > /proc/net/rsock
+			done
+			for id in $(ip netns exec sc awk "NR > 1 && !/conn/ {print \$1}" /proc/net/rsock | head -2); do
+				ip netns exec sc sh -c "echo \"close $id\" > /proc/net/rsock"
+			done
+			head -c 5000 /dev/urandom > /proc/net/rsock
+		done'
+		bg python3 -c '
+import socket, time
+while True:
+    for addr in ("10.6.0.2", "127.0.0.1"):
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+            s.sendto(b"x" * 1000, (addr, 7)); s.recvfrom(2000)
+        except OSError:
+            pass
+        try:
+            c = socket.create_connection((addr, 8), timeout=0.5)
+            c.sendall(b"y" * 20000); c.recv(20000); c.close()
+        except OSError:
+            pass
+'
 	done
 	sleep 20
 	stop_jobs
@@ -208,6 +239,9 @@ cycle_control() {
 	[ -z "$(grep '^[0-9]*:' /proc/net/rfilter)" ] || say "rfilter table not empty after flush"
 	[ -z "$(cat /proc/net/rxdp)" ] || say "rxdp table not empty after detach"
 	ip link del c0 && ip link del d0 || say "ip link del failed"
+	# rsock goes with whatever servers the writers left open, in both namespaces.
+	rmmod rsock || say "rmmod rsock with servers open failed"
+	! pgrep '^rsock-' >/dev/null || say "rsock threads left after rmmod"
 	rmmod rxdp && rmmod rfilter && rmmod rroute && rmmod rveth || say "rmmod after the writers failed"
 }
 

@@ -15,3 +15,10 @@ fn reads(peer: &Peer, dev: &Device, skb: &SkBuff) -> usize {
 fn counts<Q: napi::Poll>(c: &Counter, ctx: &napi::Context<'_, Q>) {
     c.inc(ctx);
 }
+
+fn echoes(sock: &kernel::net::socket::Socket, t: &kernel::kthread::ThreadContext) {
+    let mut buf = [0u8; 64];
+    if let Ok((n, Some(from))) = sock.recv(&mut buf, t.sleepable()) {
+        let _ = sock.send(&buf[..n], Some(from), t.sleepable());
+    }
+}

@@ -29,3 +29,13 @@ void rust_helper_put_net(struct net *net)
 {
 	put_net(net);
 }
+
+struct net *rust_helper_get_net(struct net *net)
+{
+	return get_net(net);
+}
+
+struct net *rust_helper_maybe_get_net(struct net *net)
+{
+	return maybe_get_net(net);
+}

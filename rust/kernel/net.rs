@@ -21,6 +21,7 @@
 //! - [`pernet`]: state per namespace (`struct pernet_operations`).
 //! - [`netfilter`]: netfilter hooks in every namespace.
 //! - [`procfs`]: a control file in every namespace's `/proc/net`.
+//! - [`socket`]: kernel sockets (`struct socket`): TCP and UDP, IPv4 and IPv6.
 //! - [`inet`], [`hdr`]: families and hook points; read-only header views (pure, also
 //!   built on the host).
 
@@ -45,6 +46,7 @@ pub mod ring;
 pub mod route;
 pub mod rtnl;
 pub mod skb;
+pub mod socket;
 pub mod stats;
 pub mod xdp;
 

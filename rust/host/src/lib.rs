@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The pure parts of netdive's kernel code, built on the host for `cargo test`:
 //! the very files the kernel compiles (the `kernel` crate's `net/hdr.rs` and `net/inet.rs`,
-//! rfilter's rule language, rxdp's program language, rroute's queries), included by path.
+//! rfilter's rule language, rxdp's program language, rroute's queries, rsock's commands),
+//! included by path.
 #![no_std]
 
 #[path = "../../kernel/net/hdr.rs"]
@@ -22,10 +23,15 @@ pub mod rxdp_spec;
 #[path = "../../../samples/rroute/query.rs"]
 pub mod rroute_query;
 
+#[path = "../../../samples/rsock/cmd.rs"]
+pub mod rsock_cmd;
+
 #[cfg(test)]
 mod hdr_tests;
 #[cfg(test)]
 mod rroute_tests;
+#[cfg(test)]
+mod rsock_tests;
 #[cfg(test)]
 mod rules_tests;
 #[cfg(test)]

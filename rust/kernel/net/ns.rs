@@ -9,8 +9,9 @@
 
 use super::dev::Device;
 use crate::{bindings, sync::rcu, types::Opaque};
+use core::ptr::NonNull;
 
-/// A network namespace: a wrapper around `struct net`.
+/// A network namespace: a wrapper around `struct net`. [`NetRef`] holds one.
 ///
 /// # Invariants
 ///
@@ -74,6 +75,60 @@ impl Namespace {
             next: first,
             _guard: core::marker::PhantomData,
         }
+    }
+}
+
+/// A counted reference on a namespace (`get_net`): the namespace is not dismantled while
+/// one exists, even after `ip netns del`, as a user-space socket or process keeps it.
+///
+/// # Invariants
+///
+/// `net` is a namespace on which this value holds one reference.
+pub struct NetRef {
+    net: NonNull<bindings::net>,
+}
+
+// SAFETY: a reference may be held and dropped on any CPU.
+unsafe impl Send for NetRef {}
+// SAFETY: `&NetRef` only gives `&Namespace`, which is `Sync`.
+unsafe impl Sync for NetRef {}
+
+impl Namespace {
+    /// A counted reference on this namespace (`maybe_get_net`), or `None` if it is being
+    /// dismantled (its count already reached zero: code can still see a namespace then,
+    /// in its cleanup, but may no longer keep it).
+    pub fn get(&self) -> Option<NetRef> {
+        // SAFETY: the namespace is alive (type invariant); `maybe_get_net` takes a
+        // reference only if the count is not zero.
+        let net = unsafe { bindings::maybe_get_net(self.as_raw()) };
+        // INVARIANT: a reference was taken when the result is not null.
+        NonNull::new(net).map(|net| NetRef { net })
+    }
+}
+
+impl core::ops::Deref for NetRef {
+    type Target = Namespace;
+
+    fn deref(&self) -> &Namespace {
+        // SAFETY: the reference keeps the namespace alive while `self` lives.
+        unsafe { Namespace::from_raw(self.net.as_ptr()) }
+    }
+}
+
+impl Clone for NetRef {
+    fn clone(&self) -> Self {
+        // SAFETY: the count is not zero while we hold a reference, so `get_net` is fine.
+        unsafe { bindings::get_net(self.net.as_ptr()) };
+        // INVARIANT: one more reference, this value's.
+        NetRef { net: self.net }
+    }
+}
+
+impl Drop for NetRef {
+    fn drop(&mut self) {
+        // SAFETY: this value's reference (type invariant), given up once; the last one
+        // queues the namespace's cleanup (`cleanup_net`, a work item).
+        unsafe { bindings::put_net(self.net.as_ptr()) };
     }
 }
 

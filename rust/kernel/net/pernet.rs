@@ -25,6 +25,7 @@ use crate::{
     bindings,
     error::{from_result, to_result},
     prelude::*,
+    sync::sleep::Sleepable,
     types::Opaque,
 };
 use core::{
@@ -88,6 +89,12 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
     /// Builds a namespace's state in place (pernet `init`); the namespace is being set up,
     /// or exists already when the subsystem registers.
     fn init(net: &Namespace) -> impl PinInit<Self::Data, Error>;
+
+    /// The namespace goes, or the subsystem is unregistered (pernet `exit`): runs after
+    /// the features are unregistered (no hook or file call is in flight or can start)
+    /// and before the state is dropped, in process context, so work that blocks (stopping
+    /// threads, closing sockets) can be done here. Does nothing unless overridden.
+    fn exit(_data: &Self::Data, _ctx: &Sleepable) {}
 }
 
 /// Something a namespace registers that points at its state.
@@ -274,10 +281,14 @@ impl<S: Subsystem> Registration<S> {
         slot.ready = false;
         // SAFETY: initialised (`ready`); the features are unregistered (waiting for their
         // calls in flight) before the data they point at is dropped.
-        unsafe {
-            S::Features::unregister(net, slot.features.assume_init_read());
-            slot.data.assume_init_drop();
-        }
+        unsafe { S::Features::unregister(net, slot.features.assume_init_read()) };
+        // SAFETY: pernet `exit` runs in process context (`cleanup_net`, a work item, or
+        // `unregister_pernet_subsys`), holding no spinlock.
+        let ctx = unsafe { Sleepable::assume() };
+        // SAFETY: initialised (`ready`), not yet dropped.
+        S::exit(unsafe { slot.data.assume_init_ref() }, ctx);
+        // SAFETY: as above; nothing points at it any more.
+        unsafe { slot.data.assume_init_drop() };
     }
 }
 

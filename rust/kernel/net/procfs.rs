@@ -15,7 +15,9 @@ use super::{
     ns::Namespace,
     pernet::{self, Subsystem},
 };
-use crate::{bindings, error::from_result, prelude::*, str::CStr, types::Opaque};
+use crate::{
+    bindings, error::from_result, prelude::*, str::CStr, sync::sleep::Sleepable, types::Opaque,
+};
 use core::{fmt, marker::PhantomData};
 
 /// The `seq_file` a control file's `show` prints into.
@@ -51,8 +53,9 @@ pub trait ControlFile: Subsystem {
     /// Writing the file in namespace `net`: `input` is what one `write(2)` wrote (at most
     /// a page less one byte; the core refuses larger writes and empty ones with `EINVAL`).
     /// Only a writer that opened the file with `CAP_NET_ADMIN` over the namespace gets
-    /// here (`EPERM` otherwise). Process context; may sleep.
-    fn write(data: &Self::Data, net: &Namespace, input: &[u8]) -> Result;
+    /// here (`EPERM` otherwise). Process context, the writer's task: `ctx` says it may
+    /// sleep.
+    fn write(data: &Self::Data, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result;
 }
 
 /// Says in the kernel log why a control file refused a write: `pr_info!`, rate limited
@@ -197,7 +200,10 @@ unsafe extern "C" fn write_callback<F: ControlFile>(
                 return Err(EPERM);
             }
             let input = core::slice::from_raw_parts(buf, size);
-            F::write(&*f.data, Namespace::from_raw(f.net), input)?;
+            // A write(2) runs in the writer's task, in process context, holding no lock
+            // (`proc_simple_write`).
+            let ctx = Sleepable::assume();
+            F::write(&*f.data, Namespace::from_raw(f.net), input, ctx)?;
         }
         Ok(0)
     })

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A tour of lesson 3 in the guest: `make run CMD='bash docs/examples/rsock-tour.sh'`.
+# Two namespaces over an rveth pair; rsock's in-kernel echo servers in one, user-space
+# clients in the other; what the kernel's own tools show of kernel sockets.
+set -e
+say() { printf '\n== %s\n' "$*"; }
+cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock"; }
+# try NS COMMAND: writes it and says what the kernel answered (ok, or the errno's name).
+try() {
+	ip netns exec "$1" python3 -c '
+import errno, os, sys
+try:
+    os.write(os.open("/proc/net/rsock", os.O_WRONLY), sys.argv[1].encode())
+    print("ok")
+except OSError as e:
+    print(errno.errorcode[e.errno], "-", e.strerror)
+' "$2"
+}
+cleanup() {
+	rmmod rsock 2>/dev/null || true
+	ip netns del t1 2>/dev/null || true
+	ip netns del t2 2>/dev/null || true
+}
+trap cleanup EXIT
+cleanup
+modprobe rveth
+modprobe rsock
+ip netns add t1
+ip netns add t2
+ip link add name s0 netns t1 type rveth peer name s1 netns t2
+ip -n t1 addr add 10.7.0.1/24 dev s0
+ip -n t2 addr add 10.7.0.2/24 dev s1
+ip -n t1 addr add fd07::1/64 dev s0 nodad
+ip -n t2 addr add fd07::2/64 dev s1 nodad
+for n in t1 t2; do ip -n $n link set lo up; done
+ip -n t1 link set s0 up
+ip -n t2 link set s1 up
+
+say "two servers in t2, each a kernel thread blocked where a user-space server would be"
+cmd t2 'udp-echo 7'
+cmd t2 'tcp-echo 7'
+ip netns exec t2 cat /proc/net/rsock
+ps -e -o pid,comm | grep rsock
+
+say "the kernel's sockets are sockets like any other: ss lists them (no process owns them)"
+ip netns exec t2 ss -tulnp | grep -E 'State|:7 '
+
+say "a UDP datagram from user space in t1, over IPv4 and IPv6, and back"
+ip netns exec t1 python3 -c '
+import socket
+for fam, addr in ((socket.AF_INET, "10.7.0.2"), (socket.AF_INET6, "fd07::2")):
+    s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(10)
+    s.sendto(b"hello over udp", (addr, 7))
+    print(addr, "->", s.recvfrom(100))
+'
+
+say "a TCP connection held open: the listing and ss show it ESTABLISHED on both sides"
+ip netns exec t1 python3 -c '
+import socket, time
+s = socket.create_connection(("10.7.0.2", 7), timeout=10)
+s.sendall(b"hello over tcp"); print("echoed:", s.recv(100)); time.sleep(3)
+' &
+sleep 1.5
+ip netns exec t2 cat /proc/net/rsock
+ip netns exec t2 ss -tn | grep -E 'State|:7 '
+wait
+
+say "the client closed: the server's side followed (its FIN), the connection is gone"
+sleep 0.5
+ip netns exec t2 ss -tan | grep -E 'State|:7 ' || true
+
+say "the same port is free in another namespace; in use in this one (EADDRINUSE)"
+echo "t1: tcp-echo 7: $(try t1 'tcp-echo 7')"
+ip netns exec t1 cat /proc/net/rsock
+echo "t2: tcp-echo 7: $(try t2 'tcp-echo 7')"
+echo "t2: tcp-echo 0: $(try t2 'tcp-echo 0')   (and a line in dmesg saying why)"
+
+say "close stops the server: its socket shut down wakes its thread, which ends"
+cmd t2 'close 2'
+ip netns exec t2 cat /proc/net/rsock

@@ -1,0 +1,124 @@
+# Lesson 3, transport and sockets: rsock's in-kernel echo servers in ns2, user-space
+# clients (python) in ns1 across an rveth pair. UDP and TCP, IPv4 and IPv6: every
+# datagram and every byte comes back unchanged (sizes up to 1 MiB, compared by hash);
+# the listing shows the sockets, their TCP states and byte counts; a second server on a
+# port in use fails with EADDRINUSE; the same port serves in two namespaces; bad command
+# lines are refused with EINVAL and change nothing; close and rmmod with connections
+# open under traffic end cleanly: threads gone, no socket left in `ss -a`.
+. "$(dirname "$0")/../guest/testlib.sh"
+cleanup() {
+	kill %1 %2 %3 2>/dev/null
+	unload rsock
+	cleanup_namespaces
+	ip netns del ns3 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+cleanup
+modprobe rveth || fail "modprobe rveth"
+modprobe rsock || fail "modprobe rsock"
+pair_in_namespaces rveth
+
+cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
+listing() { ip netns exec "$1" cat /proc/net/rsock; }
+
+must cmd ns2 'udp-echo 7'
+must cmd ns2 'tcp-echo 7'
+listing ns2
+expect_eq "$(listing ns2 | awk '$2 == "udp-echo" {print $1, $3}')" "1 [::]:7" "the UDP server's line"
+expect_eq "$(listing ns2 | awk '$2 == "tcp-echo" {print $1, $3, $5}')" "2 [::]:7 TCP_LISTEN" "the TCP server's line"
+wait_for "the servers to listen" 30 sh -c "ip netns exec ns2 ss -uln | grep -q ':7 ' && ip netns exec ns2 ss -tln | grep -q ':7 '"
+expect_eq "$(pgrep -c '^rsock-(udp|tcp)/7$' || true)" 2 "server threads"
+
+# echo_check PROTO ADDR SIZE...: sends each size (random bytes) to ADDR port 7 and
+# requires the same bytes back (sha256).
+echo_check() {
+	ip netns exec ns1 python3 - "$@" <<'PY' || fail "echo over $1 to $2 (above)"
+import hashlib, os, socket, sys
+proto, addr, sizes = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3:]]
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+for n in sizes:
+    data = os.urandom(n)
+    if proto == "udp":
+        s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(20)
+        s.sendto(data, (addr, 7))
+        back, peer = s.recvfrom(65536)
+    else:
+        s = socket.create_connection((addr, 7), timeout=60)
+        s.sendall(data); s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+        back = b"".join(chunks)
+    s.close()
+    if hashlib.sha256(back).digest() != hashlib.sha256(data).digest():
+        sys.exit(f"FAIL: {proto} {addr}: {n} bytes sent, {len(back)} came back, not the same")
+    print(f"ok: {proto} to {addr}: {n} bytes back unchanged")
+PY
+}
+echo_check udp 10.9.0.2 0 1 1400 8000 65000
+echo_check udp fd00::2 1 1400 60000
+echo_check tcp 10.9.0.2 1 100000 1048576
+echo_check tcp fd00::2 1048576
+
+# The byte counts: the UDP server saw exactly what was sent, and sent it back.
+udp_bytes=$((0 + 1 + 1400 + 8000 + 65000 + 1 + 1400 + 60000))
+expect_eq "$(listing ns2 | awk '$2 == "udp-echo" {print $7, $9}')" "$udp_bytes $udp_bytes" "UDP server bytes in, out"
+
+# Ports: a second server on a port in use; the same port in another namespace.
+expect_eq "$(write_errnos ns2 /proc/net/rsock "b'tcp-echo 7'" "b'udp-echo 7'")" \
+	"EADDRINUSE EADDRINUSE" "errnos of servers on ports in use"
+ip netns add ns3
+must cmd ns3 'tcp-echo 7'
+expect_eq "$(listing ns3 | awk '$2 == "tcp-echo" {print $3, $5}')" "[::]:7 TCP_LISTEN" "the same port in ns3"
+expect_eq "$(listing ns2 | grep -c echo)" 2 "ns2's servers, unchanged"
+
+# Bad lines: EINVAL, nothing changes.
+before=$(listing ns2)
+expect_eq "$(write_errnos ns2 /proc/net/rsock "b'udp-echo 0'" "b'udp-echo 65536'" "b'tcp-echo'" \
+	"b'close 0'" "b'close x'" "b'listen 7'" "b'udp-echo 7 8'" "b'\\xff'" "b'close 99'")" \
+	"EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL ENOENT" "errnos of bad lines"
+expect_eq "$(listing ns2)" "$before" "the listing after bad lines"
+
+# A connection held open: the listing shows it ESTABLISHED with its peer; closing the
+# server closes it (the client reads EOF), and no socket is left.
+ip netns exec ns1 python3 - <<'PY' &
+import socket, time
+s = socket.create_connection(("10.9.0.2", 7), timeout=60)
+s.sendall(b"hello")
+assert s.recv(5) == b"hello"
+time.sleep(60)
+PY
+wait_for "the connection to show" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock | grep -q 'tcp-conn.*TCP_ESTABLISHED'"
+expect_eq "$(listing ns2 | awk '$2 == "tcp-conn" {print $4, $5, $7, $9}' | sed 's/:[0-9]* / /')" \
+	"[::ffff:10.9.0.1] TCP_ESTABLISHED 5 5" "the open connection's peer, state, bytes"
+must cmd ns2 'close 2'
+expect_eq "$(listing ns2 | grep -c 'tcp-')" 0 "TCP lines after close"
+wait_for "no TCP socket on port 7 in ns2" 30 sh -c "! ip netns exec ns2 ss -tan | grep -q ':7 .*ESTAB\|LISTEN.*:7 '"
+kill %1 2>/dev/null
+
+# rmmod under traffic, with connections open: every thread ends, every socket goes.
+must cmd ns2 'tcp-echo 9'
+for i in 1 2; do
+	ip netns exec ns1 python3 - <<'PY' &
+import socket
+s = socket.create_connection(("fd00::2", 9), timeout=60)
+try:
+    while True:
+        s.sendall(b"x" * 65536)
+        s.recv(65536)
+except OSError:
+    pass
+PY
+done
+wait_for "two connections" 30 sh -c "[ \$(ip netns exec ns2 cat /proc/net/rsock | grep -c tcp-conn) = 2 ]"
+sleep 1
+rmmod rsock || fail "rmmod rsock with connections open"
+expect_eq "$(pgrep -c '^rsock-' || true)" 0 "rsock threads after rmmod"
+for ns in ns2 ns3; do
+	wait_for "$ns's sockets to close" 30 sh -c "! ip netns exec $ns ss -antu | grep -qE ':(7|9) .*(LISTEN|ESTAB|UNCONN)'"
+done
+note "ok: rmmod under traffic left no socket"

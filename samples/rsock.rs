@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Lesson 3, transport and sockets: `rsock` runs UDP and TCP echo servers inside the
+//! kernel, on the same sockets user space gets from `socket(2)`.
+//!
+//! A socket is two objects: `struct socket` (include/linux/net.h), the file-facing half
+//! with its `proto_ops` (`inet_stream_ops`, `inet_dgram_ops`, net/ipv4/af_inet.c), and
+//! `struct sock` (include/net/sock.h), the protocol's half (`tcp_sock`, `udp_sock`) with
+//! its queues and state. A server in user space calls `socket`, `bind`, `listen`,
+//! `accept`, `recvmsg`, `sendmsg`; the system calls (net/socket.c: `__sys_bind`,
+//! `__sys_accept4`, `__sys_sendto`) look the socket up from a file descriptor and call
+//! the same `proto_ops` that rsock calls directly through `kernel_bind`, `kernel_accept`,
+//! `kernel_sendmsg` (`kernel::net::socket`). Below that the paths are one:
+//! `inet_sendmsg` → `tcp_sendmsg` or `udp_sendmsg` → IP → the device.
+//!
+//! `/proc/net/rsock` (one per namespace) takes one command per write and lists the
+//! namespace's rsock sockets on reading:
+//!
+//! ```text
+//! echo 'udp-echo 7' > /proc/net/rsock    # every datagram sent back to its sender
+//! echo 'tcp-echo 7' > /proc/net/rsock    # every byte sent back on its connection
+//! echo 'close 1'    > /proc/net/rsock
+//! cat /proc/net/rsock
+//! ```
+//!
+//! Each server listens on every address, IPv4 and IPv6 (one IPv6 socket: IPv4 peers
+//! appear as `::ffff:a.b.c.d`), and runs in a kernel thread of its own, blocked in
+//! `accept` or `recvmsg` as a user-space server's thread would be (`ps` shows them:
+//! `rsock-udp/7`); each TCP connection has a thread too. `close` shuts the sockets down,
+//! which wakes the threads, waits for them and releases the sockets: TCP sends its FIN.
+
+use core::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use kernel::kthread::{Thread, ThreadContext};
+use kernel::net::{
+    ns::Namespace,
+    pernet,
+    procfs::{self, Quoted, SeqFile},
+    socket::{Protocol, Shutdown, Socket},
+};
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, sleep::Sleepable, Arc, Mutex};
+use kernel::{c_str, fmt, str::CStr, str::CString};
+
+#[path = "rsock/cmd.rs"]
+pub mod cmd;
+
+module! {
+    type: RsockModule,
+    name: "rsock",
+    author: "netdive",
+    description: "In-kernel UDP and TCP echo servers (netdive lesson 3)",
+    license: "GPL",
+}
+
+/// How much a server thread reads at a time (a UDP datagram is at most 64 KiB).
+const BUF_SIZE: usize = 65536;
+/// Connections a TCP listener queues before `accept` takes them (`listen`'s backlog).
+const BACKLOG: i32 = 16;
+
+/// Bytes a socket received and sent.
+#[derive(Default)]
+struct Bytes {
+    rx: AtomicU64,
+    tx: AtomicU64,
+}
+
+impl Bytes {
+    fn received(&self, n: usize) {
+        self.rx.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    fn sent(&self, n: usize) {
+        self.tx.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// One accepted TCP connection and the thread that echoes on it.
+#[pin_data]
+struct Conn {
+    sock: Socket,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+    bytes: Bytes,
+    /// Set by the connection's thread as it ends (the peer closed, or an error).
+    done: AtomicBool,
+    #[pin]
+    thread: Mutex<Option<Thread>>,
+}
+
+/// One echo server: its socket (UDP, or the TCP listener), its thread, its connections.
+#[pin_data]
+struct Server {
+    id: u32,
+    proto: Protocol,
+    port: u16,
+    sock: Socket,
+    bytes: Bytes,
+    /// Set before the server's sockets are shut down, so its threads end.
+    closing: AtomicBool,
+    #[pin]
+    thread: Mutex<Option<Thread>>,
+    #[pin]
+    conns: Mutex<KVec<Arc<Conn>>>,
+}
+
+/// A namespace's servers.
+#[pin_data]
+struct NetState {
+    #[pin]
+    servers: Mutex<KVec<Arc<Server>>>,
+    next_id: AtomicU32,
+}
+
+struct Rsock;
+
+static RSOCK_ID: pernet::Id = pernet::Id::new();
+
+/// Every address, IPv4 and IPv6, port `port`: `[::]:port`.
+fn any_address(port: u16) -> SocketAddr {
+    SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0))
+}
+
+/// A zeroed buffer for a server thread.
+fn buffer() -> Result<KVec<u8>> {
+    Ok(KVec::from_elem(0u8, BUF_SIZE, GFP_KERNEL)?)
+}
+
+/// The thread's name, as `ps` shows it: `rsock-udp/7`, `rsock-tcp/7`.
+fn thread_name(what: &str, port: u16) -> Result<CString> {
+    CString::try_from_fmt(fmt!("rsock-{what}/{port}"))
+}
+
+/// Sends all of `data`; TCP may take it in parts.
+fn send_all(sock: &Socket, mut data: &[u8], ctx: &Sleepable) -> Result {
+    while !data.is_empty() {
+        let n = sock.send(data, None, ctx)?;
+        data = &data[n..];
+    }
+    Ok(())
+}
+
+/// The UDP server's thread: each datagram goes back to its sender.
+fn udp_echo(t: &ThreadContext, server: &Server) {
+    let ctx = t.sleepable();
+    let Ok(mut buf) = buffer() else {
+        return;
+    };
+    loop {
+        let got = server.sock.recv(&mut buf, ctx);
+        // A shut-down socket returns at once, with nothing: time to go.
+        if server.closing.load(Ordering::Acquire) || t.should_stop() {
+            return;
+        }
+        if let Ok((n, Some(from))) = got {
+            server.bytes.received(n);
+            if let Ok(sent) = server.sock.send(&buf[..n], Some(from), ctx) {
+                server.bytes.sent(sent);
+            }
+        }
+    }
+}
+
+/// A TCP connection's thread: every byte goes back, until the peer closes its side;
+/// then this side closes too (its FIN: `CLOSE_WAIT` → `LAST_ACK` → `CLOSE`).
+fn tcp_conn(t: &ThreadContext, conn: &Conn) {
+    let ctx = t.sleepable();
+    if let Ok(mut buf) = buffer() {
+        while !t.should_stop() {
+            match conn.sock.recv(&mut buf, ctx) {
+                Ok((n, _)) if n > 0 => {
+                    conn.bytes.received(n);
+                    if send_all(&conn.sock, &buf[..n], ctx).is_err() {
+                        break;
+                    }
+                    conn.bytes.sent(n);
+                }
+                // 0: the peer sent its FIN; an error: the connection is gone.
+                _ => break,
+            }
+        }
+    }
+    let _ = conn.sock.shutdown(Shutdown::Write, ctx);
+    conn.done.store(true, Ordering::Release);
+}
+
+/// The TCP listener's thread: each connection gets a thread of its own; connections that
+/// ended are released as new ones come.
+fn tcp_accept(t: &ThreadContext, server: &Server) {
+    let ctx = t.sleepable();
+    loop {
+        let accepted = server.sock.accept(ctx);
+        if server.closing.load(Ordering::Acquire) || t.should_stop() {
+            return;
+        }
+        reap(server, ctx);
+        let Ok(sock) = accepted else {
+            continue;
+        };
+        let _ = start_conn(server, sock, ctx);
+    }
+}
+
+/// Starts the thread of an accepted connection; on failure the connection is dropped
+/// (released: the peer sees a reset or a FIN).
+fn start_conn(server: &Server, sock: Socket, ctx: &Sleepable) -> Result {
+    let conn = Arc::pin_init(
+        pin_init!(Conn {
+            local: sock.local_addr(ctx).ok(),
+            peer: sock.peer_addr(ctx).ok(),
+            sock,
+            bytes: Bytes::default(),
+            done: AtomicBool::new(false),
+            thread <- new_mutex!(None),
+        }),
+        GFP_KERNEL,
+    )?;
+    server.conns.lock().push(conn.clone(), GFP_KERNEL)?;
+    let c = conn.clone();
+    let thread = Thread::spawn(&thread_name("conn", server.port)?, ctx, move |t| {
+        tcp_conn(t, &c)
+    })?;
+    *conn.thread.lock() = Some(thread);
+    Ok(())
+}
+
+/// Releases the connections whose threads have ended.
+fn reap(server: &Server, ctx: &Sleepable) {
+    let finished = {
+        let mut conns = server.conns.lock();
+        let n = conns.len();
+        let (Ok(mut keep), Ok(mut done)) = (
+            KVec::with_capacity(n, GFP_KERNEL),
+            KVec::with_capacity(n, GFP_KERNEL),
+        ) else {
+            return; // No memory now: the next accept tries again.
+        };
+        for conn in core::mem::take(&mut *conns) {
+            let to = if conn.done.load(Ordering::Acquire) {
+                &mut done
+            } else {
+                &mut keep
+            };
+            // Room for all of them was reserved above.
+            let _ = to.push(conn, GFP_KERNEL);
+        }
+        *conns = keep;
+        done
+    };
+    for conn in finished {
+        stop_conn(&conn, ctx);
+    }
+}
+
+/// Shuts a connection down (waking its thread if it waits for data) and waits for the
+/// thread; the socket is released with the last reference.
+fn stop_conn(conn: &Conn, ctx: &Sleepable) {
+    let _ = conn.sock.shutdown(Shutdown::Both, ctx);
+    if let Some(thread) = conn.thread.lock().take() {
+        thread.stop(ctx);
+    }
+}
+
+/// Stops a server: its sockets shut down (a thread blocked in `accept` or `recvmsg`
+/// returns), its threads waited for, its connections released.
+fn close(server: &Server, ctx: &Sleepable) {
+    server.closing.store(true, Ordering::Release);
+    // An unconnected UDP socket answers ENOTCONN, yet wakes its reader all the same.
+    let _ = server.sock.shutdown(Shutdown::Both, ctx);
+    if let Some(thread) = server.thread.lock().take() {
+        thread.stop(ctx);
+    }
+    // The listener's thread has ended: no connection is added any more.
+    let conns = core::mem::take(&mut *server.conns.lock());
+    for conn in conns {
+        stop_conn(&conn, ctx);
+    }
+}
+
+/// Starts an echo server on `port` in namespace `net`.
+fn start(state: &NetState, net: &Namespace, proto: Protocol, port: u16, ctx: &Sleepable) -> Result {
+    let sock = Socket::new(net, true, proto, ctx)?;
+    if proto == Protocol::Tcp {
+        sock.set_reuseaddr(ctx);
+    }
+    sock.bind(any_address(port), ctx)?;
+    if proto == Protocol::Tcp {
+        sock.listen(BACKLOG, ctx)?;
+    }
+    let server = Arc::pin_init(
+        pin_init!(Server {
+            id: state.next_id.fetch_add(1, Ordering::Relaxed),
+            proto,
+            port,
+            sock,
+            bytes: Bytes::default(),
+            closing: AtomicBool::new(false),
+            thread <- new_mutex!(None),
+            conns <- new_mutex!(KVec::new()),
+        }),
+        GFP_KERNEL,
+    )?;
+    let s = server.clone();
+    let thread = match proto {
+        Protocol::Udp => Thread::spawn(&thread_name("udp", port)?, ctx, move |t| udp_echo(t, &s))?,
+        Protocol::Tcp => {
+            Thread::spawn(&thread_name("tcp", port)?, ctx, move |t| tcp_accept(t, &s))?
+        }
+    };
+    *server.thread.lock() = Some(thread);
+    if let Err(e) = state.servers.lock().push(server.clone(), GFP_KERNEL) {
+        close(&server, ctx);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Closes server `id`; `ENOENT` if this namespace has none by that id.
+fn close_id(state: &NetState, id: u32, ctx: &Sleepable) -> Result {
+    let server = {
+        let mut servers = state.servers.lock();
+        let Some(i) = servers.iter().position(|s| s.id == id) else {
+            kernel::pr_refused!("refused 'close {}': no such server in this namespace\n", id);
+            return Err(ENOENT);
+        };
+        take_at(&mut servers, i)?
+    };
+    close(&server, ctx);
+    Ok(())
+}
+
+/// Removes and returns element `i` (the kernel's `KVec` has no `remove` yet).
+fn take_at<T>(v: &mut KVec<T>, i: usize) -> Result<T> {
+    let mut rest = KVec::with_capacity(v.len(), GFP_KERNEL)?;
+    let mut taken = None;
+    for (j, item) in core::mem::take(v).into_iter().enumerate() {
+        if j == i {
+            taken = Some(item);
+        } else {
+            // Room for all was reserved above.
+            let _ = rest.push(item, GFP_KERNEL);
+        }
+    }
+    *v = rest;
+    taken.ok_or(ENOENT)
+}
+
+/// An address for the listing, or `-`.
+struct Addr(Option<SocketAddr>);
+
+impl core::fmt::Display for Addr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(a) => write!(f, "{a}"),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+/// One line per socket: id, protocol, local and remote address, TCP state, bytes.
+fn show_server(out: &SeqFile, server: &Server) {
+    let (proto, state) = match server.proto {
+        Protocol::Udp => ("udp", "-"),
+        Protocol::Tcp => ("tcp", server.sock.state()),
+    };
+    out.print(format_args!(
+        "{} {}-echo {} - {} in {} out {}\n",
+        server.id,
+        proto,
+        any_address(server.port),
+        state,
+        server.bytes.rx.load(Ordering::Relaxed),
+        server.bytes.tx.load(Ordering::Relaxed),
+    ));
+    for (i, conn) in server.conns.lock().iter().enumerate() {
+        out.print(format_args!(
+            "{}.{} tcp-conn {} {} {} in {} out {}\n",
+            server.id,
+            i + 1,
+            Addr(conn.local),
+            Addr(conn.peer),
+            conn.sock.state(),
+            conn.bytes.rx.load(Ordering::Relaxed),
+            conn.bytes.tx.load(Ordering::Relaxed),
+        ));
+    }
+}
+
+impl pernet::Subsystem for Rsock {
+    type Data = NetState;
+    type Features = procfs::File<Self>;
+
+    fn id() -> &'static pernet::Id {
+        &RSOCK_ID
+    }
+
+    fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
+        try_pin_init!(NetState {
+            servers <- new_mutex!(KVec::new()),
+            next_id: AtomicU32::new(1),
+        })
+    }
+
+    /// The namespace goes, or the module: every server stops first. (A server's sockets
+    /// hold the namespace, so this runs at `rmmod`, or once its servers are closed.)
+    fn exit(state: &NetState, ctx: &Sleepable) {
+        let servers = core::mem::take(&mut *state.servers.lock());
+        for server in servers {
+            close(&server, ctx);
+        }
+    }
+}
+
+impl procfs::ControlFile for Rsock {
+    const NAME: &'static CStr = c_str!("rsock");
+
+    /// `cat /proc/net/rsock`: the namespace's servers and their connections.
+    fn show(state: &NetState, out: &SeqFile) {
+        out.print(format_args!(
+            "id kind local remote state in bytes out bytes\n"
+        ));
+        for server in state.servers.lock().iter() {
+            show_server(out, server);
+        }
+    }
+
+    /// One command per write; one that does not parse is refused (`EINVAL`) and changes
+    /// nothing; a port in use is refused by the kernel (`EADDRINUSE`).
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result {
+        let line = procfs::one_line(input)?;
+        let command = cmd::parse(line).map_err(|why| {
+            kernel::pr_refused!("refused '{}': {}\n", Quoted(line.trim()), why);
+            EINVAL
+        })?;
+        match command {
+            cmd::Command::UdpEcho(port) => start(state, net, Protocol::Udp, port, ctx),
+            cmd::Command::TcpEcho(port) => start(state, net, Protocol::Tcp, port, ctx),
+            cmd::Command::Close(id) => close_id(state, id, ctx),
+        }
+    }
+}
+
+struct RsockModule {
+    _control: Pin<KBox<pernet::Registration<Rsock>>>,
+}
+
+impl kernel::Module for RsockModule {
+    /// Creates `/proc/net/rsock` in every namespace.
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Self {
+            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
+        })
+    }
+}
