@@ -17,8 +17,10 @@
 //! namespace's rsock sockets on reading:
 //!
 //! ```text
-//! echo 'udp-echo 7' > /proc/net/rsock    # every datagram sent back to its sender
-//! echo 'tcp-echo 7' > /proc/net/rsock    # every byte sent back on its connection
+//! echo 'udp-echo 7' > /proc/net/rsock             # every datagram sent back to its sender
+//! echo 'tcp-echo 7' > /proc/net/rsock             # every byte sent back on its connection
+//! echo 'connect tcp 10.9.0.2 9' > /proc/net/rsock # an in-kernel client (id 3, say)
+//! echo 'send 3 hello' > /proc/net/rsock           # "hello\n" from the client
 //! echo 'close 1'    > /proc/net/rsock
 //! cat /proc/net/rsock
 //! ```
@@ -28,8 +30,10 @@
 //! `accept` or `recvmsg` as a user-space server's thread would be (`ps` shows them:
 //! `rsock-udp/7`); each TCP connection has a thread too. `close` shuts the sockets down,
 //! which wakes the threads, waits for them and releases the sockets: TCP sends its FIN.
+//! A client's `connect` runs in the writer's `write(2)` (for TCP it waits for the
+//! handshake, and a refused one is the write's error); its thread counts what comes back.
 
-use core::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use core::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::kthread::{Thread, ThreadContext};
 use kernel::net::{
@@ -87,12 +91,42 @@ struct Conn {
     thread: Mutex<Option<Thread>>,
 }
 
-/// One echo server: its socket (UDP, or the TCP listener), its thread, its connections.
+/// What an rsock socket is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    UdpEcho,
+    TcpEcho,
+    UdpClient,
+    TcpClient,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::UdpEcho => "udp-echo",
+            Kind::TcpEcho => "tcp-echo",
+            Kind::UdpClient => "udp-client",
+            Kind::TcpClient => "tcp-client",
+        }
+    }
+
+    fn protocol(self) -> Protocol {
+        match self {
+            Kind::UdpEcho | Kind::UdpClient => Protocol::Udp,
+            Kind::TcpEcho | Kind::TcpClient => Protocol::Tcp,
+        }
+    }
+}
+
+/// One echo server (its socket: UDP, or the TCP listener; its connections) or one
+/// client, and its thread.
 #[pin_data]
-struct Server {
+struct Endpoint {
     id: u32,
-    proto: Protocol,
+    kind: Kind,
     port: u16,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
     sock: Socket,
     bytes: Bytes,
     /// Set before the server's sockets are shut down, so its threads end.
@@ -107,7 +141,7 @@ struct Server {
 #[pin_data]
 struct NetState {
     #[pin]
-    servers: Mutex<KVec<Arc<Server>>>,
+    servers: Mutex<KVec<Arc<Endpoint>>>,
     next_id: AtomicU32,
 }
 
@@ -140,7 +174,7 @@ fn send_all(sock: &Socket, mut data: &[u8], ctx: &Sleepable) -> Result {
 }
 
 /// The UDP server's thread: each datagram goes back to its sender.
-fn udp_echo(t: &ThreadContext, server: &Server) {
+fn udp_echo(t: &ThreadContext, server: &Endpoint) {
     let ctx = t.sleepable();
     let Ok(mut buf) = buffer() else {
         return;
@@ -185,7 +219,7 @@ fn tcp_conn(t: &ThreadContext, conn: &Conn) {
 
 /// The TCP listener's thread: each connection gets a thread of its own; connections that
 /// ended are released as new ones come.
-fn tcp_accept(t: &ThreadContext, server: &Server) {
+fn tcp_accept(t: &ThreadContext, server: &Endpoint) {
     let ctx = t.sleepable();
     loop {
         let accepted = server.sock.accept(ctx);
@@ -202,7 +236,7 @@ fn tcp_accept(t: &ThreadContext, server: &Server) {
 
 /// Starts the thread of an accepted connection; on failure the connection is dropped
 /// (released: the peer sees a reset or a FIN).
-fn start_conn(server: &Server, sock: Socket, ctx: &Sleepable) -> Result {
+fn start_conn(server: &Endpoint, sock: Socket, ctx: &Sleepable) -> Result {
     let conn = Arc::pin_init(
         pin_init!(Conn {
             local: sock.local_addr(ctx).ok(),
@@ -224,7 +258,7 @@ fn start_conn(server: &Server, sock: Socket, ctx: &Sleepable) -> Result {
 }
 
 /// Releases the connections whose threads have ended.
-fn reap(server: &Server, ctx: &Sleepable) {
+fn reap(server: &Endpoint, ctx: &Sleepable) {
     let finished = {
         let mut conns = server.conns.lock();
         let n = conns.len();
@@ -262,7 +296,7 @@ fn stop_conn(conn: &Conn, ctx: &Sleepable) {
 
 /// Stops a server: its sockets shut down (a thread blocked in `accept` or `recvmsg`
 /// returns), its threads waited for, its connections released.
-fn close(server: &Server, ctx: &Sleepable) {
+fn close(server: &Endpoint, ctx: &Sleepable) {
     server.closing.store(true, Ordering::Release);
     // An unconnected UDP socket answers ENOTCONN, yet wakes its reader all the same.
     let _ = server.sock.shutdown(Shutdown::Both, ctx);
@@ -277,20 +311,63 @@ fn close(server: &Server, ctx: &Sleepable) {
 }
 
 /// Starts an echo server on `port` in namespace `net`.
-fn start(state: &NetState, net: &Namespace, proto: Protocol, port: u16, ctx: &Sleepable) -> Result {
-    let sock = Socket::new(net, true, proto, ctx)?;
-    if proto == Protocol::Tcp {
+fn start(state: &NetState, net: &Namespace, kind: Kind, port: u16, ctx: &Sleepable) -> Result {
+    let sock = Socket::new(net, true, kind.protocol(), ctx)?;
+    if kind == Kind::TcpEcho {
         sock.set_reuseaddr(ctx);
     }
     sock.bind(any_address(port), ctx)?;
-    if proto == Protocol::Tcp {
+    if kind == Kind::TcpEcho {
         sock.listen(BACKLOG, ctx)?;
     }
-    let server = Arc::pin_init(
-        pin_init!(Server {
+    let server = new_endpoint(state, kind, sock, Some(any_address(port)), None)?;
+    let s = server.clone();
+    let thread = match kind {
+        Kind::UdpEcho => Thread::spawn(&thread_name("udp", port)?, ctx, move |t| udp_echo(t, &s))?,
+        _ => Thread::spawn(&thread_name("tcp", port)?, ctx, move |t| tcp_accept(t, &s))?,
+    };
+    add(state, server, thread, ctx)
+}
+
+/// Connects an in-kernel client to `addr` port `port` (for TCP, `connect` waits for the
+/// handshake: the writer's `write(2)` returns when it is done, or with its error, such
+/// as `ECONNREFUSED` when the peer answers with a reset). Its thread counts what comes
+/// back.
+fn connect(
+    state: &NetState,
+    net: &Namespace,
+    kind: Kind,
+    addr: IpAddr,
+    port: u16,
+    ctx: &Sleepable,
+) -> Result {
+    let sock = Socket::new(net, addr.is_ipv6(), kind.protocol(), ctx)?;
+    let peer = SocketAddr::new(addr, port);
+    sock.connect(peer, ctx)?;
+    let local = sock.local_addr(ctx).ok();
+    let client = new_endpoint(state, kind, sock, local, Some(peer))?;
+    let c = client.clone();
+    let thread = Thread::spawn(&thread_name("client", port)?, ctx, move |t| {
+        client_read(t, &c)
+    })?;
+    add(state, client, thread, ctx)
+}
+
+/// A new server or client, id assigned, no thread yet.
+fn new_endpoint(
+    state: &NetState,
+    kind: Kind,
+    sock: Socket,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+) -> Result<Arc<Endpoint>> {
+    Arc::pin_init(
+        pin_init!(Endpoint {
             id: state.next_id.fetch_add(1, Ordering::Relaxed),
-            proto,
-            port,
+            kind,
+            port: local.map_or(0, |a| a.port()),
+            local,
+            peer,
             sock,
             bytes: Bytes::default(),
             closing: AtomicBool::new(false),
@@ -298,28 +375,78 @@ fn start(state: &NetState, net: &Namespace, proto: Protocol, port: u16, ctx: &Sl
             conns <- new_mutex!(KVec::new()),
         }),
         GFP_KERNEL,
-    )?;
-    let s = server.clone();
-    let thread = match proto {
-        Protocol::Udp => Thread::spawn(&thread_name("udp", port)?, ctx, move |t| udp_echo(t, &s))?,
-        Protocol::Tcp => {
-            Thread::spawn(&thread_name("tcp", port)?, ctx, move |t| tcp_accept(t, &s))?
-        }
-    };
-    *server.thread.lock() = Some(thread);
-    if let Err(e) = state.servers.lock().push(server.clone(), GFP_KERNEL) {
-        close(&server, ctx);
+    )
+}
+
+/// Records an endpoint's thread and lists it in the namespace; on failure closes it.
+fn add(state: &NetState, ep: Arc<Endpoint>, thread: Thread, ctx: &Sleepable) -> Result {
+    *ep.thread.lock() = Some(thread);
+    if let Err(e) = state.servers.lock().push(ep.clone(), GFP_KERNEL) {
+        close(&ep, ctx);
         return Err(e.into());
     }
     Ok(())
 }
 
-/// Closes server `id`; `ENOENT` if this namespace has none by that id.
+/// A client's thread: counts what the peer sends; when a TCP peer closes its side, this
+/// side closes too.
+fn client_read(t: &ThreadContext, client: &Endpoint) {
+    let ctx = t.sleepable();
+    let Ok(mut buf) = buffer() else {
+        return;
+    };
+    loop {
+        let got = client.sock.recv(&mut buf, ctx);
+        if client.closing.load(Ordering::Acquire) || t.should_stop() {
+            return;
+        }
+        match got {
+            Ok((0, _)) if client.kind == Kind::TcpClient => {
+                let _ = client.sock.shutdown(Shutdown::Write, ctx);
+                return;
+            }
+            Ok((n, _)) => client.bytes.received(n),
+            // A connected UDP socket reports the peer's ICMP errors (ECONNREFUSED):
+            // counted by the kernel, and the socket is still usable.
+            Err(_) if client.kind == Kind::UdpClient => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Sends `text` and a newline from client `id`.
+fn send_text(state: &NetState, id: u32, text: &str, ctx: &Sleepable) -> Result {
+    let ep = find(state, id)?;
+    if !matches!(ep.kind, Kind::TcpClient | Kind::UdpClient) {
+        kernel::pr_refused!("refused 'send {}': {} is a server\n", id, ep.kind.name());
+        return Err(EINVAL);
+    }
+    let mut line = KVec::with_capacity(text.len() + 1, GFP_KERNEL)?;
+    line.extend_from_slice(text.as_bytes(), GFP_KERNEL)?;
+    line.push(b'\n', GFP_KERNEL)?;
+    send_all(&ep.sock, &line, ctx)?;
+    ep.bytes.sent(line.len());
+    Ok(())
+}
+
+/// The server or client `id` of this namespace; `ENOENT` if there is none.
+fn find(state: &NetState, id: u32) -> Result<Arc<Endpoint>> {
+    let eps = state.servers.lock();
+    match eps.iter().find(|e| e.id == id) {
+        Some(e) => Ok(e.clone()),
+        None => {
+            kernel::pr_refused!("refused: no server or client {} in this namespace\n", id);
+            Err(ENOENT)
+        }
+    }
+}
+
+/// Closes server or client `id`; `ENOENT` if this namespace has none by that id.
 fn close_id(state: &NetState, id: u32, ctx: &Sleepable) -> Result {
     let server = {
         let mut servers = state.servers.lock();
         let Some(i) = servers.iter().position(|s| s.id == id) else {
-            kernel::pr_refused!("refused 'close {}': no such server in this namespace\n", id);
+            kernel::pr_refused!("refused 'close {}': no such server or client here\n", id);
             return Err(ENOENT);
         };
         take_at(&mut servers, i)?
@@ -356,17 +483,18 @@ impl core::fmt::Display for Addr {
     }
 }
 
-/// One line per socket: id, protocol, local and remote address, TCP state, bytes.
-fn show_server(out: &SeqFile, server: &Server) {
-    let (proto, state) = match server.proto {
-        Protocol::Udp => ("udp", "-"),
-        Protocol::Tcp => ("tcp", server.sock.state()),
+/// One line per socket: id, kind, local and remote address, TCP state, bytes.
+fn show_server(out: &SeqFile, server: &Endpoint) {
+    let state = match server.kind.protocol() {
+        Protocol::Udp => "-",
+        Protocol::Tcp => server.sock.state(),
     };
     out.print(format_args!(
-        "{} {}-echo {} - {} in {} out {}\n",
+        "{} {} {} {} {} in {} out {}\n",
         server.id,
-        proto,
-        any_address(server.port),
+        server.kind.name(),
+        Addr(server.local),
+        Addr(server.peer),
         state,
         server.bytes.rx.load(Ordering::Relaxed),
         server.bytes.tx.load(Ordering::Relaxed),
@@ -432,8 +560,15 @@ impl procfs::ControlFile for Rsock {
             EINVAL
         })?;
         match command {
-            cmd::Command::UdpEcho(port) => start(state, net, Protocol::Udp, port, ctx),
-            cmd::Command::TcpEcho(port) => start(state, net, Protocol::Tcp, port, ctx),
+            cmd::Command::UdpEcho(port) => start(state, net, Kind::UdpEcho, port, ctx),
+            cmd::Command::TcpEcho(port) => start(state, net, Kind::TcpEcho, port, ctx),
+            cmd::Command::Connect(cmd::Proto::Tcp, addr, port) => {
+                connect(state, net, Kind::TcpClient, addr, port, ctx)
+            }
+            cmd::Command::Connect(cmd::Proto::Udp, addr, port) => {
+                connect(state, net, Kind::UdpClient, addr, port, ctx)
+            }
+            cmd::Command::Send(id, text) => send_text(state, id, text, ctx),
             cmd::Command::Close(id) => close_id(state, id, ctx),
         }
     }

@@ -76,6 +76,23 @@ ip netns exec t1 cat /proc/net/rsock
 echo "t2: tcp-echo 7: $(try t2 'tcp-echo 7')"
 echo "t2: tcp-echo 0: $(try t2 'tcp-echo 0')   (and a line in dmesg saying why)"
 
+say "an in-kernel client in t2 to a user-space server in t1: connect waits for the handshake"
+ip netns exec t1 python3 -c '
+import socket
+s = socket.socket(); s.bind(("10.7.0.1", 9)); s.listen(1)
+c, _ = s.accept(); print("user-space server got:", c.recv(100)); c.sendall(b"hi, kernel\n")
+import time; time.sleep(2)
+' &
+sleep 1
+cmd t2 'connect tcp 10.7.0.1 9'
+id=$(ip netns exec t2 awk '$2 == "tcp-client" {print $1}' /proc/net/rsock)
+cmd t2 "send $id hello from the kernel"
+sleep 1
+ip netns exec t2 cat /proc/net/rsock | grep -E '^id|client'
+wait
+echo "t2: connect tcp 10.7.0.1 10: $(try t2 'connect tcp 10.7.0.1 10')   (nobody listens: the reset)"
+cmd t2 "close $id"
+
 say "close stops the server: its socket shut down wakes its thread, which ends"
 cmd t2 'close 2'
 ip netns exec t2 cat /proc/net/rsock

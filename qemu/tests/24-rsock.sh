@@ -4,10 +4,13 @@
 # the listing shows the sockets, their TCP states and byte counts; a second server on a
 # port in use fails with EADDRINUSE; the same port serves in two namespaces; bad command
 # lines are refused with EINVAL and change nothing; close and rmmod with connections
-# open under traffic end cleanly: threads gone, no socket left in `ss -a`.
+# open under traffic end cleanly: threads gone, no socket left in `ss -a`. In-kernel
+# clients (TCP over IPv4, UDP over IPv6) to user-space servers: the text arrives, the
+# echo is counted, a refused connect is the write's ECONNREFUSED, close is the server's EOF.
 . "$(dirname "$0")/../guest/testlib.sh"
 cleanup() {
-	kill %1 %2 %3 2>/dev/null
+	kill %1 %2 %3 %4 2>/dev/null
+	rm -f /tmp/rsock-client.out
 	unload rsock
 	cleanup_namespaces
 	ip netns del ns3 2>/dev/null
@@ -99,6 +102,48 @@ must cmd ns2 'close 2'
 expect_eq "$(listing ns2 | grep -c 'tcp-')" 0 "TCP lines after close"
 wait_for "no TCP socket on port 7 in ns2" 30 sh -c "! ip netns exec ns2 ss -tan | grep -q ':7 .*ESTAB\|LISTEN.*:7 '"
 kill %1 2>/dev/null
+
+# In-kernel clients (ns2) to user-space servers (ns1): TCP over IPv4, UDP over IPv6.
+ip netns exec ns1 python3 - <<'PY' &
+import socket, threading
+def tcp():
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.9.0.1", 9)); s.listen(1)
+    c, _ = s.accept()
+    data = b""
+    while True:
+        b = c.recv(100)
+        if not b:
+            break
+        data += b; c.sendall(b)
+    open("/tmp/rsock-client.out", "w").write(data.decode())
+def udp():
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("fd00::1", 9))
+    while True:
+        b, a = s.recvfrom(100); s.sendto(b, a)
+threading.Thread(target=udp, daemon=True).start()
+tcp()
+PY
+SERVERS=$!
+wait_for "the user-space servers in ns1" 30 sh -c "ip netns exec ns1 ss -ltn | grep -q '10.9.0.1:9 ' && ip netns exec ns1 ss -lun | grep -q 'fd00::1\]:9 '"
+must cmd ns2 'connect tcp 10.9.0.1 9'
+must cmd ns2 'connect udp fd00::1 9'
+tid=$(listing ns2 | awk '$2 == "tcp-client" {print $1}')
+uid=$(listing ns2 | awk '$2 == "udp-client" {print $1}')
+must cmd ns2 "send $tid hello  kernel"
+must cmd ns2 "send $uid hello"
+wait_for "the echoes to come back" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock | grep -q 'tcp-client.* in 14 out 14' && ip netns exec ns2 cat /proc/net/rsock | grep -q 'udp-client.* in 6 out 6'"
+expect_eq "$(listing ns2 | awk '$2 == "tcp-client" {print $4, $5, $7, $9}')" "10.9.0.1:9 TCP_ESTABLISHED 14 14" "the TCP client's peer, state, bytes"
+expect_eq "$(listing ns2 | awk '$2 == "udp-client" {print $4, $7, $9}')" "[fd00::1]:9 6 6" "the UDP client's peer, bytes"
+expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 10'" "b'send 1 x'" "b'send 99 x'" \
+	"b'connect tcp 10.9.0.1'" "b'send $tid'")" "ECONNREFUSED EINVAL ENOENT EINVAL EINVAL" \
+	"errnos: a refused connect, send from a server, an unknown id, bad lines"
+must cmd ns2 "close $tid"
+wait_for "the user-space server to see the client close" 30 test -s /tmp/rsock-client.out
+expect_eq "$(cat /tmp/rsock-client.out)" "hello  kernel" "what the user-space server received"
+must cmd ns2 "close $uid"
+kill $SERVERS 2>/dev/null
+expect_eq "$(listing ns2 | grep -c client)" 0 "client lines after close"
 
 # rmmod under traffic, with connections open: every thread ends, every socket goes.
 must cmd ns2 'tcp-echo 9'

@@ -5,30 +5,56 @@
 //! Pure code (no kernel calls), so the host crate tests and fuzzes it:
 //!
 //! ```text
-//! udp-echo PORT     an in-kernel UDP echo server on PORT, every address, IPv4 and IPv6
-//! tcp-echo PORT     an in-kernel TCP echo server on PORT, likewise
-//! close ID          stop server ID (and its connections) and release its sockets
+//! udp-echo PORT             an in-kernel UDP echo server on PORT, every address, IPv4 and IPv6
+//! tcp-echo PORT             an in-kernel TCP echo server on PORT, likewise
+//! connect tcp|udp ADDR PORT an in-kernel client connected to ADDR (IPv4 or IPv6) port PORT
+//! send ID TEXT              TEXT and a newline, sent by client ID
+//! close ID                  stop server or client ID and release its sockets
 //! ```
 //!
-//! A port is 1 to 65535 (decimal); an id is what the listing shows (decimal, from 1).
+//! A port is 1 to 65535 (decimal); an id is what the listing shows (decimal, from 1);
+//! TEXT is the rest of the line, without the spaces around it, not empty.
+
+use core::net::IpAddr;
+
+/// A client's transport protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    /// `tcp`.
+    Tcp,
+    /// `udp`.
+    Udp,
+}
 
 /// One command, as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
+pub enum Command<'a> {
     /// `udp-echo PORT`.
     UdpEcho(u16),
     /// `tcp-echo PORT`.
     TcpEcho(u16),
+    /// `connect tcp|udp ADDR PORT`.
+    Connect(Proto, IpAddr, u16),
+    /// `send ID TEXT`.
+    Send(u32, &'a str),
     /// `close ID`.
     Close(u32),
 }
 
-impl core::fmt::Display for Command {
+impl core::fmt::Display for Command<'_> {
     /// The command as it is written.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Command::UdpEcho(port) => write!(f, "udp-echo {port}"),
             Command::TcpEcho(port) => write!(f, "tcp-echo {port}"),
+            Command::Connect(proto, addr, port) => {
+                let p = match proto {
+                    Proto::Tcp => "tcp",
+                    Proto::Udp => "udp",
+                };
+                write!(f, "connect {p} {addr} {port}")
+            }
+            Command::Send(id, text) => write!(f, "send {id} {text}"),
             Command::Close(id) => write!(f, "close {id}"),
         }
     }
@@ -43,29 +69,55 @@ fn positive(s: &str, max: u64) -> Option<u64> {
     (1..=max).contains(&n).then_some(n)
 }
 
+fn port(s: Option<&str>) -> Result<u16, &'static str> {
+    let s = s.ok_or("a port is needed")?;
+    Ok(positive(s, u16::MAX.into()).ok_or("a port is 1 to 65535")? as u16)
+}
+
+fn id(s: Option<&str>) -> Result<u32, &'static str> {
+    let s = s.ok_or("an id is needed")?;
+    Ok(positive(s, u32::MAX.into()).ok_or("an id is a number from 1")? as u32)
+}
+
+const USAGE: &str =
+    "unknown command (udp-echo PORT, tcp-echo PORT, connect tcp|udp ADDR PORT, send ID TEXT, close ID)";
+
 /// Parses one command line.
-pub fn parse(line: &str) -> Result<Command, &'static str> {
-    let mut words = line.split_whitespace();
-    let verb = words.next().ok_or("empty command")?;
-    let arg = words.next();
+pub fn parse(line: &str) -> Result<Command<'_>, &'static str> {
+    let line = line.trim();
+    let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    if verb == "send" {
+        let (n, text) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let id = id((!n.is_empty()).then_some(n))?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("send needs a text");
+        }
+        return Ok(Command::Send(id, text));
+    }
+    let mut words = rest.split_whitespace();
+    let command = match verb {
+        "udp-echo" => Command::UdpEcho(port(words.next())?),
+        "tcp-echo" => Command::TcpEcho(port(words.next())?),
+        "close" => Command::Close(id(words.next())?),
+        "connect" => {
+            let proto = match words.next() {
+                Some("tcp") => Proto::Tcp,
+                Some("udp") => Proto::Udp,
+                _ => return Err("connect tcp|udp ADDR PORT"),
+            };
+            let addr = words
+                .next()
+                .and_then(|a| a.parse::<IpAddr>().ok())
+                .ok_or("an IPv4 or IPv6 address is needed")?;
+            Command::Connect(proto, addr, port(words.next())?)
+        }
+        "" => return Err("empty command"),
+        _ => return Err(USAGE),
+    };
     if words.next().is_some() {
-        return Err("too many words (udp-echo PORT, tcp-echo PORT, close ID)");
+        return Err("too many words");
     }
-    match verb {
-        "udp-echo" | "tcp-echo" => {
-            let arg = arg.ok_or("a port is needed")?;
-            let port = positive(arg, u16::MAX.into()).ok_or("a port is 1 to 65535")? as u16;
-            Ok(if verb == "udp-echo" {
-                Command::UdpEcho(port)
-            } else {
-                Command::TcpEcho(port)
-            })
-        }
-        "close" => {
-            let arg = arg.ok_or("an id is needed")?;
-            let id = positive(arg, u32::MAX.into()).ok_or("an id is a number from 1")? as u32;
-            Ok(Command::Close(id))
-        }
-        _ => Err("unknown command (udp-echo PORT, tcp-echo PORT, close ID)"),
-    }
+    Ok(command)
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 //! rsock's command language.
 
-use crate::rsock_cmd::{parse, Command};
+extern crate std;
+use crate::rsock_cmd::{parse, Command, Proto};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::string::ToString;
 
 #[test]
 fn servers_and_close() {
@@ -9,6 +12,32 @@ fn servers_and_close() {
     assert_eq!(parse("  tcp-echo   65535 "), Ok(Command::TcpEcho(65535)));
     assert_eq!(parse("close 1"), Ok(Command::Close(1)));
     assert_eq!(parse("close 4294967295"), Ok(Command::Close(u32::MAX)));
+}
+
+#[test]
+fn clients() {
+    assert_eq!(
+        parse("connect tcp 10.9.0.2 9"),
+        Ok(Command::Connect(
+            Proto::Tcp,
+            IpAddr::V4(Ipv4Addr::new(10, 9, 0, 2)),
+            9
+        ))
+    );
+    assert_eq!(
+        parse("connect udp fd00::2 53"),
+        Ok(Command::Connect(
+            Proto::Udp,
+            IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2)),
+            53
+        ))
+    );
+    assert_eq!(parse("send 3 hello"), Ok(Command::Send(3, "hello")));
+    assert_eq!(
+        parse("send 3   two  words  "),
+        Ok(Command::Send(3, "two  words"))
+    );
+    assert_eq!(parse("send 3 hello").unwrap().to_string(), "send 3 hello");
 }
 
 #[test]
@@ -22,6 +51,9 @@ fn ports_out_of_range() {
         "tcp-echo 0x10",
         "udp-echo 99999999999",
         "udp-echo",
+        "connect tcp 10.0.0.1 0",
+        "connect tcp 10.0.0.1 65536",
+        "connect tcp 10.0.0.1",
     ] {
         assert!(parse(bad).is_err(), "{bad} was accepted");
     }
@@ -40,6 +72,17 @@ fn bad_lines() {
         "udp-echo 7 8",
         "UDP-ECHO 7",
         "udp-echo\u{0}7",
+        "connect",
+        "connect sctp 10.0.0.1 1",
+        "connect tcp 10.0.0 1",
+        "connect tcp 300.0.0.1 1",
+        "connect tcp host 1",
+        "connect tcp ::1 1 2",
+        "send",
+        "send 3",
+        "send 3   ",
+        "send x hi",
+        "send 0 hi",
     ] {
         assert!(parse(bad).is_err(), "{bad:?} was accepted");
     }
