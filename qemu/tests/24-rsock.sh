@@ -6,10 +6,11 @@
 # lines are refused with EINVAL and change nothing; close and rmmod with connections
 # open under traffic end cleanly: threads gone, no socket left in `ss -a`. In-kernel
 # clients (TCP over IPv4, UDP over IPv6) to user-space servers: the text arrives, the
-# echo is counted, a refused connect is the write's ECONNREFUSED, close is the server's EOF.
+# echo is counted, a refused connect is the write's ECONNREFUSED, close is the server's EOF;
+# two ephemeral ports, three connects: the third is EADDRNOTAVAIL.
 . "$(dirname "$0")/../guest/testlib.sh"
 cleanup() {
-	kill %1 %2 %3 %4 2>/dev/null
+	kill %1 %2 %3 %4 %5 2>/dev/null
 	rm -f /tmp/rsock-client.out
 	unload rsock
 	cleanup_namespaces
@@ -144,6 +145,26 @@ expect_eq "$(cat /tmp/rsock-client.out)" "hello  kernel" "what the user-space se
 must cmd ns2 "close $uid"
 kill $SERVERS 2>/dev/null
 expect_eq "$(listing ns2 | grep -c client)" 0 "client lines after close"
+
+# Ports: with the namespace's ephemeral range narrowed to two ports, two clients to one
+# server get them, the third connect finds none (EADDRNOTAVAIL, from inet_hash_connect).
+ip netns exec ns1 python3 - <<'PY' &
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.9.0.1", 11)); s.listen(8)
+held = [s.accept()[0] for _ in range(2)]
+time.sleep(60)
+PY
+PORTS_SERVER=$!
+wait_for "the user-space server on port 11" 30 sh -c "ip netns exec ns1 ss -ltn | grep -q '10.9.0.1:11 '"
+ip netns exec ns2 sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 11'" "b'connect tcp 10.9.0.1 11'" \
+	"b'connect tcp 10.9.0.1 11'")" "ok ok EADDRNOTAVAIL" "three connects through two ephemeral ports"
+expect_eq "$(listing ns2 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}' | sort | tr '\n' ' ')" \
+	"40000 40001 " "the clients' local ports"
+for id in $(listing ns2 | awk '$2 == "tcp-client" {print $1}'); do must cmd ns2 "close $id"; done
+ip netns exec ns2 sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+kill $PORTS_SERVER 2>/dev/null
 
 # rmmod under traffic, with connections open: every thread ends, every socket goes.
 must cmd ns2 'tcp-echo 9'
