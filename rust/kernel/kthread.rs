@@ -106,7 +106,10 @@ impl Thread {
         };
         // SAFETY: a pointer or an `ERR_PTR`.
         if unsafe { bindings::IS_ERR(task.cast()) } {
-            // SAFETY: no thread was made: the payload is still ours, made by `spawn`.
+            // SAFETY: on error `run` is never called with `payload`: either no thread was
+            // made, or (the caller got a fatal signal while `kthreadd` was creating it)
+            // the new thread finds its creator gone and exits without calling its
+            // function (`kthread()` in kernel/kthread.c). The payload is still ours.
             drop(unsafe { KBox::from_raw(payload.cast::<Payload<F>>()) });
             // SAFETY: as above.
             return Err(Error::from_errno(
