@@ -310,11 +310,22 @@ fn close(server: &Endpoint, ctx: &Sleepable) {
     }
 }
 
-/// Starts an echo server on `port` in namespace `net`.
-fn start(state: &NetState, net: &Namespace, kind: Kind, port: u16, ctx: &Sleepable) -> Result {
+/// Starts an echo server on `port` in namespace `net`; with `reuseport`, one that
+/// shares the port with the other servers that asked for it.
+fn start(
+    state: &NetState,
+    net: &Namespace,
+    kind: Kind,
+    port: u16,
+    reuseport: bool,
+    ctx: &Sleepable,
+) -> Result {
     let sock = Socket::new(net, true, kind.protocol(), ctx)?;
     if kind == Kind::TcpEcho {
         sock.set_reuseaddr(ctx);
+    }
+    if reuseport {
+        sock.set_reuseport(ctx);
     }
     sock.bind(any_address(port), ctx)?;
     if kind == Kind::TcpEcho {
@@ -560,8 +571,8 @@ impl procfs::ControlFile for Rsock {
             EINVAL
         })?;
         match command {
-            cmd::Command::UdpEcho(port) => start(state, net, Kind::UdpEcho, port, ctx),
-            cmd::Command::TcpEcho(port) => start(state, net, Kind::TcpEcho, port, ctx),
+            cmd::Command::UdpEcho(port, r) => start(state, net, Kind::UdpEcho, port, r, ctx),
+            cmd::Command::TcpEcho(port, r) => start(state, net, Kind::TcpEcho, port, r, ctx),
             cmd::Command::Connect(cmd::Proto::Tcp, addr, port) => {
                 connect(state, net, Kind::TcpClient, addr, port, ctx)
             }

@@ -7,10 +7,12 @@
 # open under traffic end cleanly: threads gone, no socket left in `ss -a`. In-kernel
 # clients (TCP over IPv4, UDP over IPv6) to user-space servers: the text arrives, the
 # echo is counted, a refused connect is the write's ECONNREFUSED, close is the server's EOF;
-# two ephemeral ports, three connects: the third is EADDRNOTAVAIL.
+# two ephemeral ports, three connects: the third is EADDRNOTAVAIL. SO_REUSEPORT: two
+# servers on one port share its connections.
 . "$(dirname "$0")/../guest/testlib.sh"
 cleanup() {
-	kill %1 %2 %3 %4 %5 2>/dev/null
+	kill %1 %2 %3 %4 %5 %6 2>/dev/null
+	rm -f /tmp/rsock-reuse.ready
 	rm -f /tmp/rsock-client.out
 	unload rsock
 	cleanup_namespaces
@@ -103,6 +105,37 @@ must cmd ns2 'close 2'
 expect_eq "$(listing ns2 | grep -c 'tcp-')" 0 "TCP lines after close"
 wait_for "no TCP socket on port 7 in ns2" 30 sh -c "! ip netns exec ns2 ss -tan | grep -q ':7 .*ESTAB\|LISTEN.*:7 '"
 kill %1 2>/dev/null
+
+# SO_REUSEPORT: two servers share a port, a third without the option is refused, and
+# the kernel spreads 20 connections over the two by a hash of each peer's address and
+# port (all 20 on one would happen once in half a million runs).
+must cmd ns2 'tcp-echo 12 reuseport'
+must cmd ns2 'tcp-echo 12 reuseport'
+expect_eq "$(write_errnos ns2 /proc/net/rsock "b'tcp-echo 12'")" EADDRINUSE "a server without reuseport on a shared port"
+rm -f /tmp/rsock-reuse.ready
+ip netns exec ns1 python3 - <<'PY' &
+import socket, time
+conns = []
+for _ in range(20):
+    c = socket.create_connection(("10.9.0.2", 12), timeout=30)
+    c.sendall(b"z")
+    assert c.recv(1) == b"z"
+    conns.append(c)
+open("/tmp/rsock-reuse.ready", "w").write("ok")
+time.sleep(60)
+PY
+REUSE=$!
+wait_for "20 connections to port 12" 90 test -s /tmp/rsock-reuse.ready
+per=$(for i in $(listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print $1}'); do
+	listing ns2 | grep -c "^$i\.[0-9]* tcp-conn .*TCP_ESTABLISHED"
+done | sort -n | tr '\n' ' ')
+note "connections per server on port 12: $per"
+set -- $per
+[ $# = 2 ] && [ "$1" -ge 1 ] && [ $(($1 + $2)) = 20 ] || fail "20 connections over two reuseport servers: $per"
+note "ok: both servers took connections, 20 in all"
+kill $REUSE 2>/dev/null
+for id in $(listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print $1}'); do must cmd ns2 "close $id"; done
+rm -f /tmp/rsock-reuse.ready
 
 # In-kernel clients (ns2) to user-space servers (ns1): TCP over IPv4, UDP over IPv6.
 ip netns exec ns1 python3 - <<'PY' &

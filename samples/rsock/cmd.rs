@@ -5,8 +5,9 @@
 //! Pure code (no kernel calls), so the host crate tests and fuzzes it:
 //!
 //! ```text
-//! udp-echo PORT             an in-kernel UDP echo server on PORT, every address, IPv4 and IPv6
-//! tcp-echo PORT             an in-kernel TCP echo server on PORT, likewise
+//! udp-echo PORT [reuseport] an in-kernel UDP echo server on PORT, every address, IPv4 and IPv6
+//! tcp-echo PORT [reuseport] an in-kernel TCP echo server on PORT, likewise
+//!                           (reuseport: SO_REUSEPORT, so servers can share the port)
 //! connect tcp|udp ADDR PORT an in-kernel client connected to ADDR (IPv4 or IPv6) port PORT
 //! send ID TEXT              TEXT and a newline, sent by client ID
 //! close ID                  stop server or client ID and release its sockets
@@ -29,10 +30,10 @@ pub enum Proto {
 /// One command, as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command<'a> {
-    /// `udp-echo PORT`.
-    UdpEcho(u16),
-    /// `tcp-echo PORT`.
-    TcpEcho(u16),
+    /// `udp-echo PORT [reuseport]`.
+    UdpEcho(u16, bool),
+    /// `tcp-echo PORT [reuseport]`.
+    TcpEcho(u16, bool),
     /// `connect tcp|udp ADDR PORT`.
     Connect(Proto, IpAddr, u16),
     /// `send ID TEXT`.
@@ -45,8 +46,8 @@ impl core::fmt::Display for Command<'_> {
     /// The command as it is written.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Command::UdpEcho(port) => write!(f, "udp-echo {port}"),
-            Command::TcpEcho(port) => write!(f, "tcp-echo {port}"),
+            Command::UdpEcho(port, r) => write!(f, "udp-echo {port}{}", reuse(*r)),
+            Command::TcpEcho(port, r) => write!(f, "tcp-echo {port}{}", reuse(*r)),
             Command::Connect(proto, addr, port) => {
                 let p = match proto {
                     Proto::Tcp => "tcp",
@@ -57,6 +58,23 @@ impl core::fmt::Display for Command<'_> {
             Command::Send(id, text) => write!(f, "send {id} {text}"),
             Command::Close(id) => write!(f, "close {id}"),
         }
+    }
+}
+
+fn reuse(on: bool) -> &'static str {
+    if on {
+        " reuseport"
+    } else {
+        ""
+    }
+}
+
+/// The optional `reuseport` after a server's port.
+fn reuseport(word: Option<&str>) -> Result<bool, &'static str> {
+    match word {
+        None => Ok(false),
+        Some("reuseport") => Ok(true),
+        Some(_) => Err("after the port, only reuseport"),
     }
 }
 
@@ -79,8 +97,8 @@ fn id(s: Option<&str>) -> Result<u32, &'static str> {
     Ok(positive(s, u32::MAX.into()).ok_or("an id is a number from 1")? as u32)
 }
 
-const USAGE: &str =
-    "unknown command (udp-echo PORT, tcp-echo PORT, connect tcp|udp ADDR PORT, send ID TEXT, close ID)";
+const USAGE: &str = "unknown command (udp-echo PORT [reuseport], tcp-echo PORT [reuseport], \
+    connect tcp|udp ADDR PORT, send ID TEXT, close ID)";
 
 /// Parses one command line.
 pub fn parse(line: &str) -> Result<Command<'_>, &'static str> {
@@ -98,8 +116,8 @@ pub fn parse(line: &str) -> Result<Command<'_>, &'static str> {
     }
     let mut words = rest.split_whitespace();
     let command = match verb {
-        "udp-echo" => Command::UdpEcho(port(words.next())?),
-        "tcp-echo" => Command::TcpEcho(port(words.next())?),
+        "udp-echo" => Command::UdpEcho(port(words.next())?, reuseport(words.next())?),
+        "tcp-echo" => Command::TcpEcho(port(words.next())?, reuseport(words.next())?),
         "close" => Command::Close(id(words.next())?),
         "connect" => {
             let proto = match words.next() {

@@ -8,8 +8,16 @@ use std::string::ToString;
 
 #[test]
 fn servers_and_close() {
-    assert_eq!(parse("udp-echo 7"), Ok(Command::UdpEcho(7)));
-    assert_eq!(parse("  tcp-echo   65535 "), Ok(Command::TcpEcho(65535)));
+    assert_eq!(parse("udp-echo 7"), Ok(Command::UdpEcho(7, false)));
+    assert_eq!(
+        parse("  tcp-echo   65535 "),
+        Ok(Command::TcpEcho(65535, false))
+    );
+    assert_eq!(parse("tcp-echo 7 reuseport"), Ok(Command::TcpEcho(7, true)));
+    assert_eq!(
+        parse("udp-echo 7 reuseport").unwrap().to_string(),
+        "udp-echo 7 reuseport"
+    );
     assert_eq!(parse("close 1"), Ok(Command::Close(1)));
     assert_eq!(parse("close 4294967295"), Ok(Command::Close(u32::MAX)));
 }
@@ -70,6 +78,8 @@ fn bad_lines() {
         "close one",
         "listen 7",
         "udp-echo 7 8",
+        "tcp-echo 7 reuse",
+        "tcp-echo 7 reuseport x",
         "UDP-ECHO 7",
         "udp-echo\u{0}7",
         "connect",

@@ -202,6 +202,16 @@ impl Socket {
         unsafe { bindings::sock_set_reuseaddr((*self.raw()).sk) };
     }
 
+    /// Lets several sockets bind the same address and port, each with this option set
+    /// by the same user; the kernel spreads incoming connections (TCP) or datagrams (UDP)
+    /// over them by a hash of the peer's address and port (`SO_REUSEPORT`,
+    /// `sock_set_reuseport`; the groups live in net/core/sock_reuseport.c).
+    pub fn set_reuseport(&self, ctx: &Sleepable) {
+        ctx.might_sleep();
+        // SAFETY: the socket is valid (type invariant); the call takes the socket lock.
+        unsafe { bindings::sock_set_reuseport((*self.raw()).sk) };
+    }
+
     /// Binds the socket to a local address and port (`kernel_bind`); port 0 picks one.
     pub fn bind(&self, addr: SocketAddr, ctx: &Sleepable) -> Result {
         ctx.might_sleep();
