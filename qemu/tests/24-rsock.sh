@@ -40,7 +40,7 @@ expect_eq "$(pgrep -c '^rsock-(udp|tcp)/7$' || true)" 2 "server threads"
 # requires the same bytes back (sha256).
 echo_check() {
 	ip netns exec ns1 python3 - "$@" <<'PY' || fail "echo over $1 to $2 (above)"
-import hashlib, os, socket, sys
+import hashlib, os, socket, sys, threading
 proto, addr, sizes = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3:]]
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 for n in sizes:
@@ -51,7 +51,11 @@ for n in sizes:
         back, peer = s.recvfrom(65536)
     else:
         s = socket.create_connection((addr, 7), timeout=60)
-        s.sendall(data); s.shutdown(socket.SHUT_WR)
+        # Send from a thread while this one reads: an echo that is not read fills the
+        # buffers both ways, and then both ends wait on each other.
+        def send(s=s, data=data):
+            s.sendall(data); s.shutdown(socket.SHUT_WR)
+        sender = threading.Thread(target=send); sender.start()
         chunks = []
         while True:
             b = s.recv(65536)
@@ -59,6 +63,7 @@ for n in sizes:
                 break
             chunks.append(b)
         back = b"".join(chunks)
+        sender.join()
     s.close()
     if hashlib.sha256(back).digest() != hashlib.sha256(data).digest():
         sys.exit(f"FAIL: {proto} {addr}: {n} bytes sent, {len(back)} came back, not the same")
