@@ -259,26 +259,10 @@ fn start_conn(server: &Endpoint, sock: Socket, ctx: &Sleepable) -> Result {
 
 /// Releases the connections whose threads have ended.
 fn reap(server: &Endpoint, ctx: &Sleepable) {
-    let finished = {
-        let mut conns = server.conns.lock();
-        let n = conns.len();
-        let (Ok(mut keep), Ok(mut done)) = (
-            KVec::with_capacity(n, GFP_KERNEL),
-            KVec::with_capacity(n, GFP_KERNEL),
-        ) else {
-            return; // No memory now: the next accept tries again.
-        };
-        for conn in core::mem::take(&mut *conns) {
-            let to = if conn.done.load(Ordering::Acquire) {
-                &mut done
-            } else {
-                &mut keep
-            };
-            // Room for all of them was reserved above.
-            let _ = to.push(conn, GFP_KERNEL);
-        }
-        *conns = keep;
-        done
+    // No memory now: the next accept tries again.
+    let Ok(finished) = take_where(&mut server.conns.lock(), |c| c.done.load(Ordering::Acquire))
+    else {
+        return;
     };
     for conn in finished {
         stop_conn(&conn, ctx);
@@ -454,32 +438,29 @@ fn find(state: &NetState, id: u32) -> Result<Arc<Endpoint>> {
 
 /// Closes server or client `id`; `ENOENT` if this namespace has none by that id.
 fn close_id(state: &NetState, id: u32, ctx: &Sleepable) -> Result {
-    let server = {
-        let mut servers = state.servers.lock();
-        let Some(i) = servers.iter().position(|s| s.id == id) else {
-            kernel::pr_refused!("refused 'close {}': no such server or client here\n", id);
-            return Err(ENOENT);
-        };
-        take_at(&mut servers, i)?
-    };
-    close(&server, ctx);
+    let taken = take_where(&mut state.servers.lock(), |s| s.id == id)?;
+    if taken.is_empty() {
+        kernel::pr_refused!("refused 'close {}': no such server or client here\n", id);
+        return Err(ENOENT);
+    }
+    for server in taken {
+        close(&server, ctx);
+    }
     Ok(())
 }
 
-/// Removes and returns element `i` (the kernel's `KVec` has no `remove` yet).
-fn take_at<T>(v: &mut KVec<T>, i: usize) -> Result<T> {
-    let mut rest = KVec::with_capacity(v.len(), GFP_KERNEL)?;
-    let mut taken = None;
-    for (j, item) in core::mem::take(v).into_iter().enumerate() {
-        if j == i {
-            taken = Some(item);
-        } else {
-            // Room for all was reserved above.
-            let _ = rest.push(item, GFP_KERNEL);
-        }
+/// Moves the elements `pred` picks out of `v`, in order, and returns them (the kernel's
+/// `KVec` has no `retain` or `remove` yet). On `ENOMEM`, `v` is left as it was.
+fn take_where<T>(v: &mut KVec<T>, mut pred: impl FnMut(&T) -> bool) -> Result<KVec<T>> {
+    let mut keep = KVec::with_capacity(v.len(), GFP_KERNEL)?;
+    let mut taken = KVec::with_capacity(v.len(), GFP_KERNEL)?;
+    for item in core::mem::take(v) {
+        let to = if pred(&item) { &mut taken } else { &mut keep };
+        // Room for all of them was reserved above: this cannot fail.
+        let _ = to.push(item, GFP_KERNEL);
     }
-    *v = rest;
-    taken.ok_or(ENOENT)
+    *v = keep;
+    Ok(taken)
 }
 
 /// An address for the listing, or `-`.
