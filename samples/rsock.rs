@@ -32,6 +32,10 @@
 //! which wakes the threads, waits for them and releases the sockets: TCP sends its FIN.
 //! A client's `connect` runs in the writer's `write(2)` (for TCP it waits for the
 //! handshake, and a refused one is the write's error); its thread counts what comes back.
+//!
+//! `/proc/net/rsock_states` shows the TCP state machine at work: every state change of
+//! rsock's sockets (after `trace all`, of every TCP socket in the namespace), as TCP
+//! makes it ([`states`]).
 
 use core::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -41,13 +45,17 @@ use kernel::net::{
     pernet,
     procfs::{self, Quoted, SeqFile},
     socket::{Protocol, Shutdown, Socket},
+    tcp_state,
 };
 use kernel::prelude::*;
+use kernel::sync::spinlock_irq::{new_spinlock_irq, SpinLockIrq};
 use kernel::sync::{new_mutex, sleep::Sleepable, Arc, Mutex};
 use kernel::{c_str, fmt, str::CStr, str::CString};
 
 #[path = "rsock/cmd.rs"]
 pub mod cmd;
+#[path = "rsock/states.rs"]
+pub mod states;
 
 module! {
     type: RsockModule,
@@ -137,12 +145,17 @@ struct Endpoint {
     conns: Mutex<KVec<Arc<Conn>>>,
 }
 
-/// A namespace's servers.
+/// A namespace's servers, and the TCP state changes it records.
 #[pin_data]
 struct NetState {
     #[pin]
     servers: Mutex<KVec<Arc<Endpoint>>>,
     next_id: AtomicU32,
+    /// Written where TCP changes a state, a softirq among them: interrupts off.
+    #[pin]
+    states: SpinLockIrq<states::Log>,
+    /// `trace all`: record every TCP socket of the namespace, not only rsock's.
+    trace_all: AtomicBool,
 }
 
 struct Rsock;
@@ -507,7 +520,14 @@ fn show_server(out: &SeqFile, server: &Endpoint) {
 
 impl pernet::Subsystem for Rsock {
     type Data = NetState;
-    type Features = procfs::File<Self>;
+    /// `/proc/net/rsock`, `/proc/net/rsock_states` and the probe that fills it.
+    type Features = (
+        procfs::File<Self>,
+        (
+            procfs::File<states::StatesFile, Self>,
+            tcp_state::Watch<Self>,
+        ),
+    );
 
     fn id() -> &'static pernet::Id {
         &RSOCK_ID
@@ -517,6 +537,8 @@ impl pernet::Subsystem for Rsock {
         try_pin_init!(NetState {
             servers <- new_mutex!(KVec::new()),
             next_id: AtomicU32::new(1),
+            states <- new_spinlock_irq!(states::Log::new()?),
+            trace_all: AtomicBool::new(false),
         })
     }
 
@@ -562,6 +584,11 @@ impl procfs::ControlFile for Rsock {
             }
             cmd::Command::Send(id, text) => send_text(state, id, text, ctx),
             cmd::Command::Close(id) => close_id(state, id, ctx),
+            cmd::Command::Trace(whose) => {
+                let all = whose == cmd::Trace::All;
+                state.trace_all.store(all, Ordering::Relaxed);
+                Ok(())
+            }
         }
     }
 }

@@ -118,6 +118,7 @@ lay_project_into_tree() {
 	add_line_once "$ND_KSRC/rust/bindings/bindings_helper.h" '#include "netdive_bindings.h"'
 	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod rcu;'
 	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod sleep;'
+	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod spinlock_irq;'
 	add_line_once "$ND_KSRC/rust/kernel/lib.rs" 'pub mod kthread;'
 	ln -sfn "$ND_PROJ/samples" "$ND_KSRC/samples/netdive"
 	add_line_once "$ND_KSRC/samples/Kconfig" 'source "samples/netdive/Kconfig"' 'endif # SAMPLES'

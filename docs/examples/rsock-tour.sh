@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # A tour of lesson 3 in the guest: `make run CMD='bash docs/examples/rsock-tour.sh'`.
 # Two namespaces over an rveth pair; rsock's in-kernel echo servers in one, user-space
-# clients in the other; what the kernel's own tools show of kernel sockets.
+# clients in the other; what the kernel's own tools show of kernel sockets; the TCP state
+# machine, change by change.
 set -e
 say() { printf '\n== %s\n' "$*"; }
 cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock"; }
@@ -92,6 +93,21 @@ ip netns exec t2 cat /proc/net/rsock | grep -E '^id|client'
 wait
 echo "t2: connect tcp 10.7.0.1 10: $(try t2 'connect tcp 10.7.0.1 10')   (nobody listens: the reset)"
 cmd t2 "close $id"
+
+say "the TCP state machine: every change of the user-space client in t1 (trace all) and of rsock's connection in t2"
+cmd t1 'trace all'
+ip netns exec t1 sh -c 'echo clear > /proc/net/rsock_states'
+ip netns exec t2 sh -c 'echo clear > /proc/net/rsock_states'
+ip netns exec t1 python3 -c '
+import socket
+s = socket.create_connection(("10.7.0.2", 7), timeout=10)
+s.sendall(b"x"); s.recv(1); s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
+'
+sleep 0.5
+echo "t1, the active closer:"; ip netns exec t1 cat /proc/net/rsock_states
+echo "t2, the passive closer:"; ip netns exec t2 cat /proc/net/rsock_states
+echo "t1's FIN_WAIT2 -> CLOSE handed the connection to a timewait socket, which ss lists:"
+ip netns exec t1 ss -tan state time-wait
 
 say "close stops the server: its socket shut down wakes its thread, which ends"
 cmd t2 'close 2'

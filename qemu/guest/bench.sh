@@ -13,7 +13,7 @@
 #    same sk_buff to the stack with a second reference, which makes ip_rcv clone it and
 #    GRO skip it, a cost some paths pay and others do not; unshared, every path gets a
 #    buffer of its own.
-# Parts (ND_BENCH_PARTS, default "link filter fastpath stream"):
+# Parts (ND_BENCH_PARTS, default "link filter fastpath stream socket"):
 #  link:     pktgen into one end of a pair; the other end's rx_packets: rveth against
 #            veth as created (GRO off: veth's netif_rx and the per-CPU backlog), and both
 #            with GRO on at the receiver (NAPI and GRO in both: rveth-gro, veth-napi).
@@ -31,6 +31,11 @@
 #  stream:   iperf3 between two namespaces over a pair: one TCP stream, one UDP stream of
 #            1400-byte datagrams; rveth against veth; and two streams over two queues
 #            against one stream over one (2q/1q), for each driver.
+#  socket:   echo servers over a veth pair between two namespaces, rsock's in the kernel
+#            against a user-space one (qemu/guest/echoperf.c, built here with cc): UDP
+#            round trips of 64 bytes per second (ratio rsock-echo/user-echo) and a TCP
+#            stream echoed back, Gbit/s (ratio rsock-tcp-echo/user-tcp-echo). The
+#            server's own byte counts must equal what the client got back.
 set -u
 OUT=${ND_BENCH_OUT:-/tmp}
 COUNT=${ND_BENCH_COUNT:-300000}
@@ -141,7 +146,7 @@ median_of() {
 		awk '{a[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
-PARTS=${ND_BENCH_PARTS:-link filter fastpath stream}
+PARTS=${ND_BENCH_PARTS:-link filter fastpath stream socket}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # --- link: pktgen into a0, a1's rx_packets -------------------------------------------
@@ -437,10 +442,90 @@ if part stream; then
 	done
 fi
 
+# --- socket: echo servers, in the kernel (rsock) and in user space ---------------------
+SOCK_SECONDS=${ND_BENCH_SOCK_SECONDS:-4}
+# server_counts CASE: "in N out M" of the case's server: rsock's listing (the UDP server's
+# line, or the TCP connection's), or what echoperf wrote when it ended.
+server_counts() {
+	case $1 in
+	rsock-udp) ip netns exec bB awk '$2 == "udp-echo" {print "in", $7, "out", $9}' /proc/net/rsock ;;
+	rsock-tcp) ip netns exec bB awk '$2 == "tcp-conn" {print "in", $7, "out", $9}' /proc/net/rsock ;;
+	*) cat "$OUT/echoperf.count" 2>/dev/null ;;
+	esac
+}
+# sock_case CASE: rsock-udp, user-udp (prints round trips/s) or rsock-tcp, user-tcp
+# (prints Gbit/s echoed), over a veth pair from bA to a server in bB.
+sock_case() {
+	local c=$1 proto=${1#*-} server=${1%-*} res err back i pid=
+	ip netns add bA && ip netns add bB || die "namespaces"
+	ip link add name s0 netns bA type veth peer name s1 netns bB || die "veth pair"
+	ip -n bA addr add 10.77.0.1/24 dev s0
+	ip -n bB addr add 10.77.0.2/24 dev s1
+	for n in bA bB; do ip -n $n link set lo up; done
+	ip -n bA link set s0 up
+	ip -n bB link set s1 up
+	rm -f "$OUT/echoperf.count"
+	if [ "$server" = rsock ]; then
+		ip netns exec bB sh -c "echo '$proto-echo 7' > /proc/net/rsock" || die "rsock $proto-echo"
+	else
+		ip netns exec bB "$ECHOPERF" "$proto-server" 7 "$OUT/echoperf.count" &
+		pid=$!
+	fi
+	for _ in $(seq 50); do ip netns exec bB ss -Hln | grep -q ':7 ' && break; sleep 0.1; done
+	prof_mark -
+	if [ "$proto" = udp ]; then
+		res=$(ip netns exec bA "$ECHOPERF" udp-rr 10.77.0.2 7 "$SOCK_SECONDS" 2>"$OUT/echoperf.err")
+	else
+		res=$(ip netns exec bA "$ECHOPERF" tcp-echo 10.77.0.2 7 "$SOCK_SECONDS" 2>"$OUT/echoperf.err")
+	fi
+	err=$(cat "$OUT/echoperf.err")
+	back=$(echo "$err" | awk '{for (i = 1; i < NF; i++) if ($i == "back") print $(i + 1)}')
+	if [ -n "${ND_BENCH_PROFILE:-}" ]; then
+		if [ "$proto" = udp ]; then
+			prof_mark "$PROF_CASE" "$(echo "$err" | awk '/^round trips/ {print $3}')" round-trip
+		else
+			prof_mark "$PROF_CASE" "$((${back:-0} / 1000000))" MB
+		fi
+	fi
+	[ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null; wait "$pid"; }
+	# The proof: the server received and sent back exactly what the client got back (its
+	# counters move just after each send: give them a moment).
+	for i in $(seq 50); do
+		[ "$(server_counts "$c")" = "in $back out $back" ] && break
+		sleep 0.1
+	done
+	local counts
+	counts=$(server_counts "$c")
+	[ "$server" = rsock ] && ip netns exec bB sh -c "echo 'close 1' > /proc/net/rsock"
+	ip netns del bA
+	ip netns del bB
+	[ -n "$res" ] && [ -n "$back" ] && [ "$back" -gt 0 ] || die "$c: the client failed: $err"
+	[ "$counts" = "in $back out $back" ] ||
+		die "$c: the server counted '$counts', the client got $back bytes back: the case did not measure the path it names"
+	echo "$res"
+}
+
+if part socket; then
+	echo "--- socket: echo servers in the kernel (rsock) and in user space, over veth, ${SOCK_SECONDS} s each"
+	command -v cc >/dev/null || die "no C compiler (cc) to build echoperf (make setup installs it)"
+	ECHOPERF=$OUT/echoperf
+	cc -O2 -Wall -o "$ECHOPERF" "$(dirname "$0")/echoperf.c" || die "echoperf did not build"
+	modprobe rsock || die "modprobe rsock"
+	for r in $(seq 1 "$ROUNDS"); do
+		for c in $(rotate "$r" rsock-udp user-udp rsock-tcp user-tcp); do
+			PROF_CASE=socket/$c
+			unit="round trips/s"
+			[ "${c#*-}" = tcp ] && unit=Gbit/s
+			record socket "$r" "$c" "$(sock_case "$c")" "$unit"
+		done
+	done
+	rmmod rsock
+fi
+
 # --- results ---------------------------------------------------------------------------
 echo
 echo "Medians over $ROUNDS rounds ($ACCEL, $(uname -r), pktgen: delay 0, NO_TIMESTAMP, !SHARED)"
-for p in link-60 link-1514 filter fastpath stream; do
+for p in link-60 link-1514 filter fastpath stream socket; do
 	cases=$(awk -v p="$p" '$1 == p {print $3}' "$RUNS" | sort -u)
 	[ -n "$cases" ] || continue
 	echo "$p:"
@@ -462,6 +547,8 @@ part stream && paired tcp-stream-rveth/veth stream rveth-tcp veth-tcp
 part stream && paired udp-stream-rveth/veth stream rveth-udp veth-udp
 part stream && paired 2q/1q-rveth stream rveth-tcp-2q rveth-tcp
 part stream && paired 2q/1q-veth stream veth-tcp-2q veth-tcp
+part socket && paired rsock-echo/user-echo socket rsock-udp user-udp
+part socket && paired rsock-tcp-echo/user-tcp-echo socket rsock-tcp user-tcp
 if part fastpath; then
 	# The receive side alone: each round's generator-only cost subtracted from the same
 	# round's case, in nanoseconds per packet; median and spread over the rounds.

@@ -11,7 +11,8 @@
 #           rfilter judging both ways) and one namespace, then the other, deleted
 #           while it flows;
 #  control  writers to /proc/net/rfilter, /proc/net/rxdp, /proc/net/rroute and
-#           /proc/net/rsock (servers started and closed under UDP and TCP clients) on both
+#           /proc/net/rsock (servers started and closed under UDP and TCP clients; the TCP
+#           state log read, cleared and switched to every socket and back) on both
 #           CPUs (good rules, bad rules, flushes, attach/detach, route questions about
 #           the devices in use) while ping floods are judged;
 #  stress   up/down, MTU and channel changes and XDP attach/detach under traffic
@@ -204,10 +205,12 @@ cycle_control() {
 		# Servers started and closed under their clients' traffic, in sc (across the
 		# pair) and here.
 		bg sh -c 'while :; do
-			for c in "udp-echo 7" "tcp-echo 8" "udp-echo 0" "close 999" "bogus"; do
+			for c in "udp-echo 7" "tcp-echo 8" "udp-echo 0" "close 999" "bogus" "trace all" "trace rsock"; do
 				echo "$c" > /proc/net/rsock
 				ip netns exec sc sh -c "echo \"$c\" > /proc/net/rsock"
 			done
+			cat /proc/net/rsock_states > /dev/null; echo clear > /proc/net/rsock_states
+			head -c 300 /dev/urandom > /proc/net/rsock_states
 			for id in $(awk "NR > 1 && !/conn/ {print \$1}" /proc/net/rsock | head -2); do
 				echo "close $id" > /proc/net/rsock
 			done

@@ -35,3 +35,6 @@
 #include <net/ip6_route.h>
 #include <net/addrconf.h>
 #include <net/ipv6_stubs.h>
+#include <linux/tracepoint.h>
+#include <net/inet_sock.h>
+#include <net/tcp_states.h>

@@ -22,6 +22,7 @@
 //! - [`netfilter`]: netfilter hooks in every namespace.
 //! - [`procfs`]: a control file in every namespace's `/proc/net`.
 //! - [`socket`]: kernel sockets (`struct socket`): TCP and UDP, IPv4 and IPv6.
+//! - [`tcp_state`]: every TCP state change in a namespace (`sock:inet_sock_set_state`).
 //! - [`inet`], [`hdr`]: families and hook points; read-only header views (pure, also
 //!   built on the host).
 
@@ -48,6 +49,7 @@ pub mod rtnl;
 pub mod skb;
 pub mod socket;
 pub mod stats;
+pub mod tcp_state;
 pub mod xdp;
 
 /// An errno the 6.12 `kernel::error::code` list lacks (`EMSGSIZE`, `EADDRNOTAVAIL`, ...),

@@ -11,6 +11,9 @@
 //! connect tcp|udp ADDR PORT an in-kernel client connected to ADDR (IPv4 or IPv6) port PORT
 //! send ID TEXT              TEXT and a newline, sent by client ID
 //! close ID                  stop server or client ID and release its sockets
+//! trace rsock|all           record in /proc/net/rsock_states the state changes of
+//!                           rsock's TCP sockets (the default), or of every TCP socket
+//!                           in the namespace
 //! ```
 //!
 //! A port is 1 to 65535 (decimal); an id is what the listing shows (decimal, from 1);
@@ -27,6 +30,15 @@ pub enum Proto {
     Udp,
 }
 
+/// Whose TCP state changes `/proc/net/rsock_states` records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trace {
+    /// `trace rsock`: rsock's sockets only.
+    Rsock,
+    /// `trace all`: every TCP socket of the namespace.
+    All,
+}
+
 /// One command, as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command<'a> {
@@ -40,6 +52,8 @@ pub enum Command<'a> {
     Send(u32, &'a str),
     /// `close ID`.
     Close(u32),
+    /// `trace rsock|all`.
+    Trace(Trace),
 }
 
 impl core::fmt::Display for Command<'_> {
@@ -57,6 +71,8 @@ impl core::fmt::Display for Command<'_> {
             }
             Command::Send(id, text) => write!(f, "send {id} {text}"),
             Command::Close(id) => write!(f, "close {id}"),
+            Command::Trace(Trace::Rsock) => f.write_str("trace rsock"),
+            Command::Trace(Trace::All) => f.write_str("trace all"),
         }
     }
 }
@@ -98,7 +114,7 @@ fn id(s: Option<&str>) -> Result<u32, &'static str> {
 }
 
 const USAGE: &str = "unknown command (udp-echo PORT [reuseport], tcp-echo PORT [reuseport], \
-    connect tcp|udp ADDR PORT, send ID TEXT, close ID)";
+    connect tcp|udp ADDR PORT, send ID TEXT, close ID, trace rsock|all)";
 
 /// Parses one command line.
 pub fn parse(line: &str) -> Result<Command<'_>, &'static str> {
@@ -119,6 +135,11 @@ pub fn parse(line: &str) -> Result<Command<'_>, &'static str> {
         "udp-echo" => Command::UdpEcho(port(words.next())?, reuseport(words.next())?),
         "tcp-echo" => Command::TcpEcho(port(words.next())?, reuseport(words.next())?),
         "close" => Command::Close(id(words.next())?),
+        "trace" => match words.next() {
+            Some("rsock") => Command::Trace(Trace::Rsock),
+            Some("all") => Command::Trace(Trace::All),
+            _ => return Err("trace rsock|all"),
+        },
         "connect" => {
             let proto = match words.next() {
                 Some("tcp") => Proto::Tcp,

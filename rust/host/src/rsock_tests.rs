@@ -2,7 +2,7 @@
 //! rsock's command language.
 
 extern crate std;
-use crate::rsock_cmd::{parse, Command, Proto};
+use crate::rsock_cmd::{parse, Command, Proto, Trace};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::string::ToString;
 
@@ -93,7 +93,21 @@ fn bad_lines() {
         "send 3   ",
         "send x hi",
         "send 0 hi",
+        "trace",
+        "trace none",
+        "trace all all",
+        "trace ALL",
+        "trace clear",
     ] {
         assert!(parse(bad).is_err(), "{bad:?} was accepted");
+    }
+}
+
+#[test]
+fn trace_modes() {
+    assert_eq!(parse("trace all"), Ok(Command::Trace(Trace::All)));
+    assert_eq!(parse(" trace   rsock \n"), Ok(Command::Trace(Trace::Rsock)));
+    for line in ["trace all", "trace rsock"] {
+        assert_eq!(parse(line).unwrap().to_string(), line);
     }
 }

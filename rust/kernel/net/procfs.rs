@@ -7,9 +7,11 @@
 //! core in `fs/proc/proc_net.c`.
 //!
 //! `/proc/net` is per namespace: a process sees the files of the namespace it is in
-//! (`ip netns exec ns1 cat /proc/net/...`). A [`ControlFile`] is a
-//! [pernet subsystem](super::pernet) whose [`File`] feature creates `/proc/net/<NAME>` in
-//! every namespace: reading it shows the namespace's state, writing it sends a command.
+//! (`ip netns exec ns1 cat /proc/net/...`). A [`ControlFile`] of a
+//! [pernet subsystem](super::pernet) is `/proc/net/<NAME>` in every namespace, which the
+//! subsystem's [`File`] feature creates: reading it shows the namespace's state, writing
+//! it sends a command. A subsystem is usually its own control file (`File<Self>`); one
+//! that needs more names another type for each (`File<StatesFile, Self>`).
 
 use super::{
     ns::Namespace,
@@ -42,20 +44,20 @@ impl SeqFile {
     }
 }
 
-/// A control file, `/proc/net/<NAME>`, in every namespace.
-pub trait ControlFile: Subsystem {
+/// A control file, `/proc/net/<NAME>`, in every namespace, over subsystem `S`'s state.
+pub trait ControlFile<S: Subsystem = Self> {
     /// The file's name.
     const NAME: &'static CStr;
 
     /// Reading the file: the namespace's state.
-    fn show(data: &Self::Data, out: &SeqFile);
+    fn show(data: &S::Data, out: &SeqFile);
 
     /// Writing the file in namespace `net`: `input` is what one `write(2)` wrote (at most
     /// a page less one byte; the core refuses larger writes and empty ones with `EINVAL`).
     /// Only a writer that opened the file with `CAP_NET_ADMIN` over the namespace gets
     /// here (`EPERM` otherwise). Process context, the writer's task: `ctx` says it may
     /// sleep.
-    fn write(data: &Self::Data, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result;
+    fn write(data: &S::Data, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result;
 }
 
 /// Says in the kernel log why a control file refused a write: `pr_info!`, rate limited
@@ -105,13 +107,15 @@ impl fmt::Display for Quoted<'_> {
     }
 }
 
-/// The [pernet feature](pernet::Feature) that creates `F`'s control file in a namespace.
-pub struct File<F>(PhantomData<F>);
+/// The [pernet feature](pernet::Feature) that creates control file `F` of subsystem `S`
+/// in a namespace.
+pub struct File<F, S = F>(PhantomData<(F, S)>);
 
 /// What the file's callbacks find through `pde_data`: the namespace and its state.
-struct FileData<F: ControlFile> {
+struct FileData<F, S: Subsystem> {
     net: *mut bindings::net,
-    data: *const F::Data,
+    data: *const S::Data,
+    _file: PhantomData<F>,
 }
 
 /// A namespace's control file.
@@ -120,24 +124,31 @@ struct FileData<F: ControlFile> {
 ///
 /// `pde` is the file created in the namespace, `file` the data its callbacks use; the
 /// file is removed (and its callbacks waited for) before `file` is freed.
-pub struct NetFile<F: ControlFile> {
+pub struct NetFile<F, S: Subsystem> {
     pde: *mut bindings::proc_dir_entry,
-    file: KBox<FileData<F>>,
+    file: KBox<FileData<F, S>>,
 }
 
 // SAFETY: the pointers are only used by the file's callbacks while it exists, and by
 // `unregister`.
-unsafe impl<F: ControlFile> Send for NetFile<F> {}
+unsafe impl<F, S: Subsystem> Send for NetFile<F, S> {}
 // SAFETY: as above.
-unsafe impl<F: ControlFile> Sync for NetFile<F> {}
+unsafe impl<F, S: Subsystem> Sync for NetFile<F, S> {}
 
 // SAFETY: `remove_proc_entry` waits for the file's callbacks in flight (`proc_entry_rundown`)
 // before `unregister` returns.
-unsafe impl<F: ControlFile> pernet::Feature<F> for File<F> {
-    type State = NetFile<F>;
+unsafe impl<S: Subsystem, F: ControlFile<S>> pernet::Feature<S> for File<F, S> {
+    type State = NetFile<F, S>;
 
-    unsafe fn register(net: *mut bindings::net, data: *const F::Data) -> Result<NetFile<F>> {
-        let file = KBox::new(FileData::<F> { net, data }, GFP_KERNEL)?;
+    unsafe fn register(net: *mut bindings::net, data: *const S::Data) -> Result<NetFile<F, S>> {
+        let file = KBox::new(
+            FileData::<F, S> {
+                net,
+                data,
+                _file: PhantomData,
+            },
+            GFP_KERNEL,
+        )?;
         // SAFETY: `proc_net` is the namespace's /proc/net (the namespace is valid); the
         // data outlives the file, which `unregister` removes first.
         let pde = unsafe {
@@ -145,8 +156,8 @@ unsafe impl<F: ControlFile> pernet::Feature<F> for File<F> {
                 F::NAME.as_char_ptr(),
                 0o644,
                 (*net).proc_net,
-                Some(show_callback::<F>),
-                Some(write_callback::<F>),
+                Some(show_callback::<F, S>),
+                Some(write_callback::<F, S>),
                 core::ptr::from_ref(&*file).cast_mut().cast(),
             )
         };
@@ -156,7 +167,7 @@ unsafe impl<F: ControlFile> pernet::Feature<F> for File<F> {
         Ok(NetFile { pde, file })
     }
 
-    unsafe fn unregister(_net: *mut bindings::net, state: NetFile<F>) {
+    unsafe fn unregister(_net: *mut bindings::net, state: NetFile<F, S>) {
         // SAFETY: created by `register` (type invariant); `proc_remove` waits for readers
         // and writers in flight, after which nothing uses `state.file`.
         unsafe { bindings::proc_remove(state.pde) };
@@ -167,15 +178,15 @@ unsafe impl<F: ControlFile> pernet::Feature<F> for File<F> {
 /// # Safety
 ///
 /// Called by the proc core for a file created by `register`, whose data is a live
-/// `FileData<F>`.
-unsafe extern "C" fn show_callback<F: ControlFile>(
+/// `FileData<F, S>`.
+unsafe extern "C" fn show_callback<F: ControlFile<S>, S: Subsystem>(
     seq: *mut bindings::seq_file,
     _v: *mut core::ffi::c_void,
 ) -> i32 {
     // SAFETY: the file's `pde_data` is our `FileData`, alive until the file is removed;
     // its state is alive until then too; `seq` is valid for the call.
     unsafe {
-        let file = &*bindings::pde_data(bindings::file_inode((*seq).file)).cast::<FileData<F>>();
+        let file = &*bindings::pde_data(bindings::file_inode((*seq).file)).cast::<FileData<F, S>>();
         F::show(&*file.data, &*seq.cast::<SeqFile>());
     }
     0
@@ -184,7 +195,7 @@ unsafe extern "C" fn show_callback<F: ControlFile>(
 /// # Safety
 ///
 /// As for `show_callback`; `buf` holds `size` bytes written by the user.
-unsafe extern "C" fn write_callback<F: ControlFile>(
+unsafe extern "C" fn write_callback<F: ControlFile<S>, S: Subsystem>(
     file: *mut bindings::file,
     buf: *mut u8,
     size: usize,
@@ -193,7 +204,7 @@ unsafe extern "C" fn write_callback<F: ControlFile>(
         // SAFETY: as in `show_callback`; `buf` is a kernel copy of `size` bytes
         // (`proc_simple_write`), and the namespace is alive while its file is.
         unsafe {
-            let f = &*bindings::pde_data(bindings::file_inode(file)).cast::<FileData<F>>();
+            let f = &*bindings::pde_data(bindings::file_inode(file)).cast::<FileData<F, S>>();
             // Changing a namespace's networking takes CAP_NET_ADMIN over it, checked
             // against whoever opened the file (as netlink and sysctl writes are).
             if !bindings::file_ns_capable(file, (*f.net).user_ns, bindings::CAP_NET_ADMIN as i32) {
