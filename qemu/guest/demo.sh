@@ -74,6 +74,9 @@ show ip netns exec right cat /proc/net/rsock
 show sh -c "ps -e -o comm | grep rsock"
 echo "Each server is a kernel thread blocked in kernel_accept or kernel_recvmsg, on the same"
 echo "struct socket a user-space server gets; from sock_sendmsg down, the paths are one."
+show ip netns exec right cat /proc/net/rsock_states
+echo "Every TCP state change of rsock's sockets, as TCP made it (the sock:inet_sock_set_state"
+echo "tracepoint): the listener, then the connection accepted and closed by the client."
 rmmod rsock
 
 step "Lesson 5: native XDP, a real eBPF program inside the Rust driver (samples/xdp/xdp_tx.bpf.c)"
