@@ -9,6 +9,8 @@
 #   make modules         rebuild what changed (our Rust crate additions and samples)
 #   make bench           benchmarks, Rust against the kernel's C, in one boot (docs/bench.md)
 #   make profile        the bench's cases under TCG, per-function costs, ours against C
+#   make trace CMD='...' follow a command's packets through the stack (docs/tracing.md);
+#                        SETUP='script' builds the topology first, NS=name runs it there
 #   make soak            stress on the debug kernel for SOAK_MIN minutes (default 10)
 #   make doctor          check the toolchain; say what is missing and how to get it
 #   make host-test       cargo test of the pure parsers (also part of make test)
@@ -30,7 +32,7 @@ ND := $(CURDIR)
 BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
 
 .PHONY: all lab test run shell modules build bench soak doctor setup clean distclean \
-	rustfmt rustfmtcheck host-test fuzz help profile
+	rustfmt rustfmtcheck host-test fuzz help profile trace
 
 all: build
 
@@ -68,6 +70,12 @@ shell: build
 
 bench: build
 	@bash $(ND)/scripts/bench.sh $(KERNEL)
+
+trace: build
+	@bash $(ND)/scripts/trace.sh $(KERNEL)
+trace: export ND_TRACE_CMD = $(value CMD)
+trace: export ND_TRACE_SETUP = $(value SETUP)
+trace: export ND_TRACE_NS = $(value NS)
 
 profile: build
 	@bash $(ND)/scripts/profile.sh $(KERNEL)

@@ -72,6 +72,32 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo tcgprof | grep -qE -- "$ND_TEST_FILTER";
 	passed=$((passed + tp))
 	failed=$((failed + tf))
 fi
+if [ -z "${ND_TEST_FILTER:-}" ] || echo trace | grep -qE -- "$ND_TEST_FILTER"; then
+	nd_stage "trace tool check (qemu/trace: recorded traces give the paths and drops the guest gave)"
+	python3 "$ND_PROJ/qemu/trace/selftest.py" >"$out/trace-tool.log" 2>&1
+	grep -E '^not ok' "$out/trace-tool.log" | sed 's/^/# /' || true
+	rp=$(grep -c '^ok ' "$out/trace-tool.log")
+	rf=$(grep -c '^not ok ' "$out/trace-tool.log")
+	if [ "$rp" = 0 ] && [ "$rf" = 0 ]; then rf=1; echo "# the trace tool check did not run: see $out/trace-tool.log"; fi
+	echo "# trace tool check (qemu/trace): $rp ok, $rf not ok"
+	summary+=("trace tool checks: $rp passed, $rf failed")
+	passed=$((passed + rp))
+	failed=$((failed + rf))
+fi
+
+# --- docs/reference.md: every file:line it gives defines the symbol beside it --------
+if [ -z "${ND_TEST_FILTER:-}" ] || echo reference | grep -qE -- "$ND_TEST_FILTER"; then
+	nd_stage "reference check (docs/reference.md against the 6.12 tree)"
+	python3 "$ND_PROJ/scripts/check-reference.py" "$ND_KSRC" >"$out/reference.log" 2>&1
+	grep -E '^not ok' "$out/reference.log" | sed 's/^/# /' || true
+	fp=$(grep -c '^ok ' "$out/reference.log")
+	ff=$(grep -c '^not ok ' "$out/reference.log")
+	if [ "$fp" = 0 ] && [ "$ff" = 0 ]; then ff=1; echo "# the reference check did not run: see $out/reference.log"; fi
+	echo "# reference check (docs/reference.md): $fp ok, $ff not ok"
+	summary+=("reference locations: $fp passed, $ff failed")
+	passed=$((passed + fp))
+	failed=$((failed + ff))
+fi
 
 # --- the in-guest suite -------------------------------------------------------------
 nd_stage "booting the $flavour kernel and running the in-guest tests (output: $out)"

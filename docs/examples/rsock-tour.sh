@@ -56,6 +56,12 @@ for fam, addr in ((socket.AF_INET, "10.7.0.2"), (socket.AF_INET6, "fd07::2")):
     print(addr, "->", s.recvfrom(100))
 '
 
+say "the same datagram traced (netdive-trace, docs/tracing.md): sendto down to rveth, up to rsock's socket, and the echo back"
+python3 "$(dirname "$0")/../../qemu/trace/netdive-trace" --ns t1 -- python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10)
+s.sendto(b"traced", ("10.7.0.2", 7)); s.recvfrom(100)'
+
 say "a TCP connection held open: the listing and ss show it ESTABLISHED on both sides"
 ip netns exec t1 python3 -c '
 import socket, time
