@@ -9,6 +9,7 @@
 #   make modules         rebuild what changed (our Rust crate additions and samples)
 #   make bench           benchmarks, Rust against the kernel's C, in one boot (docs/bench.md)
 #   make profile        the bench's cases under TCG, per-function costs, ours against C
+#   make docs            the Rust API (rustdoc) and the lessons as one local site, checked
 #   make trace CMD='...' follow a command's packets through the stack (docs/tracing.md);
 #                        SETUP='script' builds the topology first, NS=name runs it there
 #   make soak            stress on the debug kernel for SOAK_MIN minutes (default 10)
@@ -32,7 +33,7 @@ ND := $(CURDIR)
 BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
 
 .PHONY: all lab test run shell modules build bench soak doctor setup clean distclean \
-	rustfmt rustfmtcheck host-test fuzz help profile trace
+	rustfmt rustfmtcheck host-test fuzz help profile trace docs
 
 all: build
 
@@ -70,6 +71,9 @@ shell: build
 
 bench: build
 	@bash $(ND)/scripts/bench.sh $(KERNEL)
+
+docs: build
+	@bash $(ND)/scripts/docs.sh $(KERNEL)
 
 trace: build
 	@bash $(ND)/scripts/trace.sh $(KERNEL)

@@ -46,6 +46,8 @@ PKGS=(
 	# the tools the guest runs from the host's filesystem
 	iproute2 ethtool tcpdump nftables iputils-ping bpftool socat procps iperf3
 	libbpf-dev gcc python3
+	# make docs: the lesson pages rendered, and a headless browser to check the site
+	python3-markdown chromium-headless-shell
 )
 
 missing=()

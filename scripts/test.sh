@@ -99,6 +99,24 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo reference | grep -qE -- "$ND_TEST_FILTER
 	failed=$((failed + ff))
 fi
 
+# --- make docs: the rustdoc and the site, every page checked in a headless browser ---
+if [ -z "${ND_TEST_FILTER:-}" ] || echo docs | grep -qE -- "$ND_TEST_FILTER"; then
+	nd_stage "docs check (make docs on the $flavour kernel: rustdoc, the site, a headless browser)"
+	if bash "$ND_PROJ/scripts/docs.sh" "$flavour" >"$out/docs.log" 2>&1; then
+		dp=$(grep -c '^ok ' "$ND_BUILDROOT/$(nd_key "$flavour")/docs/check.log")
+		df=0
+	else
+		grep -E '^not ok|error' "$out/docs.log" | head -20 | sed 's/^/# /'
+		tail -3 "$out/docs.log" | sed 's/^/# /'
+		dp=0
+		df=1
+	fi
+	echo "# docs check (rustdoc, site pages: links, images, rendering): $dp ok, $df not ok"
+	summary+=("docs checks: $dp passed, $df failed")
+	passed=$((passed + dp))
+	failed=$((failed + df))
+fi
+
 # --- the in-guest suite -------------------------------------------------------------
 nd_stage "booting the $flavour kernel and running the in-guest tests (output: $out)"
 bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout "${ND_GUEST_TIMEOUT:-3000}" \

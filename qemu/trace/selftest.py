@@ -110,10 +110,34 @@ def check_parse_garbage():
     assert tracepath.build_paths(evs, probes()) == []
 
 
+PICTURES = {"trace-ping.svg": ("ping", "netdive-trace: ping -c1 10.9.0.2 (in ns1)"),
+            "trace-rfilter.svg": ("rfilter", "netdive-trace: ping -c1 10.9.0.2 (in ns1), "
+                                             "rfilter dropping ICMP in ns2")}
+DOCS_IMG = os.path.join(HERE, "..", "..", "docs", "img")
+
+
+def picture(name):
+    trace, title = PICTURES[name]
+    return tracesvg.render(paths_of(trace), title)
+
+
+def check_committed_pictures():
+    """docs/img's trace pictures are what tracesvg draws from the recorded traces today
+    (regenerate: selftest.py --pictures docs/img)."""
+    for name in PICTURES:
+        with open(os.path.join(DOCS_IMG, name)) as f:
+            assert f.read() == picture(name), f"docs/img/{name} is stale"
+
+
 CHECKS = [check_ping, check_rfilter, check_fast_path, check_ebpf, check_no_socket,
-          check_svg, check_mutation, check_parse_garbage]
+          check_svg, check_mutation, check_parse_garbage, check_committed_pictures]
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--pictures"]:
+        for name in PICTURES:
+            with open(os.path.join(sys.argv[2], name), "w") as f:
+                f.write(picture(name))
+        sys.exit(0)
     failed = 0
     for n, c in enumerate(CHECKS, 1):
         try:

@@ -65,7 +65,7 @@ PROBES = [
     # collect.py adds them from /proc/kallsyms), veth's.
     _p("nd_veth_xmit", "veth_xmit", "driver", SKB1, "veth_xmit (C)"),
     _tp("netif_rx", "net:netif_rx", "core"),
-    _tp("napi_poll", "napi:napi_poll", "core", "napi poll"),
+    _tp("napi_poll", "napi:napi_poll", "core", "napi poll"),  # names the poll's device
     Probe("nd_xdp_verdict", "rust_helper_bpf_prog_run_xdp", "driver", "r",
           label="eBPF XDP program (its verdict)"),
     # Receive side.
@@ -238,9 +238,16 @@ def build_paths(events, probes, dev_ns=None, demangle=lambda s: s):
         if ev.name == "napi_poll":
             # The tracepoint comes as the poll ends and names its device: what the poll
             # did (a fast path's verdict, a drop) happened on that device.
-            for st in polls.pop(ev.cpu, []):
-                if not st.event.dev:
+            # Until a packet's own next event names a device (a forward out of another
+            # one, say), its steps in the poll were on the poll's device.
+            settled = set()
+            for path_id, st in polls.pop(ev.cpu, []):
+                if st.event.dev:
+                    settled.add(path_id)
+                elif path_id not in settled:
                     st.dev, st.ns = ev.dev, dev_ns.get(ev.dev, st.ns)
+            # The poll's end is not a step of any one packet.
+            continue
         skb = ev.skb
         if skb is None:
             if probe.layer == "socket" and probe.kind == "p":
@@ -288,7 +295,7 @@ def _add(path, ev, probe, dev_ns, polls=None):
     step = Step(ev, probe, dev, ns, note)
     path.steps.append(step)
     if polls is not None and ev.cpu in polls:
-        polls[ev.cpu].append(step)
+        polls[ev.cpu].append((id(path), step))
 
 
 def _backfill(path):

@@ -2,7 +2,8 @@
 
 //! Networking.
 //!
-//! Upstream 6.12 has only [`phy`]. netdive adds the pieces its lessons need, each a thin,
+//! Upstream 6.12 has only `phy` (PHY drivers, with `CONFIG_RUST_PHYLIB_ABSTRACTIONS`).
+//! netdive adds the pieces its lessons need, each a thin,
 //! documented layer over the C structure it names (`docs/safety.md` lists, for every safe
 //! function that reaches C, the C precondition and what enforces it):
 //!

@@ -15,7 +15,8 @@
 //! own poll frees it. Pages a pool handed out may outlive it: `page_pool_destroy` waits
 //! for them in the background.
 //!
-//! Here a pool is part of a NAPI instance ([`napi::Poll::PAGE_POOL_SIZE`]): only the
+//! Here a pool is part of a NAPI instance
+//! ([`Poll::PAGE_POOL_SIZE`](super::napi::Poll::PAGE_POOL_SIZE)): only the
 //! instance's poll, through its [`Context`](super::napi::Context), allocates from it, and
 //! the abstraction destroys it with the instance.
 

@@ -143,7 +143,7 @@ impl<T: Driver> Setup<'_, T> {
 
     /// The offloads the device has on (`dev->features`), those `ethtool -K` may toggle
     /// (`dev->hw_features`) and those it keeps for tunnelled packets
-    /// (`dev->hw_enc_features`): see [`Features`](super::features::Features).
+    /// (`dev->hw_enc_features`): see [`super::features::Features`].
     pub fn set_features(&mut self, on: Features, toggleable: Features, encap: Features) {
         // SAFETY: the device is being set up and exclusively ours (type invariant).
         unsafe {

@@ -8,7 +8,7 @@
 //! - [`Counter`]: one per receive queue, written only by that queue's NAPI poll, which
 //!   never runs on two CPUs at once. On 64-bit kernels a `u64_stats_t` is a plain load
 //!   and store that cannot tear, and so is this: no locked instruction. Writing needs the
-//!   poll's [`Context`](super::napi::Context).
+//!   poll's [`super::napi::Context`].
 //! - [`PerCpuCounters`]: one copy per CPU, for events many CPUs count at once (a lockless
 //!   transmit path, a netfilter rule's hits, `ndo_xdp_xmit` from any redirecting CPU):
 //!   `this_cpu_add`, exact in any context; readers add the copies up.
