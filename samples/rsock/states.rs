@@ -104,9 +104,13 @@ impl Log {
 }
 
 /// Whether a change is one the namespace records: a TCP socket of rsock's, or any TCP
-/// socket after `trace all`.
+/// socket after `trace all`, entering another state. (TCP sometimes sets the state it is
+/// in: `close` after `shutdown` runs `tcp_close_state` a second time, which stores
+/// `TCP_FIN_WAIT1` again if the peer has not acknowledged the FIN yet.)
 fn wanted(state: &NetState, change: &Change<'_>) -> bool {
-    change.is_tcp() && (change.kernel_socket() || state.trace_all.load(Ordering::Relaxed))
+    change.is_tcp()
+        && change.from() != change.to()
+        && (change.kernel_socket() || state.trace_all.load(Ordering::Relaxed))
 }
 
 impl Watcher for Rsock {

@@ -106,68 +106,56 @@ impl Change<'_> {
         let sk = self.sock();
         // SAFETY: as in `is_tcp`; `sk` is an inet socket (type invariant), whose
         // `struct sock` is the first member of `struct inet_sock`.
-        let port = u16::from_be(unsafe {
-            addr_of!((*sk.cast::<bindings::inet_sock>()).inet_sport).read_volatile()
-        });
-        match self.family() {
-            bindings::AF_INET => {
-                // SAFETY: as in `is_tcp`.
-                let a = unsafe {
-                    addr_of!(
-                        (*sk)
-                            .__sk_common
-                            .__bindgen_anon_1
-                            .__bindgen_anon_1
-                            .skc_rcv_saddr
-                    )
-                    .read_volatile()
-                };
-                Some(v4(a, port))
-            }
-            bindings::AF_INET6 => {
-                // SAFETY: as in `is_tcp`.
-                let a = unsafe { addr_of!((*sk).__sk_common.skc_v6_rcv_saddr).read_volatile() };
-                Some(v6(a, port))
-            }
-            _ => None,
-        }
+        let port =
+            unsafe { addr_of!((*sk.cast::<bindings::inet_sock>()).inet_sport).read_volatile() };
+        // SAFETY: as in `is_tcp`: the fields' addresses, within `*sk`.
+        let (a4, a6) = unsafe {
+            let common = addr_of!((*sk).__sk_common);
+            (
+                addr_of!((*common).__bindgen_anon_1.__bindgen_anon_1.skc_rcv_saddr),
+                addr_of!((*common).skc_v6_rcv_saddr),
+            )
+        };
+        // SAFETY: `a4` and `a6` are the socket's local address fields.
+        unsafe { self.address(a4, a6, port) }
     }
 
     /// The remote address and port (all zero before a connection has a peer), or `None`
     /// for a family other than IPv4 and IPv6.
     pub fn remote(&self) -> Option<SocketAddr> {
         let sk = self.sock();
-        // SAFETY: as in `is_tcp`.
-        let port = u16::from_be(unsafe {
-            addr_of!(
-                (*sk)
-                    .__sk_common
-                    .__bindgen_anon_3
-                    .__bindgen_anon_1
-                    .skc_dport
+        // SAFETY: as in `is_tcp`: the fields' addresses, within `*sk`.
+        let (a4, a6, port) = unsafe {
+            let common = addr_of!((*sk).__sk_common);
+            (
+                addr_of!((*common).__bindgen_anon_1.__bindgen_anon_1.skc_daddr),
+                addr_of!((*common).skc_v6_daddr),
+                addr_of!((*common).__bindgen_anon_3.__bindgen_anon_1.skc_dport).read_volatile(),
             )
-            .read_volatile()
-        });
+        };
+        // SAFETY: `a4` and `a6` are the socket's remote address fields.
+        unsafe { self.address(a4, a6, port) }
+    }
+
+    /// The address of the socket's family, read from `a4` or `a6`, with `port` (network
+    /// order).
+    ///
+    /// # Safety
+    ///
+    /// `a4` and `a6` point at the socket's fields of those types (valid for the call).
+    unsafe fn address(
+        &self,
+        a4: *const bindings::__be32,
+        a6: *const bindings::in6_addr,
+        port: bindings::__be16,
+    ) -> Option<SocketAddr> {
+        let port = u16::from_be(port);
         match self.family() {
-            bindings::AF_INET => {
-                // SAFETY: as in `is_tcp`.
-                let a = unsafe {
-                    addr_of!(
-                        (*sk)
-                            .__sk_common
-                            .__bindgen_anon_1
-                            .__bindgen_anon_1
-                            .skc_daddr
-                    )
-                    .read_volatile()
-                };
-                Some(v4(a, port))
-            }
-            bindings::AF_INET6 => {
-                // SAFETY: as in `is_tcp`.
-                let a = unsafe { addr_of!((*sk).__sk_common.skc_v6_daddr).read_volatile() };
-                Some(v6(a, port))
-            }
+            // SAFETY: `a4` points at the socket's field (the caller's promise), valid for
+            // the call (type invariant); read once, as `READ_ONCE`.
+            bindings::AF_INET => Some(v4(unsafe { a4.read_volatile() }, port)),
+            // SAFETY: as above, for `a6`.
+            bindings::AF_INET6 => Some(v6(unsafe { a6.read_volatile() }, port)),
             _ => None,
         }
     }
