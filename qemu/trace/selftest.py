@@ -60,6 +60,15 @@ def check_ping():
     assert with_step(ps, "raw_rcv"), "the raw socket's copy"
 
 
+def check_gro_list():
+    """With GRO on at the receiver, the request goes up as part of a list."""
+    [req] = with_step(paths_of("gro"), "icmp_echo")
+    in_order(req, ["rveth start_xmit (Rust)@ns1", "__napi_schedule (a poll is due)@ns1",
+                   "rveth NAPI poll (Rust)@ns2", "napi_gro_receive@ns2",
+                   "netif_receive_skb_list_internal (GRO's list)@ns2",
+                   "ip_list_rcv (IPv4, a list)@ns2", "ip_local_deliver@ns2", "icmp_rcv@ns2"])
+
+
 def drops_with(name, function):
     return [p.drop.split(" (")[0] for p in with_step(paths_of(name), function) if p.drop]
 
@@ -129,7 +138,7 @@ def check_committed_pictures():
             assert f.read() == picture(name), f"docs/img/{name} is stale"
 
 
-CHECKS = [check_ping, check_rfilter, check_fast_path, check_ebpf, check_no_socket,
+CHECKS = [check_ping, check_gro_list, check_rfilter, check_fast_path, check_ebpf, check_no_socket,
           check_svg, check_mutation, check_parse_garbage, check_committed_pictures]
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ PROBES = [
     # The crossing: the drivers' transmit and poll (rveth's are found at run time:
     # collect.py adds them from /proc/kallsyms), veth's.
     _p("nd_veth_xmit", "veth_xmit", "driver", SKB1, "veth_xmit (C)"),
+    _p("nd_napi_schedule", "__napi_schedule", "core", label="__napi_schedule (a poll is due)"),
+    _p("nd_net_rx_action", "net_rx_action", "core", label="net_rx_action (the NET_RX softirq)"),
     _tp("netif_rx", "net:netif_rx", "core"),
     _tp("napi_poll", "napi:napi_poll", "core", "napi poll"),  # names the poll's device
     Probe("nd_xdp_verdict", "rust_helper_bpf_prog_run_xdp", "driver", "r",
@@ -71,6 +73,11 @@ PROBES = [
     # Receive side.
     _tp("napi_gro_receive_entry", "net:napi_gro_receive_entry", "core", "napi_gro_receive"),
     _tp("netif_receive_skb_entry", "net:netif_receive_skb_entry", "core", "netif_receive_skb"),
+    # GRO hands what it holds up as a list (gro_normal_list), which goes to IP as one:
+    # no sk_buff argument, so these join the packet last seen on their CPU.
+    _p("nd_receive_list", "netif_receive_skb_list_internal", "core",
+       label="netif_receive_skb_list_internal (GRO's list)"),
+    _p("nd_ip_list_rcv", "ip_list_rcv", "ip", label="ip_list_rcv (IPv4, a list)"),
     _tp("netif_receive_skb", "net:netif_receive_skb", "core", "__netif_receive_skb_core"),
     _p("nd_ip_rcv", "ip_rcv", "ip", SKB1),
     _p("nd_ip_rcv_finish", "ip_rcv_finish", "ip", SKB3),
