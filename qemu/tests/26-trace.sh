@@ -99,32 +99,31 @@ PY
 ip netns exec ns2 sh -c 'echo flush > /proc/net/rfilter'
 rmmod rfilter || fail "rmmod rfilter"
 
-# rveth's Rust fast path drops UDP to port 9.
+# Three datagrams in one trace (each netdive-trace run costs seconds of set-up on the debug
+# kernel): the first dropped by rveth's Rust fast path (rxdp), the second by an eBPF XDP
+# program in rveth (its verdict is read where it returns), the third sent to a port
+# nobody listens on (NO_SOCKET, and the ICMP error back).
 modprobe rxdp || fail "modprobe rxdp"
-ip netns exec ns2 sh -c 'echo "attach x1 drop proto udp dport 9" > /proc/net/rxdp' || fail "rxdp attach"
-$TRACE --ns ns1 --raw "$OUT/rxdp.raw" --json "$OUT/rxdp.json" -- python3 -c "$UDP" 9 >"$OUT/rxdp.txt"
-grep '=>' "$OUT/rxdp.txt"
-expect_eq "$(q "$OUT/rxdp.json" "$OURS")" \
-	"[\"dropped by rveth's fast path on x1: XDP_DROP\"]" "the fast path's drop"
-ip netns exec ns2 sh -c 'echo "detach x1" > /proc/net/rxdp'
-rmmod rxdp || fail "rmmod rxdp"
-
-# An eBPF XDP program in rveth drops the same flow: its verdict is read at its return.
-ip -n ns2 link set dev x1 xdpdrv obj "/lib/modules/$(uname -r)/xdp/xdp_drop.o" sec xdp ||
-	fail "attaching xdp_drop.o"
-$TRACE --ns ns1 --raw "$OUT/xdp.raw" --json "$OUT/xdp.json" -- python3 -c "$UDP" 9 >"$OUT/xdp.txt"
-grep '=>' "$OUT/xdp.txt"
-expect_eq "$(q "$OUT/xdp.json" "$OURS")" \
-	"['dropped by the eBPF XDP program in rveth on x1: XDP_DROP']" "the eBPF program's drop"
+export UDP
+XDP_OBJ="/lib/modules/$(uname -r)/xdp/xdp_drop.o"
+export XDP_OBJ
+DROPS='set -e
+ip netns exec ns2 sh -c "echo \"attach x1 drop proto udp dport 9\" > /proc/net/rxdp"
+python3 -c "$UDP" 9
+ip netns exec ns2 sh -c "echo \"detach x1\" > /proc/net/rxdp"
+ip -n ns2 link set dev x1 xdpdrv obj "$XDP_OBJ" sec xdp
+python3 -c "$UDP" 9
 ip -n ns2 link set dev x1 xdpdrv off
-
-# A port nobody listens on: NO_SOCKET, and the ICMP error back.
-$TRACE --ns ns1 --raw "$OUT/udp.raw" --json "$OUT/udp.json" -- python3 -c "$UDP" 4242 >"$OUT/udp.txt"
-grep '=>' "$OUT/udp.txt"
-expect_eq "$(q "$OUT/udp.json" "$OURS")" \
-	"['no socket: NO_SOCKET']" "the closed port's drop"
-expect_eq "$(q "$OUT/udp.json" 'sum(any(s["function"] == "icmp_rcv" for s in p["steps"]) for p in d["packets"])')" 1 \
+python3 -c "$UDP" 4242'
+$TRACE --ns ns1 --raw "$OUT/drops.raw" --json "$OUT/drops.json" -- sh -c "$DROPS" >"$OUT/drops.txt" ||
+	fail "the traced command failed: $(tail -3 "$OUT/drops.txt")"
+grep '=>' "$OUT/drops.txt"
+expect_eq "$(q "$OUT/drops.json" "$OURS")" \
+	"[\"dropped by rveth's fast path on x1: XDP_DROP\", 'dropped by the eBPF XDP program in rveth on x1: XDP_DROP', 'no socket: NO_SOCKET']" \
+	"the three datagrams' drops, in order"
+expect_eq "$(q "$OUT/drops.json" 'sum(any(s["function"] == "icmp_rcv" for s in p["steps"]) for p in d["packets"])')" 1 \
 	"the ICMP error back to ns1"
+rmmod rxdp || fail "rmmod rxdp"
 
 # Bad invocations: a clear error, exit status 2, nothing left behind.
 out=$($TRACE --ns nosuch -- true 2>&1); rc=$?
