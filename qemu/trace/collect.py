@@ -5,9 +5,11 @@ Why tracefs and not a tool on top of it: it is in every kernel with CONFIG_TRACI
 (the lab's has it), needs nothing installed in the guest, and gives what the paths need:
 tracepoints (net:*, skb:kfree_skb with its drop reason and location, napi:napi_poll),
 kprobes with fetched arguments (the sk_buff pointer; nf_hook_slow's hook and family), and
-a kretprobe for a return value (the eBPF XDP verdict). perf 6.1 (Debian's) reads the same
-events but prints the sk_buff pointers hashed; bpftrace would need BTF to name arguments,
-and Debian 12's pahole 1.24 can only give BTF to the C half of a kernel with Rust.
+a kretprobe for a return value (the eBPF XDP verdict). perf (Debian's 6.1) and
+trace-cmd are front ends to the same events (docs/tracing.md shows perf on
+skb:kfree_skb); bpftrace names structure fields only with BTF, which this kernel is not
+built with (it needs DWARF in the build; for Rust, pahole's --lang_exclude leaves the
+Rust code out of it anyway).
 
 Everything happens in a tracefs instance of our own (instances/netdive), so a trace the
 user runs beside it is not disturbed; the kprobes are created in the group `netdive` and
