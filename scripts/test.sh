@@ -59,45 +59,37 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo compile-fail | grep -qE -- "$ND_TEST_FIL
 	failed=$((failed + cf))
 fi
 
-# --- make profile's tool: the QEMU plugin and the report, on the host (seconds) -------
-if [ -z "${ND_TEST_FILTER:-}" ] || echo tcgprof | grep -qE -- "$ND_TEST_FILTER"; then
-	nd_stage "profile tool check (qemu/tcgprof: the plugin in this QEMU, the report)"
-	bash "$ND_PROJ/qemu/tcgprof/selftest.sh" >"$out/tcgprof.log" 2>&1
-	grep -E -A8 '^not ok' "$out/tcgprof.log" | sed 's/^/# /' || true
-	tp=$(grep -c '^ok ' "$out/tcgprof.log")
-	tf=$(grep -c '^not ok ' "$out/tcgprof.log")
-	if [ "$tp" = 0 ] && [ "$tf" = 0 ]; then tf=1; echo "# the profile tool check did not run: see $out/tcgprof.log"; fi
-	echo "# profile tool check (qemu/tcgprof): $tp ok, $tf not ok"
-	summary+=("profile tool checks: $tp passed, $tf failed")
-	passed=$((passed + tp))
-	failed=$((failed + tf))
-fi
-if [ -z "${ND_TEST_FILTER:-}" ] || echo trace | grep -qE -- "$ND_TEST_FILTER"; then
-	nd_stage "trace tool check (qemu/trace: recorded traces give the paths and drops the guest gave)"
-	python3 "$ND_PROJ/qemu/trace/selftest.py" >"$out/trace-tool.log" 2>&1
-	grep -E '^not ok' "$out/trace-tool.log" | sed 's/^/# /' || true
-	rp=$(grep -c '^ok ' "$out/trace-tool.log")
-	rf=$(grep -c '^not ok ' "$out/trace-tool.log")
-	if [ "$rp" = 0 ] && [ "$rf" = 0 ]; then rf=1; echo "# the trace tool check did not run: see $out/trace-tool.log"; fi
-	echo "# trace tool check (qemu/trace): $rp ok, $rf not ok"
-	summary+=("trace tool checks: $rp passed, $rf failed")
-	passed=$((passed + rp))
-	failed=$((failed + rf))
-fi
+# tool_check KEY STAGE NAME LABEL LOG CMD...: a host check that prints KTAP-style "ok" and
+# "not ok" lines, run when T is unset or matches KEY; its counts join the summary as
+# LABEL. One that prints neither line did not run, which counts as a failure.
+tool_check() {
+	local key=$1 stage=$2 name=$3 label=$4 log=$5 ok bad
+	shift 5
+	[ -z "${ND_TEST_FILTER:-}" ] || echo "$key" | grep -qE -- "$ND_TEST_FILTER" || return 0
+	nd_stage "$stage"
+	"$@" >"$log" 2>&1
+	grep -E -A8 '^not ok' "$log" | sed 's/^/# /' || true
+	ok=$(grep -c '^ok ' "$log")
+	bad=$(grep -c '^not ok ' "$log")
+	if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; echo "# the $name did not run: see $log"; fi
+	echo "# $name: $ok ok, $bad not ok"
+	summary+=("$label: $ok passed, $bad failed")
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+}
 
-# --- docs/reference.md: every file:line it gives defines the symbol beside it --------
-if [ -z "${ND_TEST_FILTER:-}" ] || echo reference | grep -qE -- "$ND_TEST_FILTER"; then
-	nd_stage "reference check (docs/reference.md against the 6.12 tree)"
-	python3 "$ND_PROJ/scripts/check-reference.py" "$ND_KSRC" >"$out/reference.log" 2>&1
-	grep -E '^not ok' "$out/reference.log" | sed 's/^/# /' || true
-	fp=$(grep -c '^ok ' "$out/reference.log")
-	ff=$(grep -c '^not ok ' "$out/reference.log")
-	if [ "$fp" = 0 ] && [ "$ff" = 0 ]; then ff=1; echo "# the reference check did not run: see $out/reference.log"; fi
-	echo "# reference check (docs/reference.md): $fp ok, $ff not ok"
-	summary+=("reference locations: $fp passed, $ff failed")
-	passed=$((passed + fp))
-	failed=$((failed + ff))
-fi
+# make profile's tool: the QEMU plugin and the report, on the host (seconds)
+tool_check tcgprof "profile tool check (qemu/tcgprof: the plugin in this QEMU, the report)" \
+	"profile tool check (qemu/tcgprof)" "profile tool checks" "$out/tcgprof.log" \
+	bash "$ND_PROJ/qemu/tcgprof/selftest.sh"
+# netdive-trace's model on traces recorded in the guest
+tool_check trace "trace tool check (qemu/trace: recorded traces give the paths and drops the guest gave)" \
+	"trace tool check (qemu/trace)" "trace tool checks" "$out/trace-tool.log" \
+	python3 "$ND_PROJ/qemu/trace/selftest.py"
+# docs/reference.md: every file:line it gives defines the symbol beside it
+tool_check reference "reference check (docs/reference.md against the 6.12 tree)" \
+	"reference check (docs/reference.md)" "reference locations" "$out/reference.log" \
+	python3 "$ND_PROJ/scripts/check-reference.py" "$ND_KSRC"
 
 # --- make docs: the rustdoc and the site, every page checked in a headless browser ---
 if [ -z "${ND_TEST_FILTER:-}" ] || echo docs | grep -qE -- "$ND_TEST_FILTER"; then

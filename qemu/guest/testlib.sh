@@ -131,6 +131,11 @@ pair_in_namespaces() {
 	ip -n ns2 link set lo up
 }
 
+# rsock_cmd NS LINE: one command to rsock's control file in namespace NS (its errors on
+# stdout); rsock_listing NS: the namespace's rsock sockets (lesson 3, tests 24 and 25).
+rsock_cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
+rsock_listing() { ip netns exec "$1" cat /proc/net/rsock; }
+
 cleanup_namespaces() {
 	ip netns del ns1 2>/dev/null
 	ip netns del ns2 2>/dev/null

@@ -25,14 +25,12 @@ modprobe rveth || fail "modprobe rveth"
 modprobe rsock || fail "modprobe rsock"
 pair_in_namespaces rveth
 
-cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
-listing() { ip netns exec "$1" cat /proc/net/rsock; }
 
-must cmd ns2 'udp-echo 7'
-must cmd ns2 'tcp-echo 7'
-listing ns2
-expect_eq "$(listing ns2 | awk '$2 == "udp-echo" {print $1, $3}')" "1 [::]:7" "the UDP server's line"
-expect_eq "$(listing ns2 | awk '$2 == "tcp-echo" {print $1, $3, $5}')" "2 [::]:7 TCP_LISTEN" "the TCP server's line"
+must rsock_cmd ns2 'udp-echo 7'
+must rsock_cmd ns2 'tcp-echo 7'
+rsock_listing ns2
+expect_eq "$(rsock_listing ns2 | awk '$2 == "udp-echo" {print $1, $3}')" "1 [::]:7" "the UDP server's line"
+expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-echo" {print $1, $3, $5}')" "2 [::]:7 TCP_LISTEN" "the TCP server's line"
 wait_for "the servers to listen" 30 sh -c "ip netns exec ns2 ss -uln | grep -q ':7 ' && ip netns exec ns2 ss -tln | grep -q ':7 '"
 expect_eq "$(pgrep -c '^rsock-(udp|tcp)/7$' || true)" 2 "server threads"
 
@@ -77,22 +75,22 @@ echo_check tcp fd00::2 1048576
 
 # The byte counts: the UDP server saw exactly what was sent, and sent it back.
 udp_bytes=$((0 + 1 + 1400 + 8000 + 65000 + 1 + 1400 + 60000))
-expect_eq "$(listing ns2 | awk '$2 == "udp-echo" {print $7, $9}')" "$udp_bytes $udp_bytes" "UDP server bytes in, out"
+expect_eq "$(rsock_listing ns2 | awk '$2 == "udp-echo" {print $7, $9}')" "$udp_bytes $udp_bytes" "UDP server bytes in, out"
 
 # Ports: a second server on a port in use; the same port in another namespace.
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'tcp-echo 7'" "b'udp-echo 7'")" \
 	"EADDRINUSE EADDRINUSE" "errnos of servers on ports in use"
 ip netns add ns3
-must cmd ns3 'tcp-echo 7'
-expect_eq "$(listing ns3 | awk '$2 == "tcp-echo" {print $3, $5}')" "[::]:7 TCP_LISTEN" "the same port in ns3"
-expect_eq "$(listing ns2 | grep -c echo)" 2 "ns2's servers, unchanged"
+must rsock_cmd ns3 'tcp-echo 7'
+expect_eq "$(rsock_listing ns3 | awk '$2 == "tcp-echo" {print $3, $5}')" "[::]:7 TCP_LISTEN" "the same port in ns3"
+expect_eq "$(rsock_listing ns2 | grep -c echo)" 2 "ns2's servers, unchanged"
 
 # Bad lines: EINVAL, nothing changes.
-before=$(listing ns2)
+before=$(rsock_listing ns2)
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'udp-echo 0'" "b'udp-echo 65536'" "b'tcp-echo'" \
 	"b'close 0'" "b'close x'" "b'listen 7'" "b'udp-echo 7 8'" "b'\\xff'" "b'close 99'")" \
 	"EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL ENOENT" "errnos of bad lines"
-expect_eq "$(listing ns2)" "$before" "the listing after bad lines"
+expect_eq "$(rsock_listing ns2)" "$before" "the listing after bad lines"
 
 # A connection held open: the listing shows it ESTABLISHED with its peer; closing the
 # server closes it (the client reads EOF), and no socket is left.
@@ -104,18 +102,18 @@ assert s.recv(5) == b"hello"
 time.sleep(60)
 PY
 wait_for "the connection to show" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock | grep -q 'tcp-conn.*TCP_ESTABLISHED'"
-expect_eq "$(listing ns2 | awk '$2 == "tcp-conn" {print $4, $5, $7, $9}' | sed 's/:[0-9]* / /')" \
+expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-conn" {print $4, $5, $7, $9}' | sed 's/:[0-9]* / /')" \
 	"[::ffff:10.9.0.1] TCP_ESTABLISHED 5 5" "the open connection's peer, state, bytes"
-must cmd ns2 'close 2'
-expect_eq "$(listing ns2 | grep -c 'tcp-')" 0 "TCP lines after close"
+must rsock_cmd ns2 'close 2'
+expect_eq "$(rsock_listing ns2 | grep -c 'tcp-')" 0 "TCP lines after close"
 wait_for "no TCP socket on port 7 in ns2" 30 sh -c "! ip netns exec ns2 ss -tan | grep -q ':7 .*ESTAB\|LISTEN.*:7 '"
 kill %1 2>/dev/null
 
 # SO_REUSEPORT: two servers share a port, a third without the option is refused, and
 # the kernel spreads 20 connections over the two by a hash of each peer's address and
 # port (all 20 on one would happen once in half a million runs).
-must cmd ns2 'tcp-echo 12 reuseport'
-must cmd ns2 'tcp-echo 12 reuseport'
+must rsock_cmd ns2 'tcp-echo 12 reuseport'
+must rsock_cmd ns2 'tcp-echo 12 reuseport'
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'tcp-echo 12'")" EADDRINUSE "a server without reuseport on a shared port"
 rm -f /tmp/rsock-reuse.ready
 ip netns exec ns1 python3 - <<'PY' &
@@ -131,15 +129,15 @@ time.sleep(60)
 PY
 REUSE=$!
 wait_for "20 connections to port 12" 90 test -s /tmp/rsock-reuse.ready
-per=$(for i in $(listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print $1}'); do
-	listing ns2 | grep -c "^$i\.[0-9]* tcp-conn .*TCP_ESTABLISHED"
+per=$(for i in $(rsock_listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print $1}'); do
+	rsock_listing ns2 | grep -c "^$i\.[0-9]* tcp-conn .*TCP_ESTABLISHED"
 done | sort -n | tr '\n' ' ')
 note "connections per server on port 12: $per"
 set -- $per
 [ $# = 2 ] && [ "$1" -ge 1 ] && [ $(($1 + $2)) = 20 ] || fail "20 connections over two reuseport servers: $per"
 note "ok: both servers took connections, 20 in all"
 kill $REUSE 2>/dev/null
-for id in $(listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print $1}'); do must cmd ns2 "close $id"; done
+for id in $(rsock_listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print $1}'); do must rsock_cmd ns2 "close $id"; done
 rm -f /tmp/rsock-reuse.ready
 
 # In-kernel clients (ns2) to user-space servers (ns1): TCP over IPv4, UDP over IPv6.
@@ -165,24 +163,24 @@ tcp()
 PY
 SERVERS=$!
 wait_for "the user-space servers in ns1" 30 sh -c "ip netns exec ns1 ss -ltn | grep -q '10.9.0.1:9 ' && ip netns exec ns1 ss -lun | grep -q 'fd00::1\]:9 '"
-must cmd ns2 'connect tcp 10.9.0.1 9'
-must cmd ns2 'connect udp fd00::1 9'
-tid=$(listing ns2 | awk '$2 == "tcp-client" {print $1}')
-uid=$(listing ns2 | awk '$2 == "udp-client" {print $1}')
-must cmd ns2 "send $tid hello  kernel"
-must cmd ns2 "send $uid hello"
+must rsock_cmd ns2 'connect tcp 10.9.0.1 9'
+must rsock_cmd ns2 'connect udp fd00::1 9'
+tid=$(rsock_listing ns2 | awk '$2 == "tcp-client" {print $1}')
+uid=$(rsock_listing ns2 | awk '$2 == "udp-client" {print $1}')
+must rsock_cmd ns2 "send $tid hello  kernel"
+must rsock_cmd ns2 "send $uid hello"
 wait_for "the echoes to come back" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock | grep -q 'tcp-client.* in 14 out 14' && ip netns exec ns2 cat /proc/net/rsock | grep -q 'udp-client.* in 6 out 6'"
-expect_eq "$(listing ns2 | awk '$2 == "tcp-client" {print $4, $5, $7, $9}')" "10.9.0.1:9 TCP_ESTABLISHED 14 14" "the TCP client's peer, state, bytes"
-expect_eq "$(listing ns2 | awk '$2 == "udp-client" {print $4, $7, $9}')" "[fd00::1]:9 6 6" "the UDP client's peer, bytes"
+expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-client" {print $4, $5, $7, $9}')" "10.9.0.1:9 TCP_ESTABLISHED 14 14" "the TCP client's peer, state, bytes"
+expect_eq "$(rsock_listing ns2 | awk '$2 == "udp-client" {print $4, $7, $9}')" "[fd00::1]:9 6 6" "the UDP client's peer, bytes"
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 10'" "b'send 1 x'" "b'send 99 x'" \
 	"b'connect tcp 10.9.0.1'" "b'send $tid'")" "ECONNREFUSED EINVAL ENOENT EINVAL EINVAL" \
 	"errnos: a refused connect, send from a server, an unknown id, bad lines"
-must cmd ns2 "close $tid"
+must rsock_cmd ns2 "close $tid"
 wait_for "the user-space server to see the client close" 30 test -s /tmp/rsock-client.out
 expect_eq "$(cat /tmp/rsock-client.out)" "hello  kernel" "what the user-space server received"
-must cmd ns2 "close $uid"
+must rsock_cmd ns2 "close $uid"
 kill $SERVERS 2>/dev/null
-expect_eq "$(listing ns2 | grep -c client)" 0 "client lines after close"
+expect_eq "$(rsock_listing ns2 | grep -c client)" 0 "client lines after close"
 
 # Ports: with the namespace's ephemeral range narrowed to two ports, two clients to one
 # server get them, the third connect finds none (EADDRNOTAVAIL, from inet_hash_connect).
@@ -198,14 +196,14 @@ wait_for "the user-space server on port 11" 30 sh -c "ip netns exec ns1 ss -ltn 
 ip netns exec ns2 sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 11'" "b'connect tcp 10.9.0.1 11'" \
 	"b'connect tcp 10.9.0.1 11'")" "ok ok EADDRNOTAVAIL" "three connects through two ephemeral ports"
-expect_eq "$(listing ns2 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}' | sort | tr '\n' ' ')" \
+expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}' | sort | tr '\n' ' ')" \
 	"40000 40001 " "the clients' local ports"
-for id in $(listing ns2 | awk '$2 == "tcp-client" {print $1}'); do must cmd ns2 "close $id"; done
+for id in $(rsock_listing ns2 | awk '$2 == "tcp-client" {print $1}'); do must rsock_cmd ns2 "close $id"; done
 ip netns exec ns2 sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 kill $PORTS_SERVER 2>/dev/null
 
 # rmmod under traffic, with connections open: every thread ends, every socket goes.
-must cmd ns2 'tcp-echo 9'
+must rsock_cmd ns2 'tcp-echo 9'
 for i in 1 2; do
 	ip netns exec ns1 python3 - <<'PY' &
 import socket

@@ -21,8 +21,6 @@ modprobe rveth || fail "modprobe rveth"
 modprobe rsock || fail "modprobe rsock"
 pair_in_namespaces rveth
 
-cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
-listing() { ip netns exec "$1" cat /proc/net/rsock; }
 states() { ip netns exec "$1" cat /proc/net/rsock_states; }
 clear_states() { ip netns exec "$1" sh -c 'echo clear > /proc/net/rsock_states'; }
 # transitions NS [ERE]: the namespace's changes ("FROM->TO", oldest first), of the
@@ -34,18 +32,18 @@ transitions() {
 expect_eq "$(states ns1)" "# rsock's TCP sockets: 0 changes, the last 0 shown" "an empty log"
 
 # The server: a listener (one IPv6 socket for both families).
-must cmd ns2 'tcp-echo 7'
+must rsock_cmd ns2 'tcp-echo 7'
 expect_eq "$(transitions ns2)" "TCP_CLOSE->TCP_LISTEN" "the listener's change"
 expect_eq "$(states ns2 | awk '!/^#/ {print $2, $3}')" "[::]:7 [::]:0" "the listener's addresses"
 clear_states ns2
 
 # The in-kernel client connects, says something, and closes first.
-must cmd ns1 'connect tcp 10.9.0.2 7'
-cid=$(listing ns1 | awk '$2 == "tcp-client" {print $1}')
-cport=$(listing ns1 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}')
-must cmd ns1 "send $cid hello"
+must rsock_cmd ns1 'connect tcp 10.9.0.2 7'
+cid=$(rsock_listing ns1 | awk '$2 == "tcp-client" {print $1}')
+cport=$(rsock_listing ns1 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}')
+must rsock_cmd ns1 "send $cid hello"
 wait_for "the echo" 30 sh -c "ip netns exec ns1 cat /proc/net/rsock | grep -q 'tcp-client.* in 6 out 6'"
-must cmd ns1 "close $cid"
+must rsock_cmd ns1 "close $cid"
 wait_for "the server side to close" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock_states | grep -q 'TCP_LAST_ACK -> TCP_CLOSE'"
 wait_for "the client side to close" 30 sh -c "ip netns exec ns1 cat /proc/net/rsock_states | grep -q 'TCP_FIN_WAIT2 -> TCP_CLOSE'"
 states ns1
@@ -85,7 +83,7 @@ PY
 clear_states ns1
 py_connect 1 || fail "the user-space client"
 expect_eq "$(states ns1 | head -n 1)" "# rsock's TCP sockets: 0 changes, the last 0 shown" "a user-space socket without trace all"
-must cmd ns1 'trace all'
+must rsock_cmd ns1 'trace all'
 py_connect 1 || fail "the user-space client"
 wait_for "the user-space socket to close" 30 sh -c "ip netns exec ns1 cat /proc/net/rsock_states | grep -q 'TCP_FIN_WAIT2 -> TCP_CLOSE'"
 states ns1
@@ -107,7 +105,7 @@ expect_eq "$(transitions ns1 | tr ' ' '\n' | tail -n 5 | paste -sd ' ')" \
 # 44 changes went: 8 connections and 4 of the ninth, whose last change is the oldest kept.
 expect_eq "$(transitions ns1 | cut -d' ' -f1)" "TCP_FIN_WAIT2->TCP_CLOSE" "the oldest change kept (the 45th)"
 expect_eq "$(states ns1 | awk '!/^#/ {print $1}' | sort -c -n && echo ordered)" ordered "times, oldest first"
-must cmd ns1 'trace rsock'
+must rsock_cmd ns1 'trace rsock'
 expect_eq "$(states ns1 | head -n 1 | cut -d: -f1)" "# rsock's TCP sockets" "the header after trace rsock"
 
 # Bad writes: EINVAL, nothing changes.
