@@ -12,6 +12,9 @@
 #   make docs            the Rust API (rustdoc) and the lessons as one local site, checked
 #   make trace CMD='...' follow a command's packets through the stack (docs/tracing.md);
 #                        SETUP='script' builds the topology first, NS=name runs it there
+#   make exercises       the onboarding exercises and how far you are (exercises/README.md)
+#   make exercise EX=N   start exercise N: its skeleton in exercises/work/N/, what to do
+#   make check EX=N      build your exercise N, boot, run its checker (SOLUTION=1: the reference)
 #   make soak            stress on the debug kernel for SOAK_MIN minutes (default 10)
 #   make doctor          check the toolchain; say what is missing and how to get it
 #   make host-test       cargo test of the pure parsers (also part of make test)
@@ -33,7 +36,7 @@ ND := $(CURDIR)
 BUILD_ARGS := $(if $(filter 1,$(CLIPPY)),CLIPPY=1,)
 
 .PHONY: all lab test run shell modules build bench soak doctor setup clean distclean \
-	rustfmt rustfmtcheck host-test fuzz help profile trace docs
+	rustfmt rustfmtcheck host-test fuzz help profile trace docs exercises exercise check
 
 all: build
 
@@ -53,6 +56,15 @@ test: setup
 	@bash $(ND)/scripts/test.sh
 test: export ND_TEST_FILTER = $(T)
 test: export ND_TEST_PLANT = $(PLANT)
+
+exercises:
+	@bash $(ND)/scripts/exercise.sh list
+
+exercise:
+	@bash $(ND)/scripts/exercise.sh start "$(EX)"
+
+check: setup
+	@bash $(ND)/scripts/exercise.sh check "$(EX)" $(if $(filter 1,$(SOLUTION)),solution,)
 
 soak: setup
 	@bash $(ND)/scripts/soak.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""`make docs`, the site half: renders README.md and docs/*.md into one local HTML site
-beside the kernel's rustdoc, with an index, and checks it.
+"""`make docs`, the site half: renders README.md, docs/*.md and the exercises' READMEs
+into one local HTML site beside the kernel's rustdoc, with an index, and checks it.
 
     docs-site.py build SITE RUSTDOC     render into SITE (RUSTDOC: the rustdoc output dir,
                                         linked as SITE/rustdoc)
@@ -39,6 +39,11 @@ def pages():
     for name in sorted(os.listdir(os.path.join(PROJ, "docs"))):
         if name.endswith(".md"):
             out.append((f"docs/{name}", name[:-3] + ".html"))
+    # The exercises: their overview and each one's README.
+    out.append(("exercises/README.md", "exercises.html"))
+    for name in sorted(os.listdir(os.path.join(PROJ, "exercises"))):
+        if re.match(r"\d\d-", name) and os.path.exists(os.path.join(PROJ, "exercises", name, "README.md")):
+            out.append((f"exercises/{name}/README.md", f"exercise-{name}.html"))
     return out
 
 

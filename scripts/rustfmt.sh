@@ -8,7 +8,7 @@ set -uo pipefail
 [ -x /usr/bin/rustfmt ] || nd_die "/usr/bin/rustfmt missing" "apt-get install rustfmt-web"
 check=${1:-}
 cd "$ND_PROJ"
-mapfile -t files < <(find rust samples docs/examples -name '*.rs' -not -path '*/target/*' | sort)
+mapfile -t files < <(find rust samples docs/examples exercises -name '*.rs' -not -path 'exercises/work/*' -not -path '*/target/*' | sort)
 bad=0
 for f in "${files[@]}"; do
 	formatted=$(/usr/bin/rustfmt --config-path "$ND_PROJ/.rustfmt.toml" --emit stdout <"$f") ||

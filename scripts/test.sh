@@ -91,6 +91,12 @@ tool_check reference "reference check (docs/reference.md against the 6.12 tree)"
 	"reference check (docs/reference.md)" "reference locations" "$out/reference.log" \
 	python3 "$ND_PROJ/scripts/check-reference.py" "$ND_KSRC"
 
+# the onboarding exercises: every skeleton builds and fails its checker, every reference
+# solution passes it (exercises/README.md; one boot of the debug kernel)
+tool_check exercises "exercises check (each skeleton fails its checker, each solution passes; debug kernel)" \
+	"exercises check (exercises/)" "exercise checks" "$out/exercises.log" \
+	bash "$ND_PROJ/scripts/exercise.sh" prove
+
 # --- make docs: the rustdoc and the site, every page checked in a headless browser ---
 if [ -z "${ND_TEST_FILTER:-}" ] || echo docs | grep -qE -- "$ND_TEST_FILTER"; then
 	nd_stage "docs check (make docs on the $flavour kernel: rustdoc, the site, a headless browser)"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iproute2 link plugin for the rveth link kind (samples/rveth.rs).
+ * iproute2 link plugin for the rveth link kind (samples/rveth.rs), and for any other
+ * pair kind that speaks veth's layout: built with -DKIND=expair it is the plugin for
+ * exercise 1's expair (exercises/01-pair-driver).
  *
  * `ip link add ... type KIND peer name X` parses "peer ..." only when iproute2 knows
  * KIND; for other kinds it dlopens $IP_LIB_DIR/link_KIND.so and looks up the data
@@ -9,13 +11,24 @@
  * ip binary's own veth parser, found at load time: the syntax and every peer option
  * stay exactly veth's, for the iproute2 that is installed.
  *
- * Build: gcc -O2 -Wall -Werror -shared -fPIC -o link_rveth.so link_rveth.c -ldl
- * (scripts/iproute2/install.sh does this and installs it).
+ * Build: gcc -O2 -Wall -Werror -shared -fPIC [-DKIND=expair] -o link_rveth.so link_rveth.c -ldl
+ * (scripts/iproute2/install.sh does this for each kind and installs them).
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+
+#ifndef KIND
+#define KIND rveth
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+/* The kind's name, and the symbol ip looks up in link_KIND.so. */
+#define KIND_NAME STR(KIND)
+#define KIND_LINK_UTIL CAT(KIND, _link_util)
 
 struct nlmsghdr;
 struct rtattr;
@@ -38,23 +51,23 @@ static int (*veth_parse_opt)(struct link_util *, int, char **, struct nlmsghdr *
 /* Why veth's parser was not borrowed, for the error message. */
 static const char *missing = "this ip binary does not export veth_link_util";
 
-static void rveth_help(struct link_util *lu, int argc, char **argv, FILE *f)
+static void pair_help(struct link_util *lu, int argc, char **argv, FILE *f)
 {
-	fprintf(f, "Usage: ip link <options> type rveth [peer <options>]\n"
+	fprintf(f, "Usage: ip link <options> type " KIND_NAME " [peer <options>]\n"
 		   "To get <options> type 'ip link add help'\n");
 }
 
-/* Called with the arguments after "type rveth" (ip calls it only if there are some). */
-static int rveth_parse_opt(struct link_util *lu, int argc, char **argv, struct nlmsghdr *n)
+/* Called with the arguments after "type KIND" (ip calls it only if there are some). */
+static int pair_parse_opt(struct link_util *lu, int argc, char **argv, struct nlmsghdr *n)
 {
 	if (strcmp(argv[0], "peer") != 0) { /* "help", or anything else veth would refuse */
-		rveth_help(lu, argc, argv, stderr);
+		pair_help(lu, argc, argv, stderr);
 		return -1;
 	}
 	if (!veth_parse_opt) {
 		fprintf(stderr,
-			"rveth: %s; 'peer ...' cannot be parsed. Use 'ip link add name X type rveth'\n"
-			"(the kernel names the peer rveth<N>).\n", missing);
+			KIND_NAME ": %s; 'peer ...' cannot be parsed. Use 'ip link add name X type " KIND_NAME "'\n"
+			"(the kernel names the peer " KIND_NAME "<N>).\n", missing);
 		return -1;
 	}
 	/* Appends VETH_INFO_PEER (type 1) under IFLA_INFO_DATA, exactly as for veth. */
@@ -62,13 +75,13 @@ static int rveth_parse_opt(struct link_util *lu, int argc, char **argv, struct n
 }
 
 /* The symbol ip looks up; its `next` is set by ip itself when it registers the kind. */
-struct link_util rveth_link_util = {
-	.id = "rveth",
-	.parse_opt = rveth_parse_opt,
-	.print_help = rveth_help,
+struct link_util KIND_LINK_UTIL = {
+	.id = KIND_NAME,
+	.parse_opt = pair_parse_opt,
+	.print_help = pair_help,
 };
 
-/* Runs at dlopen time, before ip reads rveth_link_util. */
+/* Runs at dlopen time, before ip reads KIND_link_util. */
 __attribute__((constructor)) static void borrow_veth_link_util(void)
 {
 	const struct link_util *veth = dlsym(RTLD_DEFAULT, "veth_link_util");
@@ -83,11 +96,11 @@ __attribute__((constructor)) static void borrow_veth_link_util(void)
 		missing = "this ip binary's veth_link_util does not match iproute2 6.1's layout";
 		return;
 	}
-	rveth_link_util = *veth;
-	rveth_link_util.next = NULL;
-	rveth_link_util.id = "rveth";
-	/* Keep our own entry points: help text that says rveth, then veth's parser. */
+	KIND_LINK_UTIL = *veth;
+	KIND_LINK_UTIL.next = NULL;
+	KIND_LINK_UTIL.id = KIND_NAME;
+	/* Keep our own entry points: help text that names the kind, then veth's parser. */
 	veth_parse_opt = veth->parse_opt;
-	rveth_link_util.parse_opt = rveth_parse_opt;
-	rveth_link_util.print_help = rveth_help;
+	KIND_LINK_UTIL.parse_opt = pair_parse_opt;
+	KIND_LINK_UTIL.print_help = pair_help;
 }

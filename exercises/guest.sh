@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# In the guest (scripts/exercise.sh boots it):
+#   guest.sh check N KO      runs exercise N's checker on module KO, then checks the
+#                            kernel log for splats; ends "exercise N: passed" or not
+#   guest.sh prove LIST T    make test: LIST has lines "N solution|skeleton KO"; every
+#                            solution must pass its checker, every skeleton fail it
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../qemu/guest/testlib.sh"
+. "$here/../qemu/guest/kcheck.sh"
+
+ex_dir() { ls -1d "$here"/"$(printf '%02d' "$1")"-*/ | head -1 | sed 's#/$##'; }
+meta() { sed -n "s/^$2=//p" "$1/meta" | head -1; }
+
+# run_check N KO: the checker's steps, then one more: the kernel log of the check holds
+# no splat. Prints the steps and a last line; returns 0 when every step passed.
+run_check() {
+	local n=$1 ko=$2 d mod from to splat steps bad
+	d=$(ex_dir "$n")
+	mod=$(meta "$d" module)
+	from=$(mark "start exercise $n")
+	(cd /tmp && EX_KO=$ko timeout -k 10 300 bash "$d/check.sh") >/tmp/ex-check.out 2>&1
+	[ $? = 124 ] && echo "not ok - the checker ran out of time (300 s)" >>/tmp/ex-check.out
+	# Whatever the module left, whatever the check stopped in the middle of.
+	ip -all netns delete 2>/dev/null
+	grep -q "^$mod " /proc/modules && rmmod "$mod" 2>/dev/null
+	[ "$(meta "$d" kernel)" = test ] && kmemleak_scan
+	sleep 1
+	to=$(mark "end exercise $n")
+	cat /tmp/ex-check.out
+	steps=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/ex-check.out)
+	splat=$(splats "$from" "$to" | head -3)
+	if [ -z "$splat" ]; then
+		echo "ok $((steps + 1)) - the kernel log stayed clean (no KASAN, lockdep, WARN, BUG or leak report)"
+	else
+		echo "not ok $((steps + 1)) - the kernel log stayed clean (no KASAN, lockdep, WARN, BUG or leak report)"
+		echo "#   hint: the report below names what went wrong and where; read it from the top"
+		show_splat "$from" "$to"
+		echo "not ok" >>/tmp/ex-check.out
+	fi
+	steps=$((steps + 1))
+	bad=$(grep -cE '^not ok' /tmp/ex-check.out)
+	if [ "$bad" = 0 ]; then
+		echo "exercise $n: passed ($steps steps)"
+		return 0
+	fi
+	echo "exercise $n: not passed ($bad of $steps steps failed)"
+	return 1
+}
+
+kcheck_start /tmp/ex-kmsg.log
+case ${1:-} in
+check)
+	run_check "$2" "$3"
+	rc=$?
+	;;
+prove)
+	t=$3 rc=0
+	while read -r n what ko; do
+		t=$((t + 1))
+		run_check "$n" "$ko" >/tmp/ex-run.out 2>&1
+		got=$?
+		last=$(tail -n 1 /tmp/ex-run.out)
+		if [ "$what" = solution ] && [ $got = 0 ]; then
+			echo "ok $t exercise $n solution passes its checker # $last"
+		elif [ "$what" = skeleton ] && [ $got != 0 ]; then
+			echo "ok $t exercise $n skeleton fails its checker # $last; first: $(grep -m1 '^not ok' /tmp/ex-run.out | cut -c1-90)"
+		else
+			echo "not ok $t exercise $n $what: the checker said: $last"
+			sed 's/^/# /' /tmp/ex-run.out | tail -n 40
+			rc=1
+		fi
+	done <"$2"
+	;;
+*) echo "usage: guest.sh check N KO | prove LIST T"; rc=2 ;;
+esac
+kcheck_stop
+exit $rc
