@@ -5,24 +5,6 @@
 ND_PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 fail() { echo "FAIL: $*"; exit 1; }
-
-# `ip netns exec NS CMD...` from a test's own code enters NS's network namespace only
-# (nsenter --net), without the private mount namespace and the fresh /sys that iproute2
-# sets up for each command: on the debug kernel under TCG that set-up costs about a
-# second, and the tests run it hundreds of times. Nothing else differs for the commands
-# the tests run (sockets, /proc/net, netlink, ethtool, tcpdump all follow the network
-# namespace); a command line that names /sys (which shows the devices of the namespace
-# that mounted it) gets iproute2's own, as does every `ip netns exec` inside `sh -c`,
-# `timeout` or `wait_for`, which run the real ip.
-ip() {
-	if [ "${1:-}" = netns ] && [ "${2:-}" = exec ] && [ $# -ge 4 ] && [[ "$*" != */sys/* ]]; then
-		local ns=$3
-		shift 3
-		nsenter --net="/run/netns/$ns" "$@"
-	else
-		command ip "$@"
-	fi
-}
 skip() { echo "$*"; exit 4; } # KSFT_SKIP
 note() { echo "$*"; }
 
