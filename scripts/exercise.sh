@@ -57,10 +57,10 @@ status() {
 
 list() {
 	local d n
-	printf '  %-3s %-46s %-28s %s\n' EX title lesson status
+	printf '  %-3s %-50s %-36s %s\n' EX title lesson status
 	for d in $(ex_dirs); do
 		n=$(num_of "$d")
-		printf '  %-3s %-46s %-28s %s\n' "$n" "$(meta "$d" title)" "$(meta "$d" lesson)" "$(status "$n")"
+		printf '  %-3s %-50s %-36s %s\n' "$n" "$(meta "$d" title)" "$(meta "$d" lesson)" "$(status "$n")"
 	done
 }
 
