@@ -44,8 +44,10 @@ inputs_id() {
 	} | sha256sum | cut -d' ' -f1
 }
 INPUTS=$(inputs_id "$@")
+# The source tree is shared by every checkout that uses this cache: it must still point
+# at this one (another clone's build lays its own files in), or the steps below run.
 if [ "$(cat "$B/.netdive-inputs" 2>/dev/null)" = "$INPUTS" ] && [ -f "$B/arch/x86/boot/bzImage" ] &&
-	[ -d "$MODS/lib/modules" ]; then
+	[ -d "$MODS/lib/modules" ] && [ "$(readlink "$ND_KSRC/samples/netdive")" = "$ND_PROJ/samples" ]; then
 	nd_stage "$flavour kernel up to date: $B/arch/x86/boot/bzImage"
 	exit 0
 fi
