@@ -29,7 +29,8 @@ run_check() {
 	d=$(ex_dir "$n")
 	mod=$(meta "$d" module)
 	from=$(mark "start exercise $n")
-	(cd /tmp && EX_KO=$ko timeout -k 10 300 bash "$d/check.sh") >/tmp/ex-check.out 2>&1
+	(cd /tmp && EX_KO=$ko EX_FIRST_FAILURE_ONLY=${EX_FIRST_FAILURE_ONLY:-} timeout -k 10 300 bash "$d/check.sh") \
+		>/tmp/ex-check.out 2>&1 </dev/null
 	[ $? = 124 ] && echo "not ok - the checker ran out of time (300 s)" >>/tmp/ex-check.out
 	# Whatever the module left, whatever the check stopped in the middle of.
 	ip -all netns delete 2>/dev/null
@@ -81,7 +82,8 @@ prove)
 	t=$3 rc=0
 	while read -r n what ko; do
 		t=$((t + 1))
-		run_check "$n" "$ko" >/tmp/ex-run.out 2>&1
+		# A skeleton's proof is its first failed step: the checker stops there.
+		EX_FIRST_FAILURE_ONLY=$([ "$what" = skeleton ] && echo 1) run_check "$n" "$ko" >/tmp/ex-run.out 2>&1
 		got=$?
 		last=$(tail -n 1 /tmp/ex-run.out)
 		if [ "$what" = solution ] && [ $got = 0 ]; then

@@ -15,7 +15,7 @@ WORK=$EX_ROOT/work
 # All exercise directories, in order: exercises/NN-name/.
 ex_dirs() { ls -1d "$EX_ROOT"/[0-9][0-9]-*/ 2>/dev/null | sed 's#/$##'; }
 ex_count() { ex_dirs | wc -l; }
-# ex_dir N: the directory of exercise N (1, 01 and " 1" all mean the first).
+# ex_dir N: the directory of exercise N (1 and 01 both mean the first).
 ex_dir() {
 	local n=$1
 	case $n in '' | *[!0-9]*) return 1 ;; esac
