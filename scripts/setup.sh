@@ -79,7 +79,8 @@ fi
 # in the host filesystem it boots from.
 [ -d /lib/modules ] || mkdir -p /lib/modules 2>/dev/null || true
 
-# iproute2 only parses `peer ...` for link kinds it knows; teach it `rveth`.
+# iproute2 only parses `peer ...` for link kinds it knows; teach it `rveth` (and exercise
+# 1's `expair`: install.sh builds the plugin for both).
 if [ -f "$ND_PROJ/scripts/iproute2/link_rveth.c" ]; then
 	if [ "$(id -u)" = 0 ]; then
 		bash "$ND_PROJ/scripts/iproute2/install.sh"
