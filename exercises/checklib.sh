@@ -31,7 +31,7 @@ need() {
 	exit 1
 }
 
-# loaded: the learner's module goes in (EX_KO, given by exercises/guest.sh).
+# load_module: the module under check goes in (EX_KO, given by exercises/guest.sh).
 load_module() { insmod "$EX_KO"; }
 
 # same ACTUAL EXPECTED: equal, or says what differed.

@@ -14,7 +14,6 @@ WORK=$EX_ROOT/work
 
 # All exercise directories, in order: exercises/NN-name/.
 ex_dirs() { ls -1d "$EX_ROOT"/[0-9][0-9]-*/ 2>/dev/null | sed 's#/$##'; }
-ex_count() { ex_dirs | wc -l; }
 # ex_dir N: the directory of exercise N (1 and 01 both mean the first).
 ex_dir() {
 	local n=$1
@@ -142,8 +141,8 @@ check() {
 			"move exercises/work/$n away and run make exercise EX=$n again"
 	fi
 	nd_setup_vars
-	kernel_ready "$flavour" >/dev/null 2>"$ND_CACHE/exercise-build.log" ||
-		nd_die "the $flavour kernel did not build: see $ND_CACHE/exercise-build.log"
+	# Its progress shows: on a cold cache this is the kernel's whole build.
+	kernel_ready "$flavour" || nd_die "the $flavour kernel did not build (see above)"
 	rel=${src#"$ND_PROJ"/}
 	nd_stage "building $rel/$mod.rs against the $flavour kernel"
 	dir=$ND_CACHE/exercises/$flavour/$n-$what
