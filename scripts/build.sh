@@ -22,10 +22,12 @@ B=$(nd_build_dir "$flavour")
 MODS=$(nd_mods_dir "$flavour")
 mkdir -p "$ND_BUILDROOT"
 
-# One build of a flavour at a time: a second `make run` waits for the first's build.
-exec 9>"$ND_BUILDROOT/.build-$flavour.lock"
+# One build at a time, of either flavour: the lab and test kernels are built from one
+# source tree, into which each build lays the checkout's files (a build beside another
+# once found a helper's symlink gone mid-compile). A second build waits for the first.
+exec 9>"$ND_BUILDROOT/.build.lock"
 if ! flock -n 9; then
-	nd_info "waiting for another build of the $flavour kernel (lock: $ND_BUILDROOT/.build-$flavour.lock)"
+	nd_info "waiting for another kernel build (lock: $ND_BUILDROOT/.build.lock)"
 	flock 9
 fi
 
