@@ -197,21 +197,36 @@ pub struct Hooks<F>(PhantomData<F>);
 ///
 /// # Invariants
 ///
-/// `ops` holds `len` hook ops (from a `KVec` of capacity `cap`) registered in the
-/// namespace, each with `priv` = the namespace's filter state.
+/// `ops` holds `len` hook ops (from a `KVec` of capacity `cap`), each with `priv` = the
+/// namespace's filter state, registered in the namespace from `register` to `unregister`.
+/// Dropping the value frees the ops: netfilter's hook blob keeps pointers to them
+/// (`orig_ops`, read under RCU by `nfnetlink_hook` dumps), so that waits for a grace period
+/// after `unregister` (the pernet core's, between `pre_exit` and `exit`).
 pub struct NetHooks {
     ops: *mut bindings::nf_hook_ops,
     len: usize,
     cap: usize,
 }
 
-// SAFETY: the ops are only read by netfilter after registration, and freed by `unregister`.
+// SAFETY: the ops are only read by netfilter after registration, and freed by drop.
 unsafe impl Send for NetHooks {}
 // SAFETY: as above.
 unsafe impl Sync for NetHooks {}
 
-// SAFETY: `nf_unregister_net_hooks` waits (`synchronize_net`) for hooks in flight before
-// `unregister` returns.
+impl Drop for NetHooks {
+    fn drop(&mut self) {
+        // SAFETY: the ops came from a `KVec` with these parts (type invariant), and are
+        // no longer registered nor reachable by a reader (the `Feature` contract).
+        drop(unsafe { KVec::from_raw_parts(self.ops, self.len, self.cap) });
+    }
+}
+
+// SAFETY: after `nf_unregister_net_hooks` no new call of the hooks starts, but it does not
+// wait for those in flight: it swaps in a new hook blob and frees the old one with
+// `call_rcu` (net/netfilter/core.c: `__nf_unregister_net_hook`, `nf_hook_entries_free`).
+// Every hook runs inside `rcu_read_lock` (`nf_hook`, `nf_hook_slow_list`), so the grace
+// period the pernet core waits after `unregister` (`pre_exit`) and before the state and
+// the filter's data are dropped (`exit`) covers every call in flight.
 unsafe impl<F: Filter> pernet::Feature<F> for Hooks<F> {
     type State = NetHooks;
 
@@ -228,26 +243,25 @@ unsafe impl<F: Filter> pernet::Feature<F> for Hooks<F> {
             ops.push(o, GFP_KERNEL)?;
         }
         let (ptr, len, cap) = ops.into_raw_parts();
-        // SAFETY: `ptr` holds `len` initialised hook ops that stay allocated until
-        // `unregister` unregisters and frees them; `data` stays valid until then (the
-        // caller's promise).
+        // INVARIANT: `ptr`, `len`, `cap` are the parts of the `KVec` above.
+        let hooks = NetHooks { ops: ptr, len, cap };
+        // SAFETY: `ptr` holds `len` initialised hook ops that stay allocated until `hooks`
+        // is dropped; `data` stays valid until then (the caller's promise).
         let ret = unsafe { bindings::nf_register_net_hooks(net, ptr, len as u32) };
         if ret < 0 {
-            // SAFETY: registration failed: give the ops back.
-            drop(unsafe { KVec::from_raw_parts(ptr, len, cap) });
+            // `nf_register_net_hooks` unregistered the hooks it had registered, whose
+            // calls may still be running: wait for them before the ops and the caller's
+            // data go.
+            rcu::synchronize_rcu();
             return Err(Error::from_errno(ret));
         }
-        // INVARIANT: registered just above.
-        Ok(NetHooks { ops: ptr, len, cap })
+        Ok(hooks)
     }
 
-    unsafe fn unregister(net: *mut bindings::net, state: NetHooks) {
-        // SAFETY: registered in `net` by `register` (type invariant); unregistering waits
-        // for the hooks in flight, then the ops are ours again.
-        unsafe {
-            bindings::nf_unregister_net_hooks(net, state.ops, state.len as u32);
-            drop(KVec::from_raw_parts(state.ops, state.len, state.cap));
-        }
+    unsafe fn unregister(net: *mut bindings::net, state: &mut NetHooks) {
+        // SAFETY: registered in `net` by `register` (type invariant), unregistered once
+        // (the caller's promise). The ops stay allocated until `state` is dropped.
+        unsafe { bindings::nf_unregister_net_hooks(net, state.ops, state.len as u32) };
     }
 }
 

@@ -99,12 +99,22 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
 
 /// Something a namespace registers that points at its state.
 ///
+/// Taking it down has two steps, as in C pernet code: [`Feature::unregister`] runs in the
+/// core's `pre_exit` and stops new calls; the core then waits an RCU grace period
+/// (`ops_undo_list` in net/core/net_namespace.c: `pre_exit`, `synchronize_rcu`, `exit`), and
+/// only after it are the feature's [`Feature::State`] and the subsystem's state dropped
+/// (pernet `exit`). So a callback that the kernel runs inside an RCU read-side section
+/// (a netfilter hook: `nf_hook` takes `rcu_read_lock`) may still be running when
+/// `unregister` returns, and is finished before anything it borrows is freed.
+///
 /// # Safety
 ///
-/// `register` may make the kernel call code that borrows `*data` (a hook, a file) only
-/// until `unregister` returns, and `unregister` waits for such calls in flight.
+/// `register` may make the kernel call code that borrows `*data` or the returned state
+/// (a hook, a file) only until `unregister` returns, except for calls that run entirely
+/// inside an RCU read-side section begun before then (the grace period waits for those);
+/// dropping the state after that grace period frees nothing a call can still reach.
 pub unsafe trait Feature<S: Subsystem> {
-    /// What `unregister` needs.
+    /// What `unregister` needs, dropped one RCU grace period after `unregister`.
     type State: Send + Sync;
 
     /// Registers the feature in namespace `net`.
@@ -112,15 +122,16 @@ pub unsafe trait Feature<S: Subsystem> {
     /// # Safety
     ///
     /// `net` is a namespace being set up (or alive); `data` is the subsystem's initialised
-    /// state in it, which stays valid and in place until `unregister` returns.
+    /// state in it, which stays valid and in place until the returned state is dropped,
+    /// and that is dropped only after `unregister` and an RCU grace period.
     unsafe fn register(net: *mut bindings::net, data: *const S::Data) -> Result<Self::State>;
 
-    /// Unregisters it.
+    /// Unregisters it: no new call starts once this returns.
     ///
     /// # Safety
     ///
-    /// `state` came from `register` in namespace `net`, which is still valid.
-    unsafe fn unregister(net: *mut bindings::net, state: Self::State);
+    /// `state` came from `register` in namespace `net`, which is still valid; called once.
+    unsafe fn unregister(net: *mut bindings::net, state: &mut Self::State);
 }
 
 // SAFETY: registers nothing.
@@ -131,46 +142,65 @@ unsafe impl<S: Subsystem> Feature<S> for () {
         Ok(())
     }
 
-    unsafe fn unregister(_net: *mut bindings::net, _state: ()) {}
+    unsafe fn unregister(_net: *mut bindings::net, _state: &mut ()) {}
 }
 
-// SAFETY: `A` and `B` keep the promise; `B` is unregistered before `A`, and `A` is
-// unregistered if `B` fails to register.
+// SAFETY: `A` and `B` keep the promise; `B` is unregistered before `A`; if `B` fails to
+// register, `A` is unregistered and an RCU grace period passes before its state is dropped
+// (and before the caller drops the data).
 unsafe impl<S: Subsystem, A: Feature<S>, B: Feature<S>> Feature<S> for (A, B) {
     type State = (A::State, B::State);
 
     unsafe fn register(net: *mut bindings::net, data: *const S::Data) -> Result<Self::State> {
         // SAFETY: the caller's promise, passed on.
-        let a = unsafe { A::register(net, data) }?;
+        let mut a = unsafe { A::register(net, data) }?;
         // SAFETY: as above.
         match unsafe { B::register(net, data) } {
             Ok(b) => Ok((a, b)),
             Err(e) => {
                 // SAFETY: `a` came from `A::register` in `net`.
-                unsafe { A::unregister(net, a) };
+                unsafe { A::unregister(net, &mut a) };
+                // `A`'s calls under RCU may still be running: wait for them before its
+                // state and the caller's data go.
+                crate::sync::rcu::synchronize_rcu();
+                drop(a);
                 Err(e)
             }
         }
     }
 
-    unsafe fn unregister(net: *mut bindings::net, state: Self::State) {
+    unsafe fn unregister(net: *mut bindings::net, state: &mut Self::State) {
         // SAFETY: the caller's promise, passed on.
         unsafe {
-            B::unregister(net, state.1);
-            A::unregister(net, state.0);
+            B::unregister(net, &mut state.1);
+            A::unregister(net, &mut state.0);
         }
     }
+}
+
+/// Where a namespace's slot is in its life (pernet `init`, `pre_exit`, `exit`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Phase {
+    /// Nothing initialised (the core's zeroed storage, or `init` failed).
+    Empty = 0,
+    /// `data` and `features` initialised, the features registered.
+    Live = 1,
+    /// `data` and `features` initialised, the features unregistered (`pre_exit` ran);
+    /// calls under RCU may still be running until the core's grace period ends.
+    Unregistered = 2,
 }
 
 /// A namespace's slot in `net_generic` storage.
 ///
 /// # Invariants
 ///
-/// `data` and `features` are initialised exactly while `ready` is set; the slot does not
-/// move from pernet `init` to `exit`.
+/// `data` and `features` are initialised exactly while `phase` is not `Empty`; the
+/// features are registered exactly while it is `Live`; the slot does not move from pernet
+/// `init` to `exit`.
 #[repr(C)]
 struct NetSlot<S: Subsystem> {
-    ready: bool,
+    phase: Phase,
     data: MaybeUninit<S::Data>,
     features: MaybeUninit<<S::Features as Feature<S>>::State>,
 }
@@ -212,6 +242,7 @@ impl<S: Subsystem> Registration<S> {
                 let ops = Opaque::raw_get(core::ptr::addr_of!((*this).ops));
                 ops.write(bindings::pernet_operations {
                     init: Some(Self::init_net_callback),
+                    pre_exit: Some(Self::pre_exit_net_callback),
                     exit: Some(Self::exit_net_callback),
                     id: id.id.get(),
                     size: core::mem::size_of::<NetSlot<S>>(),
@@ -246,17 +277,18 @@ impl<S: Subsystem> Registration<S> {
             let slot = unsafe { Self::slot(net) };
             // SAFETY: `net` is valid for the call.
             let ns = unsafe { Namespace::from_raw(net) };
-            // SAFETY: the data slot is not initialised (`ready` is false: zeroed storage)
+            // SAFETY: the data slot is not initialised (`phase` is `Empty`: zeroed storage)
             // and stays in place until `exit`.
             unsafe { S::init(ns).__pinned_init(core::ptr::addr_of_mut!((*slot).data).cast())? };
-            // SAFETY: the data is initialised and stays in place until `exit`, which
-            // unregisters the features first.
+            // SAFETY: the data is initialised and stays in place until `exit`, which runs
+            // after `pre_exit` unregistered the features and an RCU grace period passed
+            // (or `register` failed, leaving nothing registered or running).
             match unsafe { S::Features::register(net, (*slot).data.as_ptr()) } {
                 Ok(state) => {
                     // SAFETY: the slot is ours (see above).
                     unsafe {
                         (*slot).features.write(state);
-                        (*slot).ready = true;
+                        (*slot).phase = Phase::Live;
                     }
                     Ok(0)
                 }
@@ -271,21 +303,47 @@ impl<S: Subsystem> Registration<S> {
 
     /// # Safety
     ///
-    /// Called by the core as pernet `exit`, once per namespace that `init` succeeded in.
-    unsafe extern "C" fn exit_net_callback(net: *mut bindings::net) {
-        // SAFETY: as in `init_net_callback`.
+    /// Called by the core as pernet `pre_exit`, once per namespace that `init` ran in,
+    /// before the RCU grace period that precedes `exit`.
+    unsafe extern "C" fn pre_exit_net_callback(net: *mut bindings::net) {
+        // SAFETY: as in `init_net_callback`; the core calls `pre_exit` and `exit` of one
+        // namespace one after the other, never at once.
         let slot = unsafe { &mut *Self::slot(net) };
-        if !slot.ready {
+        if slot.phase != Phase::Live {
             return;
         }
-        slot.ready = false;
-        // SAFETY: initialised (`ready`); the features are unregistered (waiting for their
-        // calls in flight) before the data they point at is dropped.
-        unsafe { S::Features::unregister(net, slot.features.assume_init_read()) };
+        slot.phase = Phase::Unregistered;
+        // SAFETY: registered (`Live`) by `init` in `net`; unregistered once (the phase
+        // changed above). The state stays in the slot until `exit`.
+        unsafe { S::Features::unregister(net, slot.features.assume_init_mut()) };
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as pernet `exit`, once per namespace that `init` ran in, after
+    /// `pre_exit` and an RCU grace period (`ops_undo_list`).
+    unsafe extern "C" fn exit_net_callback(net: *mut bindings::net) {
+        // SAFETY: as in `pre_exit_net_callback`.
+        let slot = unsafe { &mut *Self::slot(net) };
+        match slot.phase {
+            Phase::Empty => return,
+            Phase::Unregistered => {}
+            Phase::Live => {
+                // The core always runs `pre_exit` first; should it not, do its work here
+                // and wait for the grace period ourselves.
+                // SAFETY: as in `pre_exit_net_callback`.
+                unsafe { S::Features::unregister(net, slot.features.assume_init_mut()) };
+                crate::sync::rcu::synchronize_rcu();
+            }
+        }
+        slot.phase = Phase::Empty;
+        // SAFETY: initialised (the phase was not `Empty`), unregistered, and a grace period
+        // has passed since: no call can reach the state any more.
+        unsafe { slot.features.assume_init_drop() };
         // SAFETY: pernet `exit` runs in process context (`cleanup_net`, a work item, or
         // `unregister_pernet_subsys`), holding no spinlock.
         let ctx = unsafe { Sleepable::assume() };
-        // SAFETY: initialised (`ready`), not yet dropped.
+        // SAFETY: initialised, not yet dropped.
         S::exit(unsafe { slot.data.assume_init_ref() }, ctx);
         // SAFETY: as above; nothing points at it any more.
         unsafe { slot.data.assume_init_drop() };

@@ -126,7 +126,8 @@ struct FileData<F, S: Subsystem> {
 /// file is removed (and its callbacks waited for) before `file` is freed.
 pub struct NetFile<F, S: Subsystem> {
     pde: *mut bindings::proc_dir_entry,
-    file: KBox<FileData<F, S>>,
+    /// What the file's callbacks find through `pde_data`; held until the file is gone.
+    _file: KBox<FileData<F, S>>,
 }
 
 // SAFETY: the pointers are only used by the file's callbacks while it exists, and by
@@ -164,14 +165,14 @@ unsafe impl<S: Subsystem, F: ControlFile<S>> pernet::Feature<S> for File<F, S> {
         if pde.is_null() {
             return Err(ENOMEM);
         }
-        Ok(NetFile { pde, file })
+        Ok(NetFile { pde, _file: file })
     }
 
-    unsafe fn unregister(_net: *mut bindings::net, state: NetFile<F, S>) {
-        // SAFETY: created by `register` (type invariant); `proc_remove` waits for readers
-        // and writers in flight, after which nothing uses `state.file`.
+    unsafe fn unregister(_net: *mut bindings::net, state: &mut NetFile<F, S>) {
+        // SAFETY: created by `register` (type invariant), removed once (the caller's
+        // promise); `proc_remove` waits for readers and writers in flight, after which
+        // nothing uses `state._file`, which is freed when the state is dropped.
         unsafe { bindings::proc_remove(state.pde) };
-        drop(state.file);
     }
 }
 

@@ -196,7 +196,7 @@ struct ProbeData<S: Subsystem> {
 /// # Invariants
 ///
 /// `probe` is registered on `tp` with `probe_callback::<S>` until `unregister`, which
-/// waits for the calls in flight before freeing it.
+/// waits for the calls in flight; it is freed when the value is dropped, after that.
 pub struct NetWatch<S: Watcher> {
     tp: NonNull<bindings::tracepoint>,
     probe: KBox<ProbeData<S>>,
@@ -295,7 +295,7 @@ unsafe impl<S: Watcher> pernet::Feature<S> for Watch<S> {
         Ok(NetWatch { tp, probe })
     }
 
-    unsafe fn unregister(_net: *mut bindings::net, state: NetWatch<S>) {
+    unsafe fn unregister(_net: *mut bindings::net, state: &mut NetWatch<S>) {
         let callback: unsafe extern "C" fn(*mut c_void, *const bindings::sock, c_int, c_int) =
             probe_callback::<S>;
         // SAFETY: registered by `register` with these arguments (type invariant). Removing
@@ -311,6 +311,5 @@ unsafe impl<S: Watcher> pernet::Feature<S> for Watch<S> {
         // SAFETY: no precondition; waits until no CPU can still be in the probe (an RCU
         // and an SRCU grace period: tracepoints call probes under one or the other).
         unsafe { bindings::tracepoint_synchronize_unregister() };
-        drop(state.probe);
     }
 }
