@@ -44,7 +44,7 @@ use kernel::net::{
     ns::Namespace,
     pernet,
     procfs::{self, Quoted, SeqFile},
-    socket::{Protocol, Shutdown, Socket},
+    socket::{self, Protocol, Shutdown, Socket},
     tcp_state,
 };
 use kernel::prelude::*;
@@ -186,6 +186,12 @@ fn send_all(sock: &Socket, mut data: &[u8], ctx: &Sleepable) -> Result {
     Ok(())
 }
 
+/// Whether a call failed because the socket's namespace is going: the kernel closed the
+/// socket under us (`ESHUTDOWN`), and every later call fails the same way.
+fn gone<T>(result: &Result<T>) -> bool {
+    matches!(result, Err(e) if *e == socket::eshutdown())
+}
+
 /// The UDP server's thread: each datagram goes back to its sender.
 fn udp_echo(t: &ThreadContext, server: &Endpoint) {
     let ctx = t.sleepable();
@@ -194,8 +200,9 @@ fn udp_echo(t: &ThreadContext, server: &Endpoint) {
     };
     loop {
         let got = server.sock.recv(&mut buf, ctx);
-        // A shut-down socket returns at once, with nothing: time to go.
-        if server.closing.load(Ordering::Acquire) || t.should_stop() {
+        // A shut-down socket returns at once, with nothing: time to go. So does a socket
+        // whose namespace is going (`ESHUTDOWN`: the kernel closed it under us).
+        if server.closing.load(Ordering::Acquire) || t.should_stop() || gone(&got) {
             return;
         }
         if let Ok((n, Some(from))) = got {
@@ -236,7 +243,7 @@ fn tcp_accept(t: &ThreadContext, server: &Endpoint) {
     let ctx = t.sleepable();
     loop {
         let accepted = server.sock.accept(ctx);
-        if server.closing.load(Ordering::Acquire) || t.should_stop() {
+        if server.closing.load(Ordering::Acquire) || t.should_stop() || gone(&accepted) {
             return;
         }
         reap(server, ctx);
@@ -319,10 +326,10 @@ fn start(
 ) -> Result {
     let sock = Socket::new(net, true, kind.protocol(), ctx)?;
     if kind == Kind::TcpEcho {
-        sock.set_reuseaddr(ctx);
+        sock.set_reuseaddr(ctx)?;
     }
     if reuseport {
-        sock.set_reuseport(ctx);
+        sock.set_reuseport(ctx)?;
     }
     sock.bind(any_address(port), ctx)?;
     if kind == Kind::TcpEcho {
@@ -405,7 +412,7 @@ fn client_read(t: &ThreadContext, client: &Endpoint) {
     };
     loop {
         let got = client.sock.recv(&mut buf, ctx);
-        if client.closing.load(Ordering::Acquire) || t.should_stop() {
+        if client.closing.load(Ordering::Acquire) || t.should_stop() || gone(&got) {
             return;
         }
         match got {

@@ -38,3 +38,4 @@
 #include <linux/tracepoint.h>
 #include <net/inet_sock.h>
 #include <net/tcp_states.h>
+#include <linux/delay.h>

@@ -10,10 +10,24 @@
 //! `kthread_stop` asks it to end and waits until it has. netdive's in-kernel servers
 //! (lesson 3, `rsock`) are threads blocked in `accept` or `recvmsg`, as a user-space
 //! server's would be.
+//!
+//! A thread runs code of the module that started it (its body is compiled into that
+//! module), so it must end before the module's memory is freed. A [`Thread`] handle stops
+//! its thread when dropped, but a handle can be leaked (`mem::forget`, a `static`, a
+//! reference cycle through the thread's own data). So every thread a module starts is
+//! also in a registry, and when a module goes (`MODULE_STATE_GOING`, after its `exit` and
+//! before its memory is freed: kernel/module/main.c `delete_module`) the registry stops
+//! those of its threads still running and waits for them.
 
-use crate::{bindings, prelude::*, str::CStr, sync::sleep::Sleepable};
+use crate::{
+    bindings, new_condvar, new_mutex,
+    prelude::*,
+    str::CStr,
+    sync::{sleep::Sleepable, Arc, CondVar, Mutex},
+    types::Opaque,
+};
 use core::{
-    ffi::c_void,
+    ffi::{c_int, c_void},
     marker::PhantomData,
     ptr::NonNull,
     sync::atomic::{AtomicBool, Ordering},
@@ -46,35 +60,93 @@ impl ThreadContext {
     }
 }
 
-/// What the new thread receives: its body, and where to say it started.
+/// What the new thread receives: its body, and where to say it started (filled in before
+/// the thread is woken).
 struct Payload<F> {
-    started: *const AtomicBool,
+    shared: Option<Arc<Shared>>,
     body: F,
+}
+
+/// What a thread's handle and the registry share.
+///
+/// # Invariants
+///
+/// `task` is a kthread created by `spawn`, referenced (`get_task_struct`) until the one
+/// stop (`stopping` set by whoever does it) has called `kthread_stop_put`, so
+/// `kthread_stop` may be called even after the body returned. Until the thread has set
+/// `started`, `payload` is the thread's `KBox<Payload<F>>`, which `drop_payload` frees if
+/// the thread never took it. `owner` is the module whose code the thread runs (null for
+/// code built into the kernel).
+#[pin_data(PinnedDrop)]
+struct Shared {
+    task: NonNull<bindings::task_struct>,
+    owner: *mut bindings::module,
+    started: AtomicBool,
+    payload: *mut c_void,
+    drop_payload: unsafe fn(*mut c_void),
+    stopping: AtomicBool,
+    #[pin]
+    stopped: Mutex<bool>,
+    #[pin]
+    stopped_cv: CondVar,
+}
+
+// SAFETY: the pointers are used only to stop the thread and free what it never took, from
+// any task, once (`stopping`).
+unsafe impl Send for Shared {}
+// SAFETY: as above; the state is atomic or behind `stopped`.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// Asks the thread to end and waits until it has; if another task is stopping it,
+    /// waits for that. On the thread itself this does nothing (a thread cannot wait for
+    /// its own end): its body returns, and a later stop, or the registry when the module
+    /// goes, collects it.
+    fn stop(&self) {
+        // SAFETY: no precondition.
+        if self.task.as_ptr() == unsafe { bindings::get_current() } {
+            return;
+        }
+        if self.stopping.swap(true, Ordering::AcqRel) {
+            let mut stopped = self.stopped.lock();
+            while !*stopped {
+                self.stopped_cv.wait(&mut stopped);
+            }
+            return;
+        }
+        // SAFETY: referenced (type invariant), stopped once (`stopping` was false);
+        // `kthread_stop_put` waits for the thread to exit and drops the reference.
+        unsafe { bindings::kthread_stop_put(self.task.as_ptr()) };
+        // The thread has exited. If it never started its body (stopped before it ran),
+        // the payload is still ours.
+        if !self.started.load(Ordering::Acquire) {
+            // SAFETY: made by `spawn` for this `drop_payload`, never taken by the thread.
+            unsafe { (self.drop_payload)(self.payload) };
+        }
+        *self.stopped.lock() = true;
+        self.stopped_cv.notify_all();
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Shared {
+    fn drop(self: Pin<&mut Self>) {
+        // Never stopped: the last handle was dropped on the thread itself and no registry
+        // holds it (kernel code, which is never unloaded). The thread runs on, detached.
+        if !self.stopping.load(Ordering::Acquire) {
+            // SAFETY: our reference (type invariant), dropped once.
+            unsafe { bindings::put_task_struct(self.task.as_ptr()) };
+        }
+    }
 }
 
 /// A running kernel thread, stopped (and waited for) when this is dropped.
 ///
 /// Corresponds to the kernel's `struct task_struct` of a kthread
 /// ([`include/linux/kthread.h`](srctree/include/linux/kthread.h)).
-///
-/// # Invariants
-///
-/// `task` is a kthread created by `spawn` and holds a task reference (`get_task_struct`),
-/// so `kthread_stop` may be called even after the body returned. Until the thread has
-/// set `*started`, `payload` is the thread's `KBox<Payload<F>>`, which the thread takes
-/// over when it starts; `drop_payload` frees it if the thread never did.
 pub struct Thread {
-    task: NonNull<bindings::task_struct>,
-    started: KBox<AtomicBool>,
-    payload: *mut c_void,
-    drop_payload: unsafe fn(*mut c_void),
-    stopped: bool,
+    shared: Arc<Shared>,
 }
-
-// SAFETY: the handle only stops the thread and frees what it never took, from any task.
-unsafe impl Send for Thread {}
-// SAFETY: `&Thread` has no methods.
-unsafe impl Sync for Thread {}
 
 impl Thread {
     /// Starts a kernel thread named `name` (`ps` shows at most 15 characters) running
@@ -84,21 +156,17 @@ impl Thread {
         F: FnOnce(&ThreadContext) + Send + 'static,
     {
         ctx.might_sleep();
-        let started = KBox::new(AtomicBool::new(false), GFP_KERNEL)?;
-        let payload = KBox::new(
-            Payload {
-                started: &*started,
-                body,
-            },
-            GFP_KERNEL,
-        )?;
-        let payload = KBox::into_raw(payload).cast::<c_void>();
-        // SAFETY: `run::<F>` takes `payload`, a `KBox<Payload<F>>`, when the thread
-        // starts; the name is copied into the task's `comm` through `%s`.
+        let entry: unsafe extern "C" fn(*mut c_void) -> c_int = run::<F>;
+        // The module `run::<F>` (and so `body`) was compiled into: this caller's.
+        let owner = module_of(entry as usize);
+        let payload = KBox::new(Payload { shared: None, body }, GFP_KERNEL)?;
+        let raw = KBox::into_raw(payload);
+        // SAFETY: `run::<F>` takes `raw`, a `KBox<Payload<F>>`, when the thread starts;
+        // the name is copied into the task's `comm` through `%s`.
         let task = unsafe {
             bindings::kthread_create_on_node(
                 Some(run::<F>),
-                payload,
+                raw.cast(),
                 bindings::NUMA_NO_NODE,
                 c"%s".as_ptr().cast(),
                 name.as_char_ptr(),
@@ -106,54 +174,64 @@ impl Thread {
         };
         // SAFETY: a pointer or an `ERR_PTR`.
         if unsafe { bindings::IS_ERR(task.cast()) } {
-            // SAFETY: on error `run` is never called with `payload`: either no thread was
-            // made, or (the caller got a fatal signal while `kthreadd` was creating it)
-            // the new thread finds its creator gone and exits without calling its
+            // SAFETY: on error `run` is never called with the payload: either no thread
+            // was made, or (the caller got a fatal signal while `kthreadd` was creating
+            // it) the new thread finds its creator gone and exits without calling its
             // function (`kthread()` in kernel/kthread.c). The payload is still ours.
-            drop(unsafe { KBox::from_raw(payload.cast::<Payload<F>>()) });
+            drop(unsafe { KBox::from_raw(raw) });
             // SAFETY: as above.
             return Err(Error::from_errno(
                 unsafe { bindings::PTR_ERR(task.cast()) } as i32
             ));
         }
-        // SAFETY: `task` is a valid new kthread; the reference is dropped by
-        // `kthread_stop_put`.
+        // SAFETY: `task` is a valid new kthread, not yet woken; the reference is dropped
+        // by the stop (or by `Shared`'s drop if it is never stopped).
         unsafe { bindings::get_task_struct(task) };
+        let shared = Arc::pin_init(
+            pin_init!(Shared {
+                // SAFETY: not an error pointer, so a valid task.
+                task: unsafe { NonNull::new_unchecked(task) },
+                owner,
+                started: AtomicBool::new(false),
+                payload: raw.cast(),
+                drop_payload: drop_payload::<F>,
+                stopping: AtomicBool::new(false),
+                stopped <- new_mutex!(false),
+                stopped_cv <- new_condvar!(),
+            }),
+            GFP_KERNEL,
+        );
+        let shared = match shared {
+            Ok(shared) => shared,
+            Err(e) => {
+                // SAFETY: referenced above and never woken: stopping it makes `kthread()`
+                // exit without calling `run`, so the payload is ours again.
+                unsafe {
+                    bindings::kthread_stop_put(task);
+                    drop(KBox::from_raw(raw));
+                }
+                return Err(e);
+            }
+        };
+        // SAFETY: the thread is not woken yet: the payload is ours to fill in.
+        unsafe { (*raw).shared = Some(shared.clone()) };
+        if let Err(e) = registry_add(&shared) {
+            // Not woken: the stop makes `kthread()` exit without calling `run` and frees
+            // the payload (`started` is false).
+            shared.stop();
+            return Err(e);
+        }
         // SAFETY: a created kthread waits to be woken once.
         unsafe { bindings::wake_up_process(task) };
-        // INVARIANT: the task is referenced; the payload is the thread's until it starts.
-        Ok(Thread {
-            // SAFETY: not an error pointer, so a valid task.
-            task: unsafe { NonNull::new_unchecked(task) },
-            started,
-            payload,
-            drop_payload: drop_payload::<F>,
-            stopped: false,
-        })
+        Ok(Thread { shared })
     }
 
     /// Asks the thread to end and waits until it has (`kthread_stop`). A body blocked in
     /// a call that does not look at `should_stop` must be woken first (a server's socket
     /// shut down), or this waits for as long as that call does.
-    pub fn stop(mut self, ctx: &Sleepable) {
+    pub fn stop(self, ctx: &Sleepable) {
         ctx.might_sleep();
-        self.stop_and_wait();
-    }
-
-    fn stop_and_wait(&mut self) {
-        if self.stopped {
-            return;
-        }
-        self.stopped = true;
-        // SAFETY: the task is referenced (type invariant); `kthread_stop_put` waits for
-        // the thread to exit and drops the reference.
-        unsafe { bindings::kthread_stop_put(self.task.as_ptr()) };
-        // The thread has exited. If it never started its body (stopped before it ran),
-        // the payload is still ours.
-        if !self.started.load(Ordering::Acquire) {
-            // SAFETY: made by `spawn` for this `drop_payload`, never taken by the thread.
-            unsafe { (self.drop_payload)(self.payload) };
-        }
+        drop(self);
     }
 }
 
@@ -161,11 +239,12 @@ impl Drop for Thread {
     /// Stops the thread and waits for it, as [`Thread::stop`] does: drop a `Thread` only
     /// where sleeping is allowed (the debug kernel checks, `might_sleep`).
     fn drop(&mut self) {
-        if !self.stopped {
-            // SAFETY: a check, no precondition.
-            unsafe { bindings::might_sleep() };
+        // SAFETY: a check, no precondition.
+        unsafe { bindings::might_sleep() };
+        self.shared.stop();
+        if self.shared.stopping.load(Ordering::Acquire) {
+            registry_remove(&self.shared);
         }
-        self.stop_and_wait();
     }
 }
 
@@ -182,21 +261,142 @@ unsafe fn drop_payload<F>(p: *mut c_void) {
 /// # Safety
 ///
 /// Called once, by `kthread()`, on the new thread, with the payload `spawn` made.
-unsafe extern "C" fn run<F>(data: *mut c_void) -> i32
+unsafe extern "C" fn run<F>(data: *mut c_void) -> c_int
 where
     F: FnOnce(&ThreadContext) + Send + 'static,
 {
     // SAFETY: the payload `spawn` made; the thread takes it over now, and says so before
-    // anything else, so `Thread::stop` does not free it too (it reads `started` only after
-    // this thread has exited, and `started` outlives the thread).
+    // anything else, so the stop does not free it too (it reads `started` only after this
+    // thread has exited).
     let payload = unsafe { KBox::from_raw(data.cast::<Payload<F>>()) };
-    // SAFETY: `started` lives in the `Thread`, which waits for this thread to exit before
-    // freeing it.
-    unsafe { (*payload.started).store(true, Ordering::Release) };
-    let Payload { body, .. } = KBox::into_inner(payload);
+    let Payload { shared, body } = KBox::into_inner(payload);
+    if let Some(shared) = shared {
+        shared.started.store(true, Ordering::Release);
+    }
     // INVARIANT: on the thread `spawn` started, during its body.
     body(&ThreadContext {
         _not_send: PhantomData,
     });
     0
+}
+
+/// The module whose memory holds `addr` (`__module_address`), or null for the kernel's
+/// own. Not generic, so it is compiled into the kernel, where `__module_address` (not
+/// exported to modules) is.
+#[inline(never)]
+fn module_of(addr: usize) -> *mut bindings::module {
+    // SAFETY: `__module_address` wants preemption off (or `module_mutex`) so the module is
+    // not freed meanwhile; the address is the caller's own code in any case.
+    unsafe {
+        bindings::preempt_disable();
+        let m = bindings::__module_address(addr);
+        bindings::preempt_enable();
+        m
+    }
+}
+
+/// The registry of threads started by modules.
+struct Registry(Opaque<Mutex<KVec<Arc<Shared>>>>);
+
+// SAFETY: the mutex inside is initialised once at boot, before `READY` is set, and used
+// only through `&`.
+unsafe impl Sync for Registry {}
+
+/// The module notifier the registry listens on.
+struct Notifier(Opaque<bindings::notifier_block>);
+
+// SAFETY: handed to the module core once at boot; Rust never touches it again.
+unsafe impl Sync for Notifier {}
+
+static REGISTRY: Registry = Registry(Opaque::uninit());
+static READY: AtomicBool = AtomicBool::new(false);
+static NOTIFIER: Notifier = Notifier(Opaque::new(bindings::notifier_block {
+    notifier_call: Some(module_going),
+    next: core::ptr::null_mut(),
+    priority: 0,
+}));
+
+fn registry() -> Option<&'static Mutex<KVec<Arc<Shared>>>> {
+    // SAFETY: initialised before `READY` is set (`rust_netdive_kthread_init`), never
+    // dropped.
+    READY
+        .load(Ordering::Acquire)
+        .then(|| unsafe { &*REGISTRY.0.get() })
+}
+
+/// Sets up the registry; called once at boot by the initcall in
+/// rust/helpers/netdive_init.c.
+#[no_mangle]
+pub extern "C" fn rust_netdive_kthread_init() -> c_int {
+    let init = new_mutex!(KVec::new());
+    // SAFETY: the static's storage, initialised once here (an initcall runs once) and
+    // pinned (a static never moves).
+    // (A mutex's initialiser cannot fail.)
+    let Ok(()) = unsafe { init.__pinned_init(REGISTRY.0.get()) };
+    READY.store(true, Ordering::Release);
+    // SAFETY: a static notifier block, registered once.
+    unsafe { bindings::register_module_notifier(NOTIFIER.0.get()) }
+}
+
+/// Adds a thread whose code lives in a module; threads of the kernel's own code need no
+/// entry (the kernel is never unloaded).
+fn registry_add(shared: &Arc<Shared>) -> Result {
+    if shared.owner.is_null() {
+        return Ok(());
+    }
+    let reg = registry().ok_or(ENODEV)?;
+    reg.lock().push(shared.clone(), GFP_KERNEL)?;
+    Ok(())
+}
+
+fn registry_remove(shared: &Arc<Shared>) {
+    let Some(reg) = registry() else {
+        return;
+    };
+    let mut list = reg.lock();
+    if let Some(i) = list.iter().position(|s| Arc::ptr_eq(s, shared)) {
+        let last = list.len() - 1;
+        list.as_mut_slice().swap(i, last);
+        // SAFETY: `last` < len; the element moved out is dropped once, and the length no
+        // longer covers it.
+        let gone = unsafe {
+            let gone = core::ptr::read(list.as_ptr().add(last));
+            list.set_len(last);
+            gone
+        };
+        drop(list);
+        drop(gone);
+    }
+}
+
+/// # Safety
+///
+/// Called by the module core's notifier chain (process context, `blocking_notifier`),
+/// with `data` the module changing state.
+unsafe extern "C" fn module_going(
+    _nb: *mut bindings::notifier_block,
+    action: usize,
+    data: *mut c_void,
+) -> c_int {
+    if action != bindings::module_state_MODULE_STATE_GOING as usize {
+        return bindings::NOTIFY_DONE as c_int;
+    }
+    let Some(reg) = registry() else {
+        return bindings::NOTIFY_DONE as c_int;
+    };
+    let module = data.cast::<bindings::module>();
+    // The module's `exit` has run; its memory is freed after this chain. Its threads still
+    // running (their handles leaked) are stopped here, while their code still exists.
+    loop {
+        let next = {
+            let list = reg.lock();
+            list.iter().find(|s| s.owner == module).cloned()
+        };
+        let Some(thread) = next else {
+            break;
+        };
+        thread.stop();
+        registry_remove(&thread);
+    }
+    bindings::NOTIFY_DONE as c_int
 }

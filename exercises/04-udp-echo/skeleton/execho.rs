@@ -79,10 +79,11 @@ fn serve(t: &ThreadContext, server: &Server) {
     let Ok(mut buf) = KVec::from_elem(0u8, BUF_SIZE, GFP_KERNEL) else {
         return;
     };
-    // TODO: until the server is stopping (or the thread is asked to stop): receive a
-    // datagram into `buf` (it blocks; `stop` shuts the socket down, which makes it
-    // return), send the bytes back to the address they came from, and count each datagram
-    // and its bytes in `server`.
+    // TODO: until the server is stopping (or the thread is asked to stop, or `recv` fails
+    // with ESHUTDOWN: the namespace is going and closed the socket): receive a datagram
+    // into `buf` (it blocks; `stop` shuts the socket down, which makes it return), send the
+    // bytes back to the address they came from, and count each datagram and its bytes in
+    // `server`.
     let _ = (ctx, &mut buf, server);
 }
 

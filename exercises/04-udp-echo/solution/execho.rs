@@ -18,7 +18,7 @@ use kernel::net::{
     ns::Namespace,
     pernet,
     procfs::{self, SeqFile},
-    socket::{Protocol, Shutdown, Socket},
+    socket::{self, Protocol, Shutdown, Socket},
 };
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, sleep::Sleepable, Arc, Mutex};
@@ -79,8 +79,12 @@ fn serve(t: &ThreadContext, server: &Server) {
     };
     loop {
         let got = server.sock.recv(&mut buf, ctx);
-        // A shut-down socket returns at once, with nothing: time to go.
-        if server.stopping.load(Ordering::Acquire) || t.should_stop() {
+        // A shut-down socket returns at once, with nothing: time to go. So does one whose
+        // namespace is going (`ESHUTDOWN`: the kernel closed it under us).
+        if server.stopping.load(Ordering::Acquire)
+            || t.should_stop()
+            || matches!(got, Err(e) if e == socket::eshutdown())
+        {
             return;
         }
         if let Ok((n, Some(from))) = got {

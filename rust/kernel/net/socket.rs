@@ -16,15 +16,32 @@
 //! Every call that can wait (for a peer, for data, for the socket's lock) takes a
 //! [`Sleepable`]: proof that the caller runs in process context.
 //!
-//! A kernel socket does not hold its namespace (`sk_net_refcnt` is 0), so C code that
-//! makes one must release it before the namespace goes. A [`Socket`] holds a reference on
-//! its namespace instead, as a user-space socket does: the namespace stays until every
-//! socket in it is released (after `ip netns del` too).
+//! A kernel socket does not hold its namespace (`sk_net_refcnt` is 0): C code that makes
+//! one must release it before the namespace's protocols are torn down, and a server
+//! inside a namespace must not keep it alive, or `ip netns del` could never dismantle it.
+//! A [`Socket`] is the same: it holds no reference, so a namespace with servers in it
+//! goes when its last user does. What makes that safe is a registry per namespace: every
+//! socket is in its namespace's registry, and when the namespace goes (pernet `pre_exit`,
+//! before the inet protocols' own teardown) each socket still open is shut down, the calls
+//! in flight on it are waited for, and it is released with an abort (`SO_LINGER` 0: a
+//! reset, nothing left behind). From then on every call on it fails with `ESHUTDOWN`.
+//! A socket dropped while its namespace lives is closed gracefully, and first made to hold
+//! its namespace (`sk_net_refcnt_upgrade`, as net/rds/tcp.c does), so a TCP connection
+//! that still has data or its FIN to send keeps the namespace, and its timers, until TCP
+//! is done with it.
 
-use super::ns::{Namespace, NetRef};
-use crate::{bindings, error::to_result, prelude::*, sync::sleep::Sleepable};
+use super::ns::Namespace;
+use crate::{
+    bindings,
+    error::to_result,
+    new_mutex,
+    prelude::*,
+    sync::{sleep::Sleepable, Arc, Mutex},
+    types::Opaque,
+};
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The transport protocol of a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +61,12 @@ pub enum Shutdown {
     Write,
     /// Both (`SHUT_RDWR`); a thread blocked in `accept` or `recv` returns.
     Both,
+}
+
+/// `ESHUTDOWN`: what every call on a [`Socket`] returns once its namespace has gone and
+/// took the socket down with it.
+pub fn eshutdown() -> Error {
+    Error::from_errno(-(bindings::ESHUTDOWN as i32))
 }
 
 /// An address of another family than IPv4 and IPv6 (`EAFNOSUPPORT`).
@@ -127,35 +150,296 @@ impl RawAddr {
     }
 }
 
-/// A kernel socket, released when dropped.
+/// A kernel socket, released when dropped, or when its namespace goes.
 ///
 /// Corresponds to the kernel's `struct socket`
 /// ([`include/linux/net.h`](srctree/include/linux/net.h)).
 ///
-/// # Invariants
-///
-/// `sock` is a socket made by `sock_create_kern` (or `kernel_accept`) in `net`, owned by
-/// this value; `net` is referenced, so the namespace outlives the socket.
+/// Every call works on the socket through [`Shared::call`], which counts it in flight;
+/// once the socket is revoked (its namespace went, see the module documentation) calls
+/// fail with `ESHUTDOWN` and the `struct socket` is gone.
 pub struct Socket {
-    sock: NonNull<bindings::socket>,
-    net: NetRef,
+    shared: Arc<Shared>,
 }
 
-// SAFETY: a socket may be used and released from any task; the protocol serialises what
-// needs it with the socket's own lock (`lock_sock`).
-unsafe impl Send for Socket {}
+/// What a socket's handle and its namespace's registry share.
+///
+/// # Invariants
+///
+/// `sock` is a socket made by `sock_create_kern` (or `kernel_accept`) in namespace `net`,
+/// in that namespace's [`Registry`] until released; it is valid while `revoked` is false,
+/// and for every call counted in `inflight` that began before `revoked` was set. It is
+/// released (`sock_release`) once, under `released`, only after `revoked` is set and
+/// `inflight` was seen at zero, so never under a call.
+#[pin_data]
+struct Shared {
+    sock: NonNull<bindings::socket>,
+    net: *mut bindings::net,
+    inflight: AtomicUsize,
+    revoked: AtomicBool,
+    #[pin]
+    released: Mutex<bool>,
+}
+
+// SAFETY: the socket may be used and released from any task; the protocol serialises what
+// needs it with the socket's own lock (`lock_sock`); release is serialised by `released`.
+unsafe impl Send for Shared {}
 // SAFETY: the `kernel_*` calls may run concurrently on one socket from several tasks (a
 // thread blocked in `recv` while another sends or shuts it down), as the same calls on a
 // user-space socket from two threads may.
-unsafe impl Sync for Socket {}
+unsafe impl Sync for Shared {}
+
+/// How a socket is released.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Close {
+    /// The namespace lives: made to hold it, then closed as `close(2)` would (TCP sends
+    /// its FIN, or a reset if unread data is left; an orphan finishes on its own).
+    Graceful,
+    /// The namespace goes: aborted (`SO_LINGER` 0), so TCP leaves nothing behind.
+    Abort,
+}
+
+impl Shared {
+    /// Runs `f` on the socket, counted in flight; `ESHUTDOWN` if it was revoked.
+    fn call<R>(&self, f: impl FnOnce(*mut bindings::socket) -> Result<R>) -> Result<R> {
+        // Announce the call, then look at `revoked`; `revoke` sets `revoked`, then looks at
+        // `inflight`. Both sequentially consistent: one of the two sees the other.
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        let ret = if self.revoked.load(Ordering::SeqCst) {
+            Err(eshutdown())
+        } else {
+            f(self.sock.as_ptr())
+        };
+        self.inflight.fetch_sub(1, Ordering::SeqCst);
+        ret
+    }
+
+    /// Ends every call on the socket and releases it, once; `Err` if it had been released
+    /// already. Process context.
+    fn revoke(&self, how: Close) -> core::result::Result<(), ()> {
+        self.revoked.store(true, Ordering::SeqCst);
+        loop {
+            {
+                let mut released = self.released.lock();
+                if *released {
+                    return Err(());
+                }
+                if self.inflight.load(Ordering::SeqCst) == 0 {
+                    *released = true;
+                    // SAFETY: `revoked` is set and no call is in flight: nothing else uses
+                    // `sock` (type invariant); released once (`released` was false).
+                    unsafe { release(self.sock.as_ptr(), self.net, how) };
+                    return Ok(());
+                }
+                // A call that began before `revoked` may be blocked (in `accept`,
+                // `recvmsg`, `connect`): shutting the socket down wakes it; repeated, in
+                // case the call entered the protocol after the previous shutdown.
+                // SAFETY: not released (`released` is false and held), so valid.
+                unsafe {
+                    bindings::kernel_sock_shutdown(
+                        self.sock.as_ptr(),
+                        bindings::sock_shutdown_cmd_SHUT_RDWR,
+                    )
+                };
+            }
+            // SAFETY: no precondition; process context, no lock held.
+            unsafe { bindings::msleep(10) };
+        }
+    }
+}
+
+/// Releases `sock`, which holds no namespace reference (`sk_net_refcnt` 0).
+///
+/// # Safety
+///
+/// `sock` is a socket of namespace `net` that nothing else uses, released once; `net`
+/// has not reached pernet `exit` (its registry's `pre_exit` has not finished).
+unsafe fn release(sock: *mut bindings::socket, net: *mut bindings::net, how: Close) {
+    // SAFETY: the caller's promise: `sock` and its `sk` are valid; `net` is valid memory
+    // (the socket holds it passively, `net_passive_inc` in `sk_alloc`).
+    unsafe {
+        let sk = (*sock).sk;
+        // A graceful close needs the namespace to stay until TCP is done with an orphan:
+        // its timers, its statistics and its hash tables live in the namespace (in-tree:
+        // net/rds/tcp.c `rds_tcp_tune`, net/smc/af_smc.c). `maybe_get_net` fails once the
+        // namespace is being dismantled; then abort instead.
+        let held = how == Close::Graceful && !bindings::maybe_get_net(net).is_null();
+        if held {
+            bindings::sk_net_refcnt_upgrade(sk);
+            bindings::put_net(net);
+        } else {
+            bindings::sock_no_linger(sk);
+        }
+        bindings::sock_release(sock);
+    }
+}
+
+/// A namespace's open sockets (pernet storage of the registry's operations).
+#[pin_data]
+struct Registry {
+    #[pin]
+    open: Mutex<Open>,
+}
+
+/// The sockets of a namespace that have not been released by their handle.
+struct Open {
+    /// Set by `pre_exit`: no socket may join any more.
+    closed: bool,
+    socks: KVec<Arc<Shared>>,
+}
+
+/// The registry's pernet operations, registered once at boot (rust/helpers/netdive_init.c, after the
+/// inet protocols, so that in a namespace that goes its `pre_exit` runs before theirs).
+struct RegistryOps(Opaque<bindings::pernet_operations>);
+
+// SAFETY: written by the core at registration (its `id`), under `pernet_ops_rwsem`.
+unsafe impl Sync for RegistryOps {}
+
+/// The registry's generic-storage id, written by the core at registration.
+struct RegistryId(core::cell::UnsafeCell<u32>);
+
+// SAFETY: written once by the core under `pernet_ops_rwsem` (at boot), before any socket
+// exists; read only after `REGISTERED` is set.
+unsafe impl Sync for RegistryId {}
+
+static REGISTRY_ID: RegistryId = RegistryId(core::cell::UnsafeCell::new(0));
+static REGISTERED: AtomicBool = AtomicBool::new(false);
+static REGISTRY_OPS: RegistryOps = RegistryOps(Opaque::new(bindings::pernet_operations {
+    init: Some(registry_init),
+    pre_exit: Some(registry_pre_exit),
+    exit: Some(registry_exit),
+    id: REGISTRY_ID.0.get(),
+    size: core::mem::size_of::<Registry>(),
+    // SAFETY: all-zero is a valid `pernet_operations` (empty list head, no callbacks).
+    ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+}));
+
+/// Registers the socket registry's pernet operations; called once at boot by the
+/// `late_initcall` in rust/helpers/netdive_init.c.
+#[no_mangle]
+pub extern "C" fn rust_netdive_socket_registry_init() -> core::ffi::c_int {
+    // SAFETY: the operations are static, their id slot too; registered once (an initcall).
+    let ret = unsafe { bindings::register_pernet_subsys(REGISTRY_OPS.0.get()) };
+    if ret == 0 {
+        REGISTERED.store(true, Ordering::Release);
+    }
+    ret
+}
+
+/// The registry of namespace `net`.
+///
+/// # Safety
+///
+/// `net` is alive, or between the registry's `init` and `exit` in it.
+unsafe fn registry(net: *mut bindings::net) -> Result<&'static Registry> {
+    if !REGISTERED.load(Ordering::Acquire) {
+        return Err(ENODEV);
+    }
+    // SAFETY: registered, so `init` ran in every namespace alive (and `net` is one, or
+    // has not reached `exit`); the storage stays until `exit`, which the caller's promise
+    // puts after every use of the returned reference.
+    unsafe { Ok(&*bindings::net_generic(net, *REGISTRY_ID.0.get()).cast::<Registry>()) }
+}
+
+/// # Safety
+///
+/// Called by the core as pernet `init`.
+unsafe extern "C" fn registry_init(net: *mut bindings::net) -> core::ffi::c_int {
+    crate::error::from_result(|| {
+        let init = pin_init!(Registry {
+            open <- new_mutex!(Open { closed: false, socks: KVec::new() }),
+        });
+        // SAFETY: the core allocated zeroed storage of our size for our id in `net`; it
+        // does not move until `exit` drops it.
+        unsafe {
+            init.__pinned_init(bindings::net_generic(net, *REGISTRY_ID.0.get()).cast::<Registry>())?
+        };
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Called by the core as pernet `pre_exit`: the namespace is going, its protocols are
+/// still whole.
+unsafe extern "C" fn registry_pre_exit(net: *mut bindings::net) {
+    // SAFETY: between `init` and `exit`.
+    let Ok(reg) = (unsafe { registry(net) }) else {
+        return;
+    };
+    let socks = {
+        let mut open = reg.open.lock();
+        open.closed = true;
+        core::mem::take(&mut open.socks)
+    };
+    for s in socks.iter() {
+        // Released already by its handle, or now, aborted.
+        let _ = s.revoke(Close::Abort);
+    }
+}
+
+/// # Safety
+///
+/// Called by the core as pernet `exit`, after `pre_exit`.
+unsafe extern "C" fn registry_exit(net: *mut bindings::net) {
+    // SAFETY: initialised by `init`; nothing uses it after `pre_exit` closed it (a handle
+    // whose socket `pre_exit` released does not look at the registry).
+    unsafe {
+        core::ptr::drop_in_place(
+            bindings::net_generic(net, *REGISTRY_ID.0.get()).cast::<Registry>(),
+        )
+    };
+}
 
 impl Socket {
+    /// Takes `sock`, a new socket of namespace `net`, into the namespace's registry.
+    ///
+    /// # Safety
+    ///
+    /// `sock` is a valid socket of `net`, owned by the caller and given up; `net` is alive
+    /// (the caller holds a reference, or a socket of it that is not revoked).
+    unsafe fn adopt(sock: *mut bindings::socket, net: *mut bindings::net) -> Result<Socket> {
+        let join = || -> Result<Arc<Shared>> {
+            // SAFETY: the caller's promise.
+            let reg = unsafe { registry(net) }?;
+            let shared = Arc::pin_init(
+                pin_init!(Shared {
+                    // SAFETY: the caller's promise: a valid socket.
+                    sock: unsafe { NonNull::new_unchecked(sock) },
+                    net,
+                    inflight: AtomicUsize::new(0),
+                    revoked: AtomicBool::new(false),
+                    released <- new_mutex!(false),
+                }),
+                GFP_KERNEL,
+            )?;
+            let mut open = reg.open.lock();
+            if open.closed {
+                return Err(eshutdown());
+            }
+            open.socks.push(shared.clone(), GFP_KERNEL)?;
+            Ok(shared)
+        };
+        let joined = join();
+        match joined {
+            // INVARIANT: in the registry of `net`, not revoked, not released.
+            Ok(shared) => Ok(Socket { shared }),
+            Err(e) => {
+                // SAFETY: ours, never shared; `net` is alive (the caller's promise).
+                unsafe { release(sock, net, Close::Abort) };
+                Err(e)
+            }
+        }
+    }
+
     /// A new socket in namespace `net`, IPv4 or IPv6 as `v6` says (`sock_create_kern`).
     /// An IPv6 socket also takes IPv4 (as `::ffff:a.b.c.d`) unless the namespace's
     /// `net.ipv6.bindv6only` says otherwise. `ENXIO` if the namespace is being
     /// dismantled.
     pub fn new(net: &Namespace, v6: bool, proto: Protocol, ctx: &Sleepable) -> Result<Socket> {
         ctx.might_sleep();
+        // Held while the socket is made and joins the registry: the namespace cannot
+        // start going meanwhile.
         let net = net.get().ok_or(ENXIO)?;
         let family = if v6 {
             bindings::AF_INET6
@@ -177,69 +461,70 @@ impl Socket {
                 &mut sock,
             )
         })?;
-        // INVARIANT: a new socket in `net`, ours; `net` is referenced.
-        Ok(Socket {
-            // SAFETY: `sock_create_kern` succeeded, so `sock` is a valid socket.
-            sock: unsafe { NonNull::new_unchecked(sock) },
-            net,
-        })
-    }
-
-    fn raw(&self) -> *mut bindings::socket {
-        self.sock.as_ptr()
-    }
-
-    /// The namespace the socket lives in.
-    pub fn namespace(&self) -> &Namespace {
-        &self.net
+        // SAFETY: `sock_create_kern` succeeded: a valid socket of `net`, ours; `net` is
+        // referenced.
+        unsafe { Socket::adopt(sock, net.as_raw()) }
     }
 
     /// Lets a listener bind a port that connections closed a moment ago still hold in
     /// `TIME_WAIT` (`SO_REUSEADDR`, `sock_set_reuseaddr`).
-    pub fn set_reuseaddr(&self, ctx: &Sleepable) {
+    pub fn set_reuseaddr(&self, ctx: &Sleepable) -> Result {
         ctx.might_sleep();
-        // SAFETY: the socket is valid (type invariant); the call takes the socket lock.
-        unsafe { bindings::sock_set_reuseaddr((*self.raw()).sk) };
+        self.shared.call(|sock| {
+            // SAFETY: valid while the call is counted (type invariant of `Shared`); the
+            // call takes the socket lock.
+            unsafe { bindings::sock_set_reuseaddr((*sock).sk) };
+            Ok(())
+        })
     }
 
     /// Lets several sockets bind the same address and port, each with this option set
     /// by the same user; the kernel spreads incoming connections (TCP) or datagrams (UDP)
     /// over them by a hash of the peer's address and port (`SO_REUSEPORT`,
     /// `sock_set_reuseport`; the groups live in net/core/sock_reuseport.c).
-    pub fn set_reuseport(&self, ctx: &Sleepable) {
+    pub fn set_reuseport(&self, ctx: &Sleepable) -> Result {
         ctx.might_sleep();
-        // SAFETY: the socket is valid (type invariant); the call takes the socket lock.
-        unsafe { bindings::sock_set_reuseport((*self.raw()).sk) };
+        self.shared.call(|sock| {
+            // SAFETY: as in `set_reuseaddr`.
+            unsafe { bindings::sock_set_reuseport((*sock).sk) };
+            Ok(())
+        })
     }
 
     /// Binds the socket to a local address and port (`kernel_bind`); port 0 picks one.
     pub fn bind(&self, addr: SocketAddr, ctx: &Sleepable) -> Result {
         ctx.might_sleep();
         let (mut raw, len) = RawAddr::new(&addr);
-        // SAFETY: the socket is valid; `raw` holds `len` bytes of address for the call.
-        to_result(unsafe { bindings::kernel_bind(self.raw(), raw.as_ptr(), len) })
+        self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call; `raw` holds `len` bytes of address.
+            to_result(unsafe { bindings::kernel_bind(sock, raw.as_ptr(), len) })
+        })
     }
 
     /// Makes a TCP socket listen (`kernel_listen`) with room for `backlog` connections
     /// not yet accepted.
     pub fn listen(&self, backlog: i32, ctx: &Sleepable) -> Result {
         ctx.might_sleep();
-        // SAFETY: the socket is valid.
-        to_result(unsafe { bindings::kernel_listen(self.raw(), backlog) })
+        self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call.
+            to_result(unsafe { bindings::kernel_listen(sock, backlog) })
+        })
     }
 
     /// Waits for a connection and returns it (`kernel_accept`). Returns an error when
-    /// the listener is shut down ([`Shutdown::Both`]) from another task.
+    /// the listener is shut down ([`Shutdown::Both`]) from another task, and
+    /// `ESHUTDOWN` once its namespace has gone.
     pub fn accept(&self, ctx: &Sleepable) -> Result<Socket> {
         ctx.might_sleep();
-        let mut new = core::ptr::null_mut();
-        // SAFETY: the socket is valid; `new` receives the accepted socket.
-        to_result(unsafe { bindings::kernel_accept(self.raw(), &mut new, 0) })?;
-        // INVARIANT: the accepted socket is in the listener's namespace, and ours.
-        Ok(Socket {
-            // SAFETY: `kernel_accept` succeeded.
-            sock: unsafe { NonNull::new_unchecked(new) },
-            net: self.net.clone(),
+        let net = self.shared.net;
+        self.shared.call(|sock| {
+            let mut new = core::ptr::null_mut();
+            // SAFETY: the socket is valid for the call; `new` receives the accepted one.
+            to_result(unsafe { bindings::kernel_accept(sock, &mut new, 0) })?;
+            // SAFETY: `kernel_accept` succeeded: a socket of the listener's namespace,
+            // ours; the namespace has not gone (the listener is not revoked while this
+            // call is counted).
+            unsafe { Socket::adopt(new, net) }
         })
     }
 
@@ -248,8 +533,10 @@ impl Socket {
     pub fn connect(&self, addr: SocketAddr, ctx: &Sleepable) -> Result {
         ctx.might_sleep();
         let (mut raw, len) = RawAddr::new(&addr);
-        // SAFETY: the socket is valid; `raw` holds `len` bytes of address.
-        to_result(unsafe { bindings::kernel_connect(self.raw(), raw.as_ptr(), len, 0) })
+        self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call; `raw` holds `len` bytes of address.
+            to_result(unsafe { bindings::kernel_connect(sock, raw.as_ptr(), len, 0) })
+        })
     }
 
     /// Sends `data` (`kernel_sendmsg`), to `to` if given (UDP), else to the peer; returns
@@ -268,11 +555,14 @@ impl Socket {
             iov_base: data.as_ptr().cast_mut().cast(),
             iov_len: data.len(),
         };
-        // SAFETY: the socket is valid; `vec` describes `data`, which the call only reads
-        // (`kernel_sendmsg` sets up a source iterator); `msg` and its name live across it.
-        let n = unsafe { bindings::kernel_sendmsg(self.raw(), &mut msg, &mut vec, 1, data.len()) };
-        to_result(n)?;
-        Ok(n as usize)
+        self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call; `vec` describes `data`, which the
+            // call only reads (`kernel_sendmsg` sets up a source iterator); `msg` and its
+            // name live across it.
+            let n = unsafe { bindings::kernel_sendmsg(sock, &mut msg, &mut vec, 1, data.len()) };
+            to_result(n)?;
+            Ok(n as usize)
+        })
     }
 
     /// Receives into `buf` (`kernel_recvmsg`), waiting for data; returns how many bytes
@@ -285,21 +575,24 @@ impl Socket {
         let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
         msg.msg_name = from.as_ptr().cast();
         msg.msg_namelen = core::mem::size_of::<RawAddr>() as i32;
+        let len = buf.len();
         let mut vec = bindings::kvec {
             iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
+            iov_len: len,
         };
-        // SAFETY: the socket is valid; `vec` describes `buf`, which the call writes at most
-        // `buf.len()` bytes of; `from` has room for either address family.
-        let n =
-            unsafe { bindings::kernel_recvmsg(self.raw(), &mut msg, &mut vec, 1, buf.len(), 0) };
-        to_result(n)?;
+        let n = self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call; `vec` describes `buf`, which the
+            // call writes at most `len` bytes of; `from` has room for either family.
+            let n = unsafe { bindings::kernel_recvmsg(sock, &mut msg, &mut vec, 1, len, 0) };
+            to_result(n)?;
+            Ok(n as usize)
+        })?;
         let from = if msg.msg_namelen > 0 {
             from.get()
         } else {
             None
         };
-        Ok((n as usize, from))
+        Ok((n, from))
     }
 
     /// Closes one or both directions (`kernel_sock_shutdown`); wakes a task blocked in
@@ -311,16 +604,20 @@ impl Socket {
             Shutdown::Write => bindings::sock_shutdown_cmd_SHUT_WR,
             Shutdown::Both => bindings::sock_shutdown_cmd_SHUT_RDWR,
         };
-        // SAFETY: the socket is valid.
-        to_result(unsafe { bindings::kernel_sock_shutdown(self.raw(), how) })
+        self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call.
+            to_result(unsafe { bindings::kernel_sock_shutdown(sock, how) })
+        })
     }
 
     /// The local address (`kernel_getsockname`; IPv6 takes the socket lock).
     pub fn local_addr(&self, ctx: &Sleepable) -> Result<SocketAddr> {
         ctx.might_sleep();
         let mut raw = RawAddr::empty();
-        // SAFETY: the socket is valid; `raw` has room for either family.
-        to_result(unsafe { bindings::kernel_getsockname(self.raw(), raw.as_ptr()) })?;
+        self.shared.call(|sock| {
+            // SAFETY: the socket is valid for the call; `raw` has room for either family.
+            to_result(unsafe { bindings::kernel_getsockname(sock, raw.as_ptr()) })
+        })?;
         raw.get().ok_or_else(not_inet)
     }
 
@@ -328,20 +625,23 @@ impl Socket {
     pub fn peer_addr(&self, ctx: &Sleepable) -> Result<SocketAddr> {
         ctx.might_sleep();
         let mut raw = RawAddr::empty();
-        // SAFETY: as in `local_addr`.
-        to_result(unsafe { bindings::kernel_getpeername(self.raw(), raw.as_ptr()) })?;
+        self.shared.call(|sock| {
+            // SAFETY: as in `local_addr`.
+            to_result(unsafe { bindings::kernel_getpeername(sock, raw.as_ptr()) })
+        })?;
         raw.get().ok_or_else(not_inet)
     }
 
-    /// The TCP state (`sk->sk_state`: `TCP_ESTABLISHED`, ...), as the kernel names it.
+    /// The TCP state (`sk->sk_state`: `TCP_ESTABLISHED`, ...), as the kernel names it;
+    /// `TCP_CLOSE` once the socket was revoked.
     pub fn state(&self) -> &'static str {
-        // SAFETY: the socket and its `sock` are valid; `sk_state` is read as `READ_ONCE`
-        // (the protocol changes it under the socket lock, readers such as `ss` do not
-        // take it).
-        let s = unsafe {
-            core::ptr::addr_of!((*(*self.raw()).sk).__sk_common.skc_state).read_volatile()
-        };
-        state_name(s)
+        let s = self.shared.call(|sock| {
+            // SAFETY: the socket and its `sock` are valid for the call; `sk_state` is read
+            // as `READ_ONCE` (the protocol changes it under the socket lock, readers such
+            // as `ss` do not take it).
+            Ok(unsafe { core::ptr::addr_of!((*(*sock).sk).__sk_common.skc_state).read_volatile() })
+        });
+        state_name(s.unwrap_or(bindings::TCP_CLOSE as u8))
     }
 }
 
@@ -365,13 +665,42 @@ pub fn state_name(state: u8) -> &'static str {
 }
 
 impl Drop for Socket {
-    /// Releases the socket (`sock_release`: TCP sends its FIN, or a reset if unread data
-    /// is left), then the namespace reference. Might sleep: drop a socket in process
-    /// context.
+    /// Releases the socket, unless its namespace's teardown did: a graceful close (TCP
+    /// sends its FIN, or a reset if unread data is left) with the socket now holding its
+    /// namespace, or an abort if the namespace is being dismantled. Might sleep: drop a
+    /// socket in process context.
     fn drop(&mut self) {
         // SAFETY: a check, no precondition.
         unsafe { bindings::might_sleep() };
-        // SAFETY: the socket is ours (type invariant) and released once.
-        unsafe { bindings::sock_release(self.raw()) };
+        let shared = &self.shared;
+        // Held across the release and the removal from the registry, so the registry's
+        // `pre_exit` (which takes this lock for each socket) cannot finish, nor `exit` free
+        // the registry, in between.
+        let mut released = shared.released.lock();
+        if *released {
+            return;
+        }
+        *released = true;
+        shared.revoked.store(true, Ordering::SeqCst);
+        // No call is in flight: this is the only handle, and calls borrow it.
+        // SAFETY: not released (`released` was false), so the registry's `pre_exit` has
+        // not handled it and the namespace has not reached `exit`; nothing else uses it.
+        unsafe { release(shared.sock.as_ptr(), shared.net, Close::Graceful) };
+        // SAFETY: as above: the registry is alive.
+        if let Ok(reg) = unsafe { registry(shared.net) } {
+            let mut open = reg.open.lock();
+            if let Some(i) = open.socks.iter().position(|s| Arc::ptr_eq(s, shared)) {
+                let last = open.socks.len() - 1;
+                open.socks.as_mut_slice().swap(i, last);
+                // SAFETY: `last` < len; the element moved out is dropped once, below, and
+                // the length no longer covers it.
+                let gone = unsafe {
+                    let gone = core::ptr::read(open.socks.as_ptr().add(last));
+                    open.socks.set_len(last);
+                    gone
+                };
+                drop(gone);
+            }
+        }
     }
 }
