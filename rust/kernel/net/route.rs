@@ -582,10 +582,23 @@ fn flow6(q: &Query<'_>, dst: Ipv6Addr, src: Ipv6Addr) -> bindings::flowi {
     fl
 }
 
+/// `EAFNOSUPPORT` when IPv6 was disabled at boot (`ipv6.disable=1`): then `inet6_init`
+/// stops before it sets up routing and the namespaces' IPv6 state (net/ipv6/af_inet6.c:
+/// `disable_ipv6_mod`), their FIB tables stay NULL, and a lookup would dereference them
+/// (`fib6_table_lookup`). C callers ask `ipv6_mod_enabled()` first, as here.
+fn ipv6_enabled() -> Result {
+    // SAFETY: no precondition; reads a value fixed at boot.
+    if unsafe { bindings::ipv6_mod_enabled() } {
+        Ok(())
+    } else {
+        Err(super::errno(bindings::EAFNOSUPPORT))
+    }
+}
+
 /// The FIB step of an IPv6 lookup, as `fib6_lookup` takes it: through the rules when the
 /// namespace has its own (recording the rule), else `local`, then `main`.
 pub fn fib_lookup6(net: &Namespace, q: &Query<'_>) -> FibAnswer {
-    let Ok((dst, src)) = q.addrs6() else {
+    let Ok((dst, src)) = ipv6_enabled().and_then(|()| q.addrs6()) else {
         return FibAnswer::failed(None, None, super::errno(bindings::EAFNOSUPPORT));
     };
     let mut fl = flow6(q, dst, src);
@@ -605,7 +618,8 @@ pub fn fib_lookup6(net: &Namespace, q: &Query<'_>) -> FibAnswer {
     let custom = unsafe { core::ptr::addr_of!((*net).ipv6.fib6_has_custom_rules).read_volatile() };
     // `fib6_table_lookup` is not exported; modules reach it through `ipv6_stub`, as the
     // BPF FIB helper does.
-    // SAFETY: `ipv6_stub` is set at boot (IPv6 is built in) and never changes afterwards.
+    // SAFETY: `ipv6_stub` is set at boot, to IPv6's table or, with `ipv6.disable=1`, to
+    // `eafnosupport` stubs (net/ipv6/addrconf_core.c), and never changes afterwards.
     let Some(table_lookup) = (unsafe { (*bindings::ipv6_stub).fib6_table_lookup }) else {
         return FibAnswer::failed(None, None, super::errno(bindings::EAFNOSUPPORT));
     };
@@ -701,10 +715,12 @@ fn reject_errno(kind: RouteType) -> u32 {
 /// The route an IPv6 packet this host sends gets (`ip6_route_output`), or one arriving
 /// on `q.iif` (`ip6_route_input_lookup`, as `ip -6 route get ... iif` asks).
 pub fn route6(net: &Namespace, q: &Query<'_>) -> Result<Route> {
+    ipv6_enabled()?;
     let (dst, src) = q.addrs6()?;
     let mut fl = flow6(q, dst, src);
     let net = net.as_raw();
-    // SAFETY: a live namespace, a valid flow; no socket, no buffer. Both return a
+    // SAFETY: a live namespace with IPv6 set up (checked above), a valid flow; no
+    // socket, no buffer. Both return a
     // counted reference, never null (a failure is a reject route with `dst.error` set),
     // released below.
     let dst_entry = unsafe {
