@@ -1,0 +1,160 @@
+# Teardown of per-namespace state while the kernel still calls into it (issue 22, defects 1
+# and 2). A netfilter hook runs under rcu_read_lock; unregistering it (pernet pre_exit)
+# stops new calls but does not wait for those in flight, so rfilter's rule table and its
+# pernet slot may be freed only after the grace period the pernet core waits before exit.
+# Here `rmmod rfilter` runs 20 times while pktgen floods the hooks from both vCPUs;
+# KASAN and the splat harness decide. Then namespaces holding rsock servers and clients
+# are deleted: each must be dismantled without `rmmod rsock` (a C veth pair with one end
+# inside disappears), and TCP connections left with unacknowledged data must not outlive
+# the namespace's TCP state.
+. "$(dirname "$0")/../guest/testlib.sh"
+PG=/proc/net/pktgen
+ROUNDS=20
+stop_pktgen() {
+	[ -e $PG/pgctrl ] || return 0
+	echo stop >$PG/pgctrl
+	for t in $PG/kpktgend_*; do echo rem_device_all >"$t" 2>/dev/null; done
+}
+cleanup() {
+	stop_pktgen
+	ip link del g0 2>/dev/null
+	ip netns del tdn 2>/dev/null
+	cleanup_namespaces
+}
+trap cleanup EXIT
+cleanup
+unload rfilter
+modprobe pktgen || fail "modprobe pktgen"
+modprobe rveth || fail "modprobe rveth"
+
+# g0 (here) -> g1 (namespace tdn, 198.18.0.2): pktgen's UDP to port 9 crosses tdn's hooks.
+ip netns add tdn || fail "ip netns add tdn"
+must ip link add name g0 numtxqueues 2 numrxqueues 2 type rveth peer name g1 netns tdn numtxqueues 2 numrxqueues 2
+ip link set g0 addrgenmode none
+ip -n tdn link set g1 addrgenmode none
+must ip -n tdn addr add 198.18.0.2/24 dev g1
+must ip link set g0 up
+must ip -n tdn link set g1 up
+# One pktgen thread per vCPU, each on its own queue of g0 (pktgen's "dev@N" entries), each
+# a frame every 50 us: hooks always in flight, with CPU left for the rounds.
+ncpu=$(nproc)
+for ((c = 0; c < ncpu; c++)); do
+	echo "add_device g0@$c" >$PG/kpktgend_$c || fail "pktgen refused g0@$c"
+	for cmd in "count 0" "pkt_size 60" "delay 50000" "dst 198.18.0.2" "udp_dst_min 9" "udp_dst_max 9" \
+		"dst_mac $(ip netns exec tdn cat /sys/class/net/g1/address)" "queue_map_min $((c % 2))" \
+		"queue_map_max $((c % 2))"; do
+		echo "$cmd" >"$PG/g0@$c" || fail "pktgen refused '$cmd' on g0@$c"
+	done
+done
+(echo start >$PG/pgctrl) &
+wait_for "the flood to reach g1" 30 sh -c '[ "$(ip netns exec tdn cat /sys/class/net/g1/statistics/rx_packets)" -gt 1000 ]'
+
+hits() { ip netns exec tdn cat /proc/net/rfilter | sed -n "s/^$1: .* packets \([0-9]*\) bytes.*/\1/p"; }
+for ((r = 1; r <= ROUNDS; r++)); do
+	modprobe rfilter || fail "round $r: modprobe rfilter"
+	ip netns exec tdn sh -c 'echo "add drop hook prerouting proto udp dport 9" > /proc/net/rfilter' ||
+		fail "round $r: rule refused"
+	ip netns exec tdn sh -c 'echo "add drop proto udp dport 9" > /proc/net/rfilter' ||
+		fail "round $r: rule refused"
+	# The hooks are judging the flood when the module goes.
+	wait_for "round $r: the prerouting rule to count the flood" 30 sh -c \
+		"[ \"\$(ip netns exec tdn cat /proc/net/rfilter | sed -n 's/^1: .* packets \([0-9]*\) bytes.*/\1/p')\" -gt 100 ]"
+	rmmod rfilter || fail "round $r: rmmod rfilter under the flood"
+	[ -e /proc/net/rfilter ] && fail "round $r: /proc/net/rfilter left after rmmod"
+done
+note "rmmod rfilter under a pktgen flood from $ncpu vCPU(s): $ROUNDS rounds (${SECONDS}s)"
+stop_pktgen
+
+# --- rsock: a namespace with kernel sockets in it goes without `rmmod` -----------------
+# tda holds rsock's UDP and TCP echo servers, a connection accepted from tdb, and an
+# in-kernel client connected to a server in tdb; tda and tdb are joined by a C veth pair.
+# Kernel sockets hold no reference on their namespace, so `ip netns del tda` dismantles
+# it: the veth end in tdb disappears, rsock's threads for tda end.
+modprobe veth || fail "modprobe veth"
+modprobe rsock || fail "modprobe rsock"
+veth_pair() {
+	ip netns add tda && ip netns add tdb || fail "cannot create tda/tdb"
+	must ip link add name v0 netns tda type veth peer name v1 netns tdb
+	must ip -n tda addr add 10.8.0.1/24 dev v0
+	must ip -n tdb addr add 10.8.0.2/24 dev v1
+	must ip -n tda link set v0 up
+	must ip -n tdb link set v1 up
+	must ip -n tda link set lo up
+}
+# gone_within SECONDS: the namespace behind v1's peer is dismantled (v1 goes with it).
+v1_gone_within() {
+	local i
+	for ((i = 0; i < $1 * 5; i++)); do
+		ip netns exec tdb test -e /sys/class/net/v1 || return 0
+		sleep 0.2
+	done
+	return 1
+}
+rsock_threads() { pgrep -c '^rsock-' || true; }
+trap 'kill $TDB_PID 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null' EXIT
+veth_pair
+# A user-space server in tdb that holds every connection open, and a client in tdb
+# connected to rsock's echo server in tda (it sends one line and keeps the connection).
+ip netns exec tdb python3 - <<'PY' &
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.8.0.2", 9)); s.listen(8)
+held = [s.accept()[0]]
+time.sleep(300)
+PY
+TDB_PID=$!
+wait_for "the server in tdb" 30 sh -c "ip netns exec tdb ss -ltn | grep -q '10.8.0.2:9 '"
+must rsock_cmd tda 'udp-echo 7'
+must rsock_cmd tda 'tcp-echo 7'
+must rsock_cmd tda 'connect tcp 10.8.0.2 9'
+wait_for "tda's servers to listen" 30 sh -c "ip netns exec tda ss -tln | grep -q ':7 '"
+ip netns exec tdb python3 - <<'PY' &
+import socket, time
+c = socket.create_connection(("10.8.0.1", 7), timeout=30)
+c.sendall(b"x\n"); c.recv(2)
+time.sleep(300)
+PY
+wait_for "the connection accepted in tda" 30 sh -c "ip netns exec tda ss -tn state established | grep -q ':7 '"
+expect_eq "$(rsock_threads)" 4 "rsock threads in tda (udp, tcp listener, its connection, the client)"
+must ip netns del tda
+v1_gone_within 30 || fail "tda was not dismantled within 30 s of ip netns del (its kernel sockets hold it)"
+wait_for "rsock's threads for tda to end" 30 sh -c '[ "$(pgrep -c "^rsock-" || true)" = 0 ]'
+kill %2 2>/dev/null
+kill $TDB_PID 2>/dev/null
+wait 2>/dev/null
+ip netns del tdb
+note "ip netns del with rsock servers, a connection and a client inside: dismantled, threads gone (${SECONDS}s)"
+
+# --- rsock: an orphan with unacknowledged data outlives its socket, not its namespace --
+# An in-kernel client sends into a path that drops everything, then is closed: TCP keeps
+# the connection as an orphan (FIN_WAIT1, data and FIN unacknowledged, retransmit timer
+# armed). The socket was made to hold its namespace before it was released, so
+# `ip netns del` and `rmmod rsock` leave the orphan's namespace whole while its timer
+# fires; once TCP gives up (tcp_orphan_retries 1), the namespace goes.
+veth_pair
+ip netns exec tdb python3 - <<'PY' &
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.8.0.2", 9)); s.listen(8)
+held = [s.accept()[0]]
+time.sleep(300)
+PY
+TDB_PID=$!
+wait_for "the server in tdb" 30 sh -c "ip netns exec tdb ss -ltn | grep -q '10.8.0.2:9 '"
+ip netns exec tda sysctl -qw net.ipv4.tcp_orphan_retries=1
+must rsock_cmd tda 'connect tcp 10.8.0.2 9'
+id=$(rsock_listing tda | awk '$2 == "tcp-client" {print $1}')
+[ -n "$id" ] || fail "no rsock client in tda"
+# From here on tdb drops everything that arrives from tda.
+must ip netns exec tdb nft add table inet drop_all
+must ip netns exec tdb nft add chain inet drop_all in '{ type filter hook prerouting priority -300; policy drop; }'
+must rsock_cmd tda "send $id unacknowledged"
+must rsock_cmd tda "close $id"
+state=$(ip netns exec tda ss -tn state fin-wait-1 | grep -c '10.8.0.2:9')
+expect_eq "$state" 1 "the closed client's connection is an orphan in FIN_WAIT1"
+must ip netns del tda
+rmmod rsock || fail "rmmod rsock with an orphan in a deleted namespace"
+# The retransmit timer fires (RTO from 200 ms, doubling) on the orphan, in the deleted
+# namespace, after rsock is gone; then TCP gives up and the namespace is dismantled.
+v1_gone_within 60 || fail "tda was not dismantled within 60 s once its orphan gave up"
+note "an orphan in FIN_WAIT1 kept its deleted namespace until TCP gave up, then it went (${SECONDS}s)"
