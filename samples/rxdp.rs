@@ -15,6 +15,7 @@
 //! echo 'attach rv1 reflect' > /proc/net/rxdp        # swap MACs, XDP_TX
 //! echo 'attach rv1 count' > /proc/net/rxdp          # count, XDP_PASS
 //! echo 'attach rv1 redirect rv2' > /proc/net/rxdp   # XDP_REDIRECT out of rv2
+//! echo 'attach rv1 pad 60' > /proc/net/rxdp         # pad runts to 60 bytes, XDP_PASS
 //! echo 'detach rv1' > /proc/net/rxdp;  cat /proc/net/rxdp
 //! ethtool -S rv1 | grep fp_                         # the driver's per-queue verdicts
 //! ```
@@ -76,6 +77,17 @@ fn swap_macs(frame: &mut Frame<'_>) -> Action {
     }
 }
 
+/// Pads a frame shorter than `len` bytes with zeros up to `len` (`bpf_xdp_adjust_tail`
+/// with a positive delta), as a NIC driver pads runts to the Ethernet minimum; whether it
+/// did. A frame already long enough grows by zero bytes: `adjust_tail(0)` is a no-op on
+/// any frame, a GSO super-packet whose bytes are mostly in page fragments included (it
+/// once reached `skb_put`'s BUG on those, issue 22). A frame without the tailroom stays
+/// as it is.
+fn pad(frame: &mut Frame<'_>, len: u16) -> bool {
+    let short = u32::from(len).saturating_sub(frame.len());
+    frame.adjust_tail(short as i32).is_ok() && short > 0
+}
+
 impl Program for RxdpProgram {
     fn run(&self, frame: &mut Frame<'_>) -> Action {
         let action = match self.spec {
@@ -86,6 +98,9 @@ impl Program for RxdpProgram {
             Spec::Reflect => swap_macs(frame),
             Spec::Count => Action::Pass,
             Spec::Redirect(_) => frame.redirect(self.target),
+            // Counted only when a frame was padded.
+            Spec::Pad(len) if !pad(frame, len) => return Action::Pass,
+            Spec::Pad(_) => Action::Pass,
         };
         self.hits.add(0, 1);
         action

@@ -9,6 +9,7 @@
 //! attach <dev> reflect                             # swap the MACs, XDP_TX back
 //! attach <dev> count                               # count, XDP_PASS
 //! attach <dev> redirect <dev2>                     # XDP_REDIRECT out of rveth <dev2>
+//! attach <dev> pad <len>                           # pad shorter frames to len, XDP_PASS
 //! detach <dev>
 //! ```
 //!
@@ -46,7 +47,13 @@ pub enum Spec {
     Count,
     /// Send out of another rveth device.
     Redirect(Name),
+    /// Pad frames shorter than this many bytes with zeros up to it (what a NIC driver
+    /// does for runts, `eth_skb_pad`), and pass every frame.
+    Pad(u16),
 }
+
+/// The shortest and longest `pad` length: an Ethernet header, a full-size frame.
+pub const PAD_RANGE: core::ops::RangeInclusive<u16> = 14..=1514;
 
 /// A control-file command.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -77,7 +84,7 @@ fn parse_spec<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Spec, &'s
     Ok(
         match words
             .next()
-            .ok_or("missing program (drop, reflect, count, redirect)")?
+            .ok_or("missing program (drop, reflect, count, redirect, pad)")?
         {
             "reflect" => Spec::Reflect,
             "count" => Spec::Count,
@@ -85,7 +92,14 @@ fn parse_spec<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Spec, &'s
                 Spec::Redirect(Name::parse(words.next().ok_or("redirect needs a device")?)?)
             }
             "drop" => parse_drop(words)?,
-            _ => return Err("unknown program (drop, reflect, count, redirect)"),
+            "pad" => {
+                let len = words.next().ok_or("pad needs a length")?;
+                match len.parse::<u16>() {
+                    Ok(len) if PAD_RANGE.contains(&len) => Spec::Pad(len),
+                    _ => return Err("pad length is 14 to 1514"),
+                }
+            }
+            _ => return Err("unknown program (drop, reflect, count, redirect, pad)"),
         },
     )
 }
@@ -148,6 +162,7 @@ impl fmt::Display for Spec {
             Spec::Reflect => f.write_str("reflect"),
             Spec::Count => f.write_str("count"),
             Spec::Redirect(to) => write!(f, "redirect {to}"),
+            Spec::Pad(len) => write!(f, "pad {len}"),
             Spec::Drop { proto, dport } => {
                 f.write_str("drop")?;
                 if let Some(p) = proto {

@@ -38,7 +38,7 @@ use crate::{
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// `ETH_HLEN`: a frame never becomes shorter than an Ethernet header.
-pub const ETH_HLEN: u32 = 14;
+pub const ETH_HLEN: u32 = xdp::Frame::MIN_LEN;
 
 /// A received frame, from the Ethernet header on: what a fast-path program sees.
 ///
@@ -126,7 +126,7 @@ impl<'a> Frame<'a> {
     pub fn adjust_head(&mut self, delta: i32) -> Result {
         let skb = match &mut self.buf {
             Buf::Skb(skb) => skb,
-            Buf::Xdp(f) => return f.adjust_head(delta, ETH_HLEN),
+            Buf::Xdp(f) => return f.adjust_head(delta),
         };
         let n = delta.unsigned_abs();
         if delta >= 0 {
@@ -144,15 +144,23 @@ impl<'a> Frame<'a> {
 
     /// Moves the end of the frame by `delta` bytes (`bpf_xdp_adjust_tail`): negative trims,
     /// positive appends zeroed bytes from the tailroom. `EINVAL` when the frame would be
-    /// shorter than an Ethernet header or the tailroom is too small; then nothing changes.
+    /// shorter than an Ethernet header or the tailroom is too small (a non-linear frame,
+    /// such as a GSO super-packet, has none); then nothing changes. Zero changes nothing,
+    /// on any frame.
     pub fn adjust_tail(&mut self, delta: i32) -> Result {
+        if delta == 0 {
+            // Nothing to move: `skb_put(skb, 0)` would still assert a linear buffer.
+            return Ok(());
+        }
         let skb = match &mut self.buf {
             Buf::Skb(skb) => skb,
-            Buf::Xdp(f) => return f.adjust_tail(delta, ETH_HLEN),
+            Buf::Xdp(f) => return f.adjust_tail(delta),
         };
         let n = delta.unsigned_abs();
-        if delta >= 0 {
-            if n > skb.tailroom() {
+        if delta > 0 {
+            // `put` refuses a non-linear buffer itself (`skb_put`'s SKB_LINEAR_ASSERT);
+            // its tailroom is zero too.
+            if !skb.is_linear() || n > skb.tailroom() {
                 return Err(EINVAL);
             }
             skb.put(n).map(|_| ())
@@ -189,30 +197,68 @@ pub trait Program: Send + Sync {
     fn run(&self, frame: &mut Frame<'_>) -> Action;
 }
 
-/// An attached program and the reference on the module its code is in.
+/// A value whose code (its destructor, the methods of its `dyn` trait) is in a module,
+/// together with a reference on that module (`try_module_get`): the module cannot be
+/// unloaded while the value exists, and the value is dropped *before* the reference is
+/// put (`module_put`), so its destructor never runs in a module that is already gone.
+/// This type is the only place that puts the reference, and its `Drop` the only order.
 ///
 /// # Invariants
 ///
-/// `owner` is a module on which this value holds one reference (`try_module_get`).
-struct Attached {
-    prog: Arc<dyn Program>,
+/// `owner` is a module on which this value holds one reference; `value` is initialised
+/// until `drop` drops it.
+struct ModuleOwned<T> {
+    value: core::mem::ManuallyDrop<T>,
     owner: *mut bindings::module,
 }
 
-// SAFETY: the program is `Send + Sync`; the module pointer is only given back with
-// `module_put`, which any context may call.
-unsafe impl Send for Attached {}
-// SAFETY: as above; `&Attached` only reaches the program.
-unsafe impl Sync for Attached {}
+impl<T> ModuleOwned<T> {
+    /// Takes a reference on `owner` for `value`; gives `value` back if the module is on
+    /// its way out. Called from code in `owner` (its `ThisModule`), so dropping `value`
+    /// on failure is safe.
+    fn new(value: T, owner: &'static ThisModule) -> Result<Self, T> {
+        // SAFETY: `owner` is a live module (a `ThisModule` is its module's own pointer); a
+        // module on its way out refuses.
+        if !unsafe { bindings::try_module_get(owner.as_ptr()) } {
+            return Err(value);
+        }
+        // INVARIANT: the reference just taken; the value is initialised.
+        Ok(Self {
+            value: core::mem::ManuallyDrop::new(value),
+            owner: owner.as_ptr(),
+        })
+    }
+}
 
-impl Drop for Attached {
+impl<T> core::ops::Deref for ModuleOwned<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Drop for ModuleOwned<T> {
     fn drop(&mut self) {
-        // SAFETY: we hold one reference on `owner` (type invariant). The program's code
-        // is no longer reachable from any device: this value is dropped after a grace
-        // period that followed its removal from the slot, or when the slot itself goes.
+        // SAFETY: initialised until here (type invariant), and never used again. The
+        // module reference is still held, so any destructor code in the module (the last
+        // `Arc` of a program runs its `drop`) runs in a module that is still loaded.
+        unsafe { core::mem::ManuallyDrop::drop(&mut self.value) };
+        // SAFETY: we hold one reference on `owner` (type invariant), put once, last:
+        // nothing of the module's is used after it (this function's code is built in).
         unsafe { bindings::module_put(self.owner) };
     }
 }
+
+// SAFETY: the module pointer is only given back with `module_put`, which any context may
+// call; the value is sent (and dropped) wherever `ModuleOwned` goes.
+unsafe impl<T: Send> Send for ModuleOwned<T> {}
+// SAFETY: `&ModuleOwned` only reaches `&T`.
+unsafe impl<T: Sync> Sync for ModuleOwned<T> {}
+
+/// An attached program and the reference on the module its code is in: the program is
+/// dropped first, then the module reference is put ([`ModuleOwned`]).
+type Attached = ModuleOwned<Arc<dyn Program>>;
 
 /// The state a device's slot shares with the attachments made to it.
 ///
@@ -232,7 +278,7 @@ impl Hook {
         let guard = rcu::read_lock();
         self.prog
             .get(&guard)
-            .is_some_and(|a| Arc::ptr_eq(&a.prog, prog))
+            .is_some_and(|a| Arc::ptr_eq(&**a, prog))
     }
 }
 
@@ -261,7 +307,7 @@ impl Slot {
     /// are borrowed.
     #[inline]
     pub fn program<'a>(&'a self, guard: &'a rcu::Guard) -> Option<&'a dyn Program> {
-        self.hook.prog.get(guard).map(|a| &*a.prog)
+        self.hook.prog.get(guard).map(|a| &***a)
     }
 
     /// Keeps Rust programs off the device while it runs a native eBPF XDP program (the
@@ -294,9 +340,13 @@ impl Drop for Slot {
 /// A program attached to a device; dropping it detaches the program if it is still the
 /// one attached (taking the RTNL: do not drop it with the RTNL held), and returns once no
 /// CPU can be running it.
+///
+/// # Invariants
+///
+/// `prog` is initialised until `drop` drops it.
 pub struct Attachment {
     hook: Arc<Hook>,
-    prog: Arc<dyn Program>,
+    prog: core::mem::ManuallyDrop<Arc<dyn Program>>,
 }
 
 impl Attachment {
@@ -309,10 +359,18 @@ impl Attachment {
 impl Drop for Attachment {
     fn drop(&mut self) {
         let rtnl = super::rtnl::lock();
-        if self.hook.holds(&self.prog, &rtnl) {
-            // Waits for the polls that may still run it, then puts the module reference.
-            self.hook.prog.set(None);
-        }
+        // Taken out of the slot once the polls that may still run it are done; dropped
+        // (its module reference put) only after this attachment's own count on the
+        // program, so that whichever count is the last, the program's destructor runs
+        // while the module reference is still held.
+        let attached = if self.hook.holds(&self.prog, &rtnl) {
+            self.hook.prog.take()
+        } else {
+            None
+        };
+        // SAFETY: initialised until here (type invariant), and never used again.
+        unsafe { core::mem::ManuallyDrop::drop(&mut self.prog) };
+        drop(attached);
     }
 }
 
@@ -356,18 +414,16 @@ pub fn attach(
     if hook.prog.is_set() || hook.blocked.load(Ordering::Relaxed) {
         return Err(AttachError::Busy);
     }
-    // SAFETY: `owner` is a live module (a `ThisModule` is its module's own pointer); a
-    // module on its way out refuses.
-    if !unsafe { bindings::try_module_get(owner.as_ptr()) } {
-        return Err(AttachError::Unloading);
-    }
-    // INVARIANT: the reference just taken is the one `Attached` holds.
-    let attached = Attached {
-        prog: prog.clone(),
-        owner: owner.as_ptr(),
-    };
+    // A module on its way out refuses the reference.
+    let attached = Attached::new(prog.clone(), owner).map_err(|_| AttachError::Unloading)?;
+    // On failure `attached` is dropped here, by the module's own code (it called us):
+    // the program's count first, then the module reference.
     let attached = KBox::new(attached, GFP_KERNEL).map_err(|_| AttachError::NoMemory)?;
     // The slot is empty (checked above, RTNL held), so nothing is waited for.
     hook.prog.set(Some(attached));
-    Ok(Attachment { hook, prog })
+    // INVARIANT: `prog` is initialised.
+    Ok(Attachment {
+        hook,
+        prog: core::mem::ManuallyDrop::new(prog),
+    })
 }

@@ -119,6 +119,13 @@ impl SkBuff {
         self.skb().len - self.skb().data_len
     }
 
+    /// Whether all the packet's bytes are in the linear part (no fragments, no frag
+    /// list): `!skb_is_nonlinear()`. Appending at the tail (`skb_put`) needs it.
+    #[inline]
+    pub fn is_linear(&self) -> bool {
+        self.skb().data_len == 0
+    }
+
     /// Bytes free in front of `data`: `skb_headroom()`.
     #[inline]
     pub fn headroom(&self) -> u32 {
@@ -378,8 +385,23 @@ impl OwnedSkBuff {
         self.ptr.as_ptr()
     }
 
+    /// `EBUSY` if someone else holds a reference to this very `sk_buff`
+    /// ([`SkBuff::is_shared`]): its head must then not be reallocated, which
+    /// `pskb_expand_head` asserts (`BUG_ON(skb_shared(skb))`, net/core/skbuff.c). Every
+    /// helper that may reallocate the head (`skb_unclone`, `___pskb_trim` of a cloned
+    /// buffer, `skb_cow_head`, `__skb_linearize`) is called only after this check.
+    #[inline]
+    fn check_may_realloc(&self) -> Result {
+        if self.is_shared() {
+            return Err(EBUSY);
+        }
+        Ok(())
+    }
+
     /// Gives a cloned buffer its own copy of the data (`skb_unclone`), so that it may be
-    /// written; a buffer that is not cloned is left alone. `ENOMEM` if the copy fails.
+    /// written; a buffer that is not cloned is left alone. `ENOMEM` if the copy fails,
+    /// `EBUSY` if the buffer is cloned and also shared (another holder of this `sk_buff`
+    /// would see its head change: `pskb_expand_head` refuses with a `BUG`).
     #[inline]
     pub fn unclone(&mut self) -> Result {
         // `skb_cloned()` needs `skb->cloned` first: without it there is nothing to do, and
@@ -387,7 +409,9 @@ impl OwnedSkBuff {
         if !self.is_cloned() {
             return Ok(());
         }
-        // SAFETY: the buffer is ours; `skb_unclone` reallocates the head if it is shared.
+        self.check_may_realloc()?;
+        // SAFETY: the buffer is ours and not shared (checked above), as
+        // `pskb_expand_head` asserts; `skb_unclone` reallocates the head if it is cloned.
         let ret = unsafe { bindings::skb_unclone(self.raw(), bindings::GFP_ATOMIC) };
         if ret < 0 {
             return Err(Error::from_errno(ret));
@@ -407,12 +431,24 @@ impl OwnedSkBuff {
     }
 
     /// Shortens the packet to `len` bytes (`pskb_trim`); `EINVAL` if it is shorter.
+    /// Trimming a non-linear buffer that is cloned reallocates its head, so it fails with
+    /// `EBUSY` if the buffer is also shared ([`OwnedSkBuff::unclone`]).
     pub fn trim(&mut self, len: u32) -> Result {
         if len > self.len() {
             return Err(EINVAL);
         }
-        // SAFETY: the buffer is ours and `len` is within it; `pskb_trim` unshares
-        // fragments it must change.
+        if len == self.len() {
+            return Ok(()); // `pskb_trim` would do nothing either.
+        }
+        // `___pskb_trim` (net/core/skbuff.c) calls `pskb_expand_head` on a cloned
+        // non-linear buffer, which must not be shared; a linear one only has its `len`
+        // and `tail` set (`__skb_set_length`).
+        if !self.is_linear() && self.is_cloned() {
+            self.check_may_realloc()?;
+        }
+        // SAFETY: the buffer is ours and `len < skb->len`; a linear buffer is cut with
+        // `__skb_trim`, a non-linear one with `___pskb_trim`, which unclones a cloned head
+        // (not shared: checked above) and unshares the fragments it must change.
         let ret = unsafe { bindings::pskb_trim(self.raw(), len) };
         if ret < 0 {
             return Err(Error::from_errno(ret));
@@ -423,13 +459,19 @@ impl OwnedSkBuff {
     /// Appends `len` zeroed bytes at the tail (`skb_put`) and returns them for the caller
     /// to fill. A cloned buffer is unshared first (the tailroom belongs to the shared
     /// area); `EMSGSIZE` instead of the C function's panic when the tailroom is too small.
+    /// `EINVAL` for a non-linear buffer, whatever `len` (zero too): its tail is in the
+    /// fragments, and `skb_put` asserts a linear buffer (`SKB_LINEAR_ASSERT`, a `BUG`).
     pub fn put(&mut self, len: u32) -> Result<&mut [u8]> {
+        if !self.is_linear() {
+            return Err(EINVAL);
+        }
         self.unclone()?;
         if len > self.tailroom() {
             return Err(errno(bindings::EMSGSIZE));
         }
-        // SAFETY: the buffer is ours, unshared and linear with `len` bytes of tailroom, so
-        // `skb_put` returns `len` bytes inside it.
+        // SAFETY: the buffer is ours, unshared and linear (checked above; unsharing keeps
+        // it linear) with `len` bytes of tailroom, so `skb_put` neither asserts nor
+        // overflows and returns `len` bytes inside it.
         let p = unsafe { bindings::skb_put(self.raw(), len) };
         // SAFETY: `p` points at `len` bytes of the buffer, which we zero before handing
         // them out (the tailroom may hold stale bytes), borrowed through `&mut self`.
@@ -496,13 +538,22 @@ impl OwnedSkBuff {
     /// Puts a VLAN tag the stack left in the metadata ([`SkBuff::has_vlan_tag`]) into the
     /// frame (`__vlan_hwaccel_push_inside`), where a device without the offload would
     /// have it; a buffer without one is returned as it is. `None` if there was no room and
-    /// no memory to make some: the buffer is freed.
+    /// no memory to make some, if the frame is shorter than an Ethernet header, or if the
+    /// buffer is shared (making room may reallocate the head): the buffer is freed.
     pub fn vlan_push_inside(self) -> Option<OwnedSkBuff> {
         if !self.has_vlan_tag() {
             return Some(self);
         }
-        // SAFETY: the buffer is ours; the function unshares the head if needed, and frees
-        // the buffer and returns NULL on failure.
+        // `__vlan_insert_inner_tag` (include/linux/if_vlan.h) pulls the Ethernet header
+        // into the linear part (`pskb_may_pull`) and makes headroom (`skb_cow_head`); both
+        // may call `pskb_expand_head`, which must not see a shared buffer.
+        if self.check_may_realloc().is_err() {
+            self.drop_reason(DropReason::DevHdr);
+            return None;
+        }
+        // SAFETY: the buffer is ours and not shared (checked above); the function pulls
+        // the header it rewrites into the linear part and unshares the head if needed, and
+        // frees the buffer and returns NULL on failure (a frame shorter than its header).
         let skb = unsafe { bindings::__vlan_hwaccel_push_inside(self.into_raw()) };
         // SAFETY: a non-null result is the buffer, still ours alone.
         (!skb.is_null()).then(|| unsafe { OwnedSkBuff::from_raw(skb) })
@@ -510,12 +561,23 @@ impl OwnedSkBuff {
 
     /// Completes in software a checksum left for the device (`CHECKSUM_PARTIAL`,
     /// `skb_checksum_help`), before the bytes go where the promise cannot follow (a copy
-    /// that drops the metadata). `ENOMEM` if the buffer could not be unshared.
+    /// that drops the metadata). `ENOMEM` if the buffer could not be unshared; `EINVAL`
+    /// for a GSO super-packet (its checksums are per segment: `skb_checksum_help` warns
+    /// and refuses); `EBUSY` if the buffer is shared and cloned or non-linear (unsharing
+    /// or linearising it would reallocate the head under another holder).
     pub fn checksum_help(&mut self) -> Result {
         if !self.checksum_partial() {
             return Ok(());
         }
-        // SAFETY: the buffer is ours; the function unshares what it writes.
+        if self.is_gso() {
+            return Err(EINVAL);
+        }
+        if self.is_cloned() || !self.is_linear() {
+            self.check_may_realloc()?;
+        }
+        // SAFETY: the buffer is ours, not a GSO packet, and not shared if the function
+        // may reallocate its head (`__skb_linearize` of shared fragments,
+        // `skb_ensure_writable` of a cloned head); it unshares what it writes.
         crate::error::to_result(unsafe { bindings::skb_checksum_help(self.raw()) })
     }
 

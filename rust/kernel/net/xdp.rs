@@ -196,6 +196,12 @@ impl Frame {
     pub const MAX_LEN: u32 =
         bindings::PAGE_SIZE as u32 - bindings::XDP_PACKET_HEADROOM - skb_shared_info_size();
 
+    /// The fewest bytes [`Frame::adjust_head`] and [`Frame::adjust_tail`] leave in a
+    /// frame, and the fewest [`Frame::into_skb`] builds an `sk_buff` around: an Ethernet
+    /// header (`ETH_HLEN`), as `bpf_xdp_adjust_head`/`_tail` require (net/core/filter.c)
+    /// and `eth_type_trans` assumes.
+    pub const MIN_LEN: u32 = bindings::ETH_HLEN;
+
     /// Takes ownership of a frame.
     ///
     /// # Safety
@@ -272,14 +278,15 @@ impl Frame {
 
     /// Moves the start of the data by `delta` bytes, within the headroom and the data
     /// (`bpf_xdp_adjust_head` on a frame): `EINVAL`, nothing changed, if it does not fit
-    /// or would leave fewer than `min_len` bytes. Metadata in front of the data is
-    /// dropped (it described the old start).
-    pub fn adjust_head(&mut self, delta: i32, min_len: u32) -> Result {
+    /// or would leave fewer than [`Frame::MIN_LEN`] bytes (an Ethernet header), the floor
+    /// `bpf_xdp_adjust_head` enforces too. Metadata in front of the data is dropped (it
+    /// described the old start).
+    pub fn adjust_head(&mut self, delta: i32) -> Result {
         // SAFETY: valid and ours (type invariant).
         let f = unsafe { self.ptr.as_mut() };
         let n = delta.unsigned_abs();
         if delta >= 0 {
-            if u32::from(f.len) < n.saturating_add(min_len) {
+            if u32::from(f.len) < n.saturating_add(Self::MIN_LEN) {
                 return Err(EINVAL);
             }
         } else if n > u32::from(f.headroom) {
@@ -297,14 +304,15 @@ impl Frame {
 
     /// Moves the end of the data by `delta` bytes (`bpf_xdp_adjust_tail` on a frame):
     /// new bytes are zeroed. `EINVAL`, nothing changed, if it does not fit or would leave
-    /// fewer than `min_len` bytes.
-    pub fn adjust_tail(&mut self, delta: i32, min_len: u32) -> Result {
+    /// fewer than [`Frame::MIN_LEN`] bytes (an Ethernet header), the floor
+    /// `bpf_xdp_adjust_tail` enforces too.
+    pub fn adjust_tail(&mut self, delta: i32) -> Result {
         let n = delta.unsigned_abs();
         if delta >= 0 {
             if n > self.tailroom() {
                 return Err(EINVAL);
             }
-        } else if self.len() < n.saturating_add(min_len) {
+        } else if self.len() < n.saturating_add(Self::MIN_LEN) {
             return Err(EINVAL);
         }
         // SAFETY: valid and ours (type invariant).
@@ -379,9 +387,16 @@ impl Frame {
 
     /// Builds an `sk_buff` around the frame's buffer for the stack, no copy
     /// (`xdp_build_skb_from_frame`, which also runs `eth_type_trans` against `dev`).
-    /// `None` (the frame freed) if no `sk_buff` could be allocated.
+    /// `None` (the frame freed) if the frame is shorter than an Ethernet header
+    /// ([`Frame::MIN_LEN`]: `eth_type_trans` would read a header past its end and leave
+    /// it in the packet) or no `sk_buff` could be allocated.
     pub fn into_skb(self, dev: &Device) -> Option<OwnedSkBuff> {
-        // SAFETY: the frame is ours and valid; on success the `sk_buff` owns its buffer.
+        if self.len() < Self::MIN_LEN {
+            return None; // `self` drops, returning the buffer.
+        }
+        // SAFETY: the frame is ours and valid, and holds at least the Ethernet header
+        // that `eth_type_trans` pulls (checked above); on success the `sk_buff` owns its
+        // buffer.
         let skb = unsafe { bindings::xdp_build_skb_from_frame(self.ptr.as_ptr(), dev.as_raw()) };
         if skb.is_null() {
             return None; // `self` drops, returning the buffer.
