@@ -15,7 +15,12 @@
 //!   `ARef<Device>`) and keeps it, so deleting the device waits in
 //!   `netdev_wait_allrefs_any` (net/core/dev.c), which prints "unregister_netdevice:
 //!   waiting for DEV to become free" every ten seconds; `release` (or unloading) lets go.
+//! - `leak-thread`: starts a kernel thread (`rplant-leak`) and forgets its handle, a
+//!   misuse safe Rust allows. Its code is this module's, so the kernel crate must stop it
+//!   when the module goes (`kernel::kthread`'s registry): test 28 unloads the module and
+//!   checks that the thread is gone and nothing ran in freed memory.
 
+use kernel::kthread::Thread;
 use kernel::net::{
     dev::Device,
     ns::Namespace,
@@ -25,7 +30,7 @@ use kernel::net::{
     warn,
 };
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, rcu, sleep::Sleepable, Mutex};
+use kernel::sync::{new_condvar, new_mutex, rcu, sleep::Sleepable, CondVar, Mutex};
 use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
@@ -73,6 +78,35 @@ fn leak_skbs(count: u32) -> Result {
     Ok(())
 }
 
+/// Starts a thread that wakes every 10 ms until asked to stop, and forgets its handle.
+fn leak_thread(ctx: &Sleepable) -> Result {
+    let thread = Thread::spawn(c_str!("rplant-leak"), ctx, |t| {
+        let Ok(nap) = KBox::pin_init(
+            pin_init!(Nap { lock <- new_mutex!(()), cv <- new_condvar!() }),
+            GFP_KERNEL,
+        ) else {
+            return;
+        };
+        while !t.should_stop() {
+            let mut guard = nap.lock.lock();
+            // Sleeps 10 ms (2 jiffies at least), or until `kthread_stop` wakes the task.
+            let _ = nap.cv.wait_interruptible_timeout(&mut guard, 2);
+        }
+    })?;
+    core::mem::forget(thread);
+    pr_info!("started a thread and forgot its handle on purpose\n");
+    Ok(())
+}
+
+/// Somewhere for the leaked thread to sleep.
+#[pin_data]
+struct Nap {
+    #[pin]
+    lock: Mutex<()>,
+    #[pin]
+    cv: CondVar,
+}
+
 /// Keeps a reference on the device called `name`, so it cannot be freed.
 fn hold_device(state: &NetState, net: &Namespace, name: &str) -> Result {
     let mut buf = [0u8; 16];
@@ -103,8 +137,9 @@ impl procfs::ControlFile for Rplant {
         }
     }
 
-    /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`.
-    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`,
+    /// `leak-thread`.
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result {
         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
         let mut words = text.split_whitespace();
         match (words.next(), words.next(), words.next()) {
@@ -120,6 +155,7 @@ impl procfs::ControlFile for Rplant {
                 *state.held.lock() = None;
                 Ok(())
             }
+            (Some("leak-thread"), None, None) => leak_thread(ctx),
             _ => Err(EINVAL),
         }
     }

@@ -91,7 +91,7 @@ v1_gone_within() {
 	return 1
 }
 rsock_threads() { pgrep -c '^rsock-' || true; }
-trap 'kill $TDB_PID 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null' EXIT
+trap 'kill $TDB_PID $TDB_CLIENT 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null' EXIT
 veth_pair
 # A user-space server in tdb that holds every connection open, and a client in tdb
 # connected to rsock's echo server in tda (it sends one line and keeps the connection).
@@ -114,14 +114,14 @@ c = socket.create_connection(("10.8.0.1", 7), timeout=30)
 c.sendall(b"x\n"); c.recv(2)
 time.sleep(300)
 PY
+TDB_CLIENT=$!
 wait_for "the connection accepted in tda" 30 sh -c "ip netns exec tda ss -tn state established | grep -q ':7 '"
 expect_eq "$(rsock_threads)" 4 "rsock threads in tda (udp, tcp listener, its connection, the client)"
 must ip netns del tda
 v1_gone_within 30 || fail "tda was not dismantled within 30 s of ip netns del (its kernel sockets hold it)"
 wait_for "rsock's threads for tda to end" 30 sh -c '[ "$(pgrep -c "^rsock-" || true)" = 0 ]'
-kill %2 2>/dev/null
-kill $TDB_PID 2>/dev/null
-wait 2>/dev/null
+kill $TDB_PID $TDB_CLIENT 2>/dev/null
+wait $TDB_PID $TDB_CLIENT 2>/dev/null
 ip netns del tdb
 note "ip netns del with rsock servers, a connection and a client inside: dismantled, threads gone (${SECONDS}s)"
 
@@ -158,3 +158,16 @@ rmmod rsock || fail "rmmod rsock with an orphan in a deleted namespace"
 # namespace, after rsock is gone; then TCP gives up and the namespace is dismantled.
 v1_gone_within 60 || fail "tda was not dismantled within 60 s once its orphan gave up"
 note "an orphan in FIN_WAIT1 kept its deleted namespace until TCP gave up, then it went (${SECONDS}s)"
+
+# --- threads: a thread whose handle was leaked ends before its module's code is freed --
+# rplant (the test fixture) starts a thread that wakes every 10 ms and forgets its handle;
+# unloading rplant must stop it (kernel::kthread's registry, at MODULE_STATE_GOING) or it
+# would wake in freed module memory.
+unload rplant
+modprobe rplant || fail "modprobe rplant"
+echo leak-thread >/proc/net/rplant || fail "rplant refused leak-thread"
+wait_for "the leaked thread to run" 30 pgrep -x rplant-leak
+rmmod rplant || fail "rmmod rplant with a leaked thread"
+expect_eq "$(pgrep -c -x rplant-leak || true)" 0 "rplant-leak threads after rmmod rplant"
+sleep 1 # a thread left running would have woken about 100 times in freed memory by now
+note "a module's leaked thread was stopped when the module went (${SECONDS}s)"
