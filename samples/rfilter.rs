@@ -34,7 +34,7 @@
 use kernel::net::{
     dev::Device,
     hdr, inet,
-    netfilter::{self, Family, HookPoint, HookSpec, HookState, Verdict},
+    netfilter::{self, Family, HookPoint, HookSkb, HookSpec, HookState, Verdict},
     ns::Namespace,
     pernet,
     procfs::{self, Quoted, SeqFile},
@@ -168,12 +168,12 @@ fn log_packet(state: &HookState<'_>, pkt: &hdr::Packet, rule: usize) {
 }
 
 /// The verdict for a matched rule; `reject` answers the sender first.
-fn verdict(action: Action, skb: &SkBuff, state: &HookState<'_>) -> Verdict {
+fn verdict(action: Action, skb: &mut HookSkb<'_>, state: &HookState<'_>) -> Verdict {
     match action {
         Action::Accept => Verdict::Accept,
         Action::Drop => Verdict::Drop,
         Action::Reject(RejectWith::TcpReset) => {
-            state.send_tcp_reset(skb);
+            skb.send_tcp_reset();
             Verdict::Drop
         }
         Action::Reject(RejectWith::PortUnreachable) => {
@@ -181,7 +181,7 @@ fn verdict(action: Action, skb: &SkBuff, state: &HookState<'_>) -> Verdict {
                 Family::Ipv4 => ICMP_PORT_UNREACH,
                 Family::Ipv6 => ICMPV6_PORT_UNREACH,
             };
-            state.send_unreachable(skb, code);
+            skb.send_unreachable(code);
             Verdict::Drop
         }
     }
@@ -304,7 +304,7 @@ impl netfilter::Filter for Rfilter {
 
     /// The packet path: the first matching rule wins; no rule at this hook means accept.
     /// A packet whose headers a rule here needs but cannot read is dropped.
-    fn hook(data: &NetRules, skb: &SkBuff, state: &HookState<'_>) -> Verdict {
+    fn hook(data: &NetRules, skb: &mut HookSkb<'_>, state: &HookState<'_>) -> Verdict {
         let Some(table) = data.table.get(state.rcu()) else {
             return Verdict::Accept;
         };

@@ -14,7 +14,8 @@
 //!
 //! `hook` defaults to `input`, `family` to both; `proto icmp` means ICMPv6 for `ip6`.
 //! A CIDR of one family implies that family. Ports need `proto tcp` or `proto udp`;
-//! `reject with tcp-reset` needs `proto tcp`.
+//! `reject with tcp-reset` needs `proto tcp`. `reject` is refused at `postrouting`, as
+//! nftables refuses it there (`nft_reject_validate`).
 //!
 //! What a rule can see ([`Rule::matches`]): addresses and the protocol number of every
 //! packet, fragments included; ports only where the transport header is, so a non-first
@@ -151,6 +152,8 @@ pub enum ParseError {
     BadReject,
     /// `reject with tcp-reset` without `proto tcp`.
     ResetNeedsTcp,
+    /// `reject` at `hook postrouting`.
+    RejectAtPostrouting,
     /// A line longer than the control file accepts.
     TooLong,
 }
@@ -171,6 +174,7 @@ impl ParseError {
             ParseError::TrailingInput => "unexpected words at the end",
             ParseError::BadReject => "'with' takes tcp-reset, after reject only",
             ParseError::ResetNeedsTcp => "reject with tcp-reset needs proto tcp",
+            ParseError::RejectAtPostrouting => "reject is not allowed at hook postrouting",
             ParseError::TooLong => "line too long",
         }
     }
@@ -333,6 +337,9 @@ fn parse_add<'a>(words: &mut impl Iterator<Item = &'a str>) -> Result<Rule, Pars
     }
     if action == Action::Reject(RejectWith::TcpReset) && proto != Some(Proto::Tcp) {
         return Err(ParseError::ResetNeedsTcp);
+    }
+    if matches!(action, Action::Reject(_)) && hook == Some(HookPoint::PostRouting) {
+        return Err(ParseError::RejectAtPostrouting);
     }
     // The family: as given, else implied by the addresses, which must agree.
     let mut fam = family;

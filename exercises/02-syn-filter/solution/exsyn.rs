@@ -13,7 +13,7 @@
 use core::sync::atomic::{AtomicU16, Ordering};
 use kernel::net::{
     hdr,
-    netfilter::{self, Family, HookPoint, HookSpec, HookState, Verdict},
+    netfilter::{self, Family, HookPoint, HookSkb, HookSpec, HookState, Verdict},
     ns::Namespace,
     pernet,
     procfs::{self, SeqFile},
@@ -100,7 +100,7 @@ impl netfilter::Filter for ExSyn {
 
     /// Every packet for this host: a SYN to the watched port is counted and dropped, the
     /// rest accepted.
-    fn hook(watch: &Watch, skb: &SkBuff, state: &HookState<'_>) -> Verdict {
+    fn hook(watch: &Watch, skb: &mut HookSkb<'_>, state: &HookState<'_>) -> Verdict {
         let port = watch.port.load(Ordering::Relaxed);
         if port == 0 {
             return Verdict::Accept;

@@ -19,11 +19,10 @@
 
 use kernel::net::{
     hdr,
-    netfilter::{self, Family, HookPoint, HookSpec, HookState, Verdict},
+    netfilter::{self, Family, HookPoint, HookSkb, HookSpec, HookState, Verdict},
     ns::Namespace,
     pernet,
     procfs::{self, SeqFile},
-    skb::SkBuff,
 };
 use kernel::prelude::*;
 use kernel::sync::sleep::Sleepable;
@@ -92,7 +91,7 @@ impl netfilter::Filter for ExBug {
     }];
 
     /// Every IPv4 packet for this host: counted, accepted.
-    fn hook(data: &NetCounts, skb: &SkBuff, _state: &HookState<'_>) -> Verdict {
+    fn hook(data: &NetCounts, skb: &mut HookSkb<'_>, _state: &HookState<'_>) -> Verdict {
         let pkt = skb
             .network_bytes()
             .and_then(|b| hdr::ipv4(&b, skb.is_gso()).ok());

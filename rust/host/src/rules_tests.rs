@@ -141,6 +141,11 @@ fn refusals() {
         ),
         ("add reject with tcp-reset", ResetNeedsTcp),
         ("add reject with tcp-reset proto udp", ResetNeedsTcp),
+        ("add reject hook postrouting", RejectAtPostrouting),
+        (
+            "add reject with tcp-reset hook postrouting proto tcp",
+            RejectAtPostrouting,
+        ),
     ];
     for (line, want) in cases {
         assert_eq!(parse(line), Err(*want), "{line:?}");

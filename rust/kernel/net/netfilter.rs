@@ -25,7 +25,7 @@ use super::{
     skb::SkBuff,
 };
 use crate::{bindings, prelude::*, sync::rcu};
-use core::{marker::PhantomData, mem::MaybeUninit};
+use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 
 const _: () = {
     assert!(HookPoint::PreRouting as u32 == bindings::nf_inet_hooks_NF_INET_PRE_ROUTING);
@@ -73,6 +73,7 @@ impl Verdict {
 pub struct HookState<'a> {
     state: &'a bindings::nf_hook_state,
     point: HookPoint,
+    family: Family,
     guard: &'a rcu::Guard,
 }
 
@@ -93,11 +94,7 @@ impl<'a> HookState<'a> {
     /// The family: IPv4 or IPv6.
     #[inline]
     pub fn family(&self) -> Family {
-        if u32::from(self.state.pf) == bindings::NFPROTO_IPV6 {
-            Family::Ipv6
-        } else {
-            Family::Ipv4
-        }
+        self.family
     }
 
     /// The device the packet came in on (receive-side hooks).
@@ -120,23 +117,125 @@ impl<'a> HookState<'a> {
         // SAFETY: the namespace outlives the hook call.
         unsafe { Namespace::from_raw(self.state.net) }
     }
+}
+
+/// The packet a hook is deciding about: the stack's own buffer, lent to [`Filter::hook`]
+/// for the call. It reads as a [`SkBuff`] (`Deref`), and it alone can be answered with a
+/// reject ([`HookSkb::send_unreachable`], [`HookSkb::send_tcp_reset`]).
+///
+/// Only the adapter makes one, for the buffer netfilter hands the hook, so no other buffer
+/// (a fresh [`OwnedSkBuff`](super::skb::OwnedSkBuff), a copy) can reach the C reject
+/// functions. Those are written for a hook's packet: `nf_send_unreach` and `nf_send_reset`
+/// (net/ipv4/netfilter/nf_reject_ipv4.c; `nf_send_unreach6`, `nf_send_reset6` in
+/// net/ipv6/netfilter/nf_reject_ipv6.c) read the IP header in place at the network header
+/// (`ip_hdr()`, `ipv6_hdr()`), find a route for a packet without one from `skb->dev`
+/// (`nf_reject_fill_skb_dst`), and change the packet's metadata (`skb_dst_set`,
+/// `skb->dev`, its checksum state). The helpers take `&mut self`, so nothing read through
+/// `Deref` (a slice of the packet's bytes) is alive across them.
+///
+/// # Invariants
+///
+/// `skb` is the buffer netfilter passed to the hook call in progress, and `state` that
+/// call's `nf_hook_state`, whose hook number and family are `point` and `family`; both
+/// are valid for `'a`, and the stack leaves the buffer alone until the call returns. The
+/// value lives in the call's frame: it is neither `Send` nor `Sync`.
+pub struct HookSkb<'a> {
+    skb: NonNull<bindings::sk_buff>,
+    state: &'a bindings::nf_hook_state,
+    point: HookPoint,
+    family: Family,
+    _p: PhantomData<(&'a mut SkBuff, *mut ())>,
+}
+
+impl core::ops::Deref for HookSkb<'_> {
+    type Target = SkBuff;
+
+    #[inline]
+    fn deref(&self) -> &SkBuff {
+        // SAFETY: the buffer is valid for the call, and nothing changes it while `self` is
+        // borrowed: the stack leaves it alone during the hook (type invariant), and the
+        // helpers here that change it take `&mut self`.
+        unsafe { SkBuff::from_raw(self.skb.as_ptr()) }
+    }
+}
+
+impl HookSkb<'_> {
+    /// Whether the reject functions may be given this packet, as the C code assumes but
+    /// does not check: a hook point where netfilter's own reject runs (`nft_reject_validate`
+    /// allows prerouting, input, forward and output, not postrouting), an IP header of the
+    /// hook's family whole in the linear part at the network header (read in place), and a
+    /// route or a device to look one up with.
+    fn can_answer(&self) -> bool {
+        if self.point == HookPoint::PostRouting {
+            return false;
+        }
+        let skb: &SkBuff = self;
+        let Some(header) = skb
+            .network_offset()
+            .and_then(|off| skb.data().get(off as usize..))
+        else {
+            return false;
+        };
+        let whole = match (self.family, header.first()) {
+            (Family::Ipv4, Some(&b)) => {
+                let ihl = usize::from(b & 0xf) * 4;
+                b >> 4 == 4 && ihl >= IPV4_HEADER && header.len() >= ihl
+            }
+            (Family::Ipv6, Some(&b)) => b >> 4 == 6 && header.len() >= IPV6_HEADER,
+            (_, None) => false,
+        };
+        if !whole {
+            return false;
+        }
+        let raw = skb.as_raw();
+        // SAFETY: the buffer is valid (type invariant); `skb_dst` reads `_skb_refdst`, and
+        // the hook runs under `rcu_read_lock` as its check wants; a non-null result is a
+        // live route of the packet, whose `flags` we read as `skb_valid_dst` does
+        // (include/net/dst_metadata.h).
+        let routed = unsafe {
+            let dst = bindings::skb_dst(raw);
+            !dst.is_null() && u32::from((*dst).flags) & bindings::DST_METADATA == 0
+        };
+        // SAFETY: reading a field of the valid buffer.
+        let dev = unsafe {
+            (*raw)
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .dev
+        };
+        routed || !dev.is_null()
+    }
 
     /// Answers the packet with an ICMP (IPv4) destination unreachable of `code`
-    /// (`nf_send_unreach`, which calls `icmp_send`), or ICMPv6 (`nf_send_unreach6`). The
-    /// caller then drops it.
-    pub fn send_unreachable(&self, skb: &SkBuff, code: u8) {
-        // SAFETY: the skb is the packet this hook is processing; both functions only
-        // read it to build and route a reply.
+    /// (`nf_send_unreach`, which calls `icmp_send`), or an ICMPv6 one (`nf_send_unreach6`).
+    /// The hook then drops it, as nftables' `reject` does.
+    ///
+    /// The kernel sends nothing for a fragment other than the first, an ICMP error, a
+    /// packet with a bad checksum or one it finds no route back for; this helper sends
+    /// nothing at postrouting, or for a packet without a whole IP header at its network
+    /// header (see the type's documentation).
+    pub fn send_unreachable(&mut self, code: u8) {
+        if !self.can_answer() {
+            return;
+        }
+        // SAFETY: `skb` is the packet of the hook call in progress (type invariant), at a
+        // hook point nftables rejects at, of the family of the function called, with its
+        // IP header in the linear part at the network header and a route or a device to
+        // find one with (`can_answer`), in the RCU read-side section the hook runs in. The
+        // functions change only the packet's metadata (route, device, checksum state) and,
+        // for IPv6 mobility options, swap header bytes in place (`mip6_addr_swap`): `&mut
+        // self` keeps every reference into the packet dead meanwhile.
         unsafe {
-            match self.family() {
+            match self.family {
                 Family::Ipv4 => bindings::nf_send_unreach(
-                    skb.as_raw(),
+                    self.skb.as_ptr(),
                     i32::from(code),
                     self.point.number() as i32,
                 ),
                 Family::Ipv6 => bindings::nf_send_unreach6(
                     self.state.net,
-                    skb.as_raw(),
+                    self.skb.as_ptr(),
                     code,
                     self.point.number(),
                 ),
@@ -145,29 +244,40 @@ impl<'a> HookState<'a> {
     }
 
     /// Answers a TCP segment with a reset (`nf_send_reset`, `nf_send_reset6`), as
-    /// nftables' `reject with tcp reset` does. The kernel sends nothing for a segment that
-    /// is not TCP, is a reset itself, or is a fragment. The caller then drops it.
-    pub fn send_tcp_reset(&self, skb: &SkBuff) {
-        // SAFETY: the skb is the packet this hook is processing; both functions only read
-        // it to build and route a reply.
+    /// nftables' `reject with tcp reset` does. The hook then drops it.
+    ///
+    /// The kernel sends nothing for a segment that is not TCP, is a reset itself, is a
+    /// fragment, has a bad checksum, or was sent to or from a broadcast or multicast
+    /// address; this helper sends nothing where [`HookSkb::send_unreachable`] does not.
+    pub fn send_tcp_reset(&mut self) {
+        if !self.can_answer() {
+            return;
+        }
+        // SAFETY: as in `send_unreachable`; `net` and `sk` are the hook call's own, as
+        // nftables passes them (`nft_reject_ipv4_eval`, `nft_reject_ipv6_eval`), and a
+        // null `sk` is allowed (`ip_route_me_harder`, `ip6_local_out`).
         unsafe {
-            match self.family() {
+            match self.family {
                 Family::Ipv4 => bindings::nf_send_reset(
                     self.state.net,
                     self.state.sk,
-                    skb.as_raw(),
+                    self.skb.as_ptr(),
                     self.point.number() as i32,
                 ),
                 Family::Ipv6 => bindings::nf_send_reset6(
                     self.state.net,
                     self.state.sk,
-                    skb.as_raw(),
+                    self.skb.as_ptr(),
                     self.point.number() as i32,
                 ),
             }
         }
     }
 }
+
+/// The smallest IPv4 header (`struct iphdr`), and the IPv6 header (`struct ipv6hdr`).
+const IPV4_HEADER: usize = 20;
+const IPV6_HEADER: usize = 40;
 
 /// One hook a filter registers in every namespace.
 #[derive(Clone, Copy)]
@@ -186,8 +296,9 @@ pub trait Filter: Subsystem {
     const HOOKS: &'static [HookSpec];
 
     /// Decides about one packet. Runs in softirq or process context with RCU held, on
-    /// many CPUs at once: no sleeping, no locks on the common path.
-    fn hook(data: &Self::Data, skb: &SkBuff, state: &HookState<'_>) -> Verdict;
+    /// many CPUs at once: no sleeping, no locks on the common path. `skb` reads as a
+    /// [`SkBuff`]; it is also the only buffer a reject answers ([`HookSkb`]).
+    fn hook(data: &Self::Data, skb: &mut HookSkb<'_>, state: &HookState<'_>) -> Verdict;
 }
 
 /// The [pernet feature](pernet::Feature) that registers `F`'s hooks in a namespace.
@@ -279,18 +390,36 @@ unsafe extern "C" fn hook_callback<F: Filter>(
     let Some(point) = HookPoint::from_number(st.hook.into()) else {
         return bindings::NF_ACCEPT;
     };
-    // SAFETY: `priv_` is the namespace's state, valid while the hook is registered; skb
-    // and state are valid for the call, and the stack does not change the skb while the
-    // hook runs; netfilter calls hooks inside `rcu_read_lock()` (`nf_hook`,
-    // `nf_hook_slow_list`).
+    // `pf` is the family the hook was registered for: `nf_hook` runs a family's own hooks
+    // (`net->nf.hooks_ipv4`, `hooks_ipv6`) only; `Hooks` registers no other family.
+    let family = match u32::from(st.pf) {
+        bindings::NFPROTO_IPV4 => Family::Ipv4,
+        bindings::NFPROTO_IPV6 => Family::Ipv6,
+        _ => return bindings::NF_ACCEPT,
+    };
+    let Some(skb) = NonNull::new(skb) else {
+        return bindings::NF_ACCEPT;
+    };
+    // INVARIANT: `skb` and `state` are the arguments of this hook call, valid until it
+    // returns; the stack does not change the skb while the hook runs.
+    let mut hook_skb = HookSkb {
+        skb,
+        state: st,
+        point,
+        family,
+        _p: PhantomData,
+    };
+    // SAFETY: `priv_` is the namespace's state, valid while the hook is registered;
+    // netfilter calls hooks inside `rcu_read_lock()` (`nf_hook`, `nf_hook_slow_list`).
     unsafe {
         rcu::with_read_lock_held(|guard| {
             F::hook(
                 &*priv_.cast::<F::Data>(),
-                SkBuff::from_raw(skb),
+                &mut hook_skb,
                 &HookState {
                     state: st,
                     point,
+                    family,
                     guard,
                 },
             )
