@@ -93,7 +93,7 @@ use kernel::net::{
     napi::{self, Context, Napi},
     pair::{self, Peer},
     ring::PtrRing,
-    rtnl::{self, NewLink, RequestedQueues, Rtnl, Setup, UnregisterQueue},
+    rtnl::{self, NewLink, Registered, RequestedQueues, Rtnl, Setup, UnregisterQueue},
     skb::{DropReason, OwnedSkBuff},
     stats::{Counter, PerCpuCounters, QueueStats},
     xdp::{self, Action, ActionStats, Outcome, Packet},
@@ -781,7 +781,7 @@ impl rtnl::LinkOps for Rveth {
 
     /// `newlink`: peer first (its own namespace, name, address), then this end, then
     /// each learns the other.
-    fn newlink(link: &mut NewLink<'_, Self>) -> Result {
+    fn newlink<'a>(link: &mut NewLink<'a, Self>) -> Result<Registered<'a>> {
         let rtnl = link.rtnl();
         // veth reads the queue counts of both ends from the request's own part, not the
         // peer's (`veth_newlink` passes `tb` to both `veth_init_queues` calls): so does rveth.
@@ -791,14 +791,14 @@ impl rtnl::LinkOps for Rveth {
         // GRO stays off until asked for (`ethtool -K rv1 gro on`), as veth has it.
         peer.disable_gro(rtnl);
         use_one_queue_unless_requested(peer, queues, rtnl)?;
-        let dev = link.register()?;
+        let (dev, registered) = link.register()?;
         dev.disable_gro(rtnl);
         use_one_queue_unless_requested(dev, queues, rtnl)?;
         dev.carrier_off();
         peer.carrier_off();
         dev.data().peer.set(Some(peer.to_aref()));
         peer.data().peer.set(Some(dev.to_aref()));
-        Ok(())
+        Ok(registered)
     }
 
     /// As many queues as CPUs can be asked for (`veth_get_num_queues`) ...
@@ -811,7 +811,8 @@ impl rtnl::LinkOps for Rveth {
         kernel::net::num_possible_cpus()
     }
 
-    /// `dellink`: unlink both ends (waiting out packet-path readers), queue both.
+    /// `dellink`: unlink both ends (waiting out packet-path readers), queue the peer (the
+    /// adapter queues this end).
     fn dellink(dev: &DriverDevice<Self>, queue: &mut UnregisterQueue<'_, Self>) {
         if let Some(peer) = dev.data().peer.take() {
             if let Some(peer) = DriverDevice::<Rveth>::from_device(&peer) {
@@ -819,7 +820,6 @@ impl rtnl::LinkOps for Rveth {
                 queue.queue(peer);
             }
         }
-        queue.queue(dev);
     }
 }
 

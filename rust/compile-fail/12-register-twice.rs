@@ -7,7 +7,7 @@ use kernel::net::rtnl::{LinkOps, NewLink};
 use kernel::prelude::*;
 
 fn misuse<T: LinkOps>(link: &mut NewLink<'_, T>) -> Result {
-    let first = link.register()?;
+    let (first, _) = link.register()?;
     let _second = link.register()?;
     first.carrier_on();
     Ok(())

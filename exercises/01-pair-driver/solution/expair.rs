@@ -28,7 +28,7 @@ use kernel::net::{
     napi::{self, Context},
     pair::{self, Peer},
     ring::PtrRing,
-    rtnl::{self, NewLink, Rtnl, Setup, UnregisterQueue},
+    rtnl::{self, NewLink, Registered, Rtnl, Setup, UnregisterQueue},
     skb::{DropReason, OwnedSkBuff},
     stats::{PerCpuCounters, QueueStats},
 };
@@ -246,11 +246,11 @@ impl rtnl::LinkOps for Expair {
     }
 
     /// `newlink`: the peer first, then this end; carriers off; each learns the other.
-    fn newlink(link: &mut NewLink<'_, Self>) -> Result {
+    fn newlink<'a>(link: &mut NewLink<'a, Self>) -> Result<Registered<'a>> {
         let rtnl = link.rtnl();
         let peer = pair::create_peer(link)?;
         let peer = DriverDevice::<Expair>::from_device(&peer).ok_or(EINVAL)?;
-        let dev = link.register()?;
+        let (dev, registered) = link.register()?;
         // GRO stays off until asked for (`ethtool -K b gro on`), as veth has it.
         dev.disable_gro(rtnl);
         peer.disable_gro(rtnl);
@@ -258,10 +258,11 @@ impl rtnl::LinkOps for Expair {
         peer.carrier_off();
         dev.data().peer.set(Some(peer.to_aref()));
         peer.data().peer.set(Some(dev.to_aref()));
-        Ok(())
+        Ok(registered)
     }
 
-    /// `dellink`: unlink both ends (waiting out transmitters), queue both.
+    /// `dellink`: unlink both ends (waiting out transmitters), queue the peer (the adapter
+    /// queues this end).
     fn dellink(dev: &DriverDevice<Self>, queue: &mut UnregisterQueue<'_, Self>) {
         if let Some(peer) = dev.data().peer.take() {
             if let Some(peer) = DriverDevice::<Expair>::from_device(&peer) {
@@ -269,7 +270,6 @@ impl rtnl::LinkOps for Expair {
                 queue.queue(peer);
             }
         }
-        queue.queue(dev);
     }
 }
 

@@ -9,8 +9,10 @@
 //! `ip link add name d0 type rdummy` sends `RTM_NEWLINK`; `rtnl_newlink` finds the link
 //! ops by kind (loading the module through its `rtnl-link-<kind>` alias), allocates the
 //! device with `rtnl_create_link` (which calls `setup`), and calls `newlink`, which
-//! registers it. `ip link del` and namespace teardown call `dellink`, which queues devices
-//! for `unregister_netdevice_many`. All of it runs under the RTNL, the mutex that
+//! registers it: a [`LinkOps::newlink`] proves it did by returning the [`Registered`]
+//! token only [`NewLink::register`] makes. `ip link del` and namespace teardown call
+//! `dellink`, which queues devices for `unregister_netdevice_many`: the adapter queues the
+//! device itself; a [`LinkOps::dellink`] only adds what goes with it (a pair's peer). All of it runs under the RTNL, the mutex that
 //! serialises network configuration; a callback that runs under it receives the [`Rtnl`]
 //! token as proof.
 
@@ -316,8 +318,9 @@ impl<'a, T: LinkOps> NewLink<'a, T> {
     }
 
     /// Registers the device the request created (name, address and MTU from the request),
-    /// once: `EEXIST` on a second call.
-    pub fn register(&mut self) -> Result<&DriverDevice<T>> {
+    /// once: `EEXIST` on a second call. Returns the device and the [`Registered`] token
+    /// [`LinkOps::newlink`] returns to say it did.
+    pub fn register(&mut self) -> Result<(&DriverDevice<T>, Registered<'a>)> {
         if self.registered {
             return Err(EEXIST);
         }
@@ -327,9 +330,28 @@ impl<'a, T: LinkOps> NewLink<'a, T> {
         self.registered = true;
         // SAFETY: registered with our ops, so `ndo_init` initialised its data; it lives
         // at least as long as this call.
-        Ok(unsafe { DriverDevice::from_raw(self.dev) })
+        let dev = unsafe { DriverDevice::from_raw(self.dev) };
+        // INVARIANT: `register_netdevice` succeeded for this request's device just above.
+        Ok((dev, Registered(PhantomData)))
     }
 }
+
+/// Proof that a `newlink` call registered the device it was given: what
+/// [`LinkOps::newlink`] returns, made only by a successful [`NewLink::register`].
+///
+/// The core treats a `newlink` that returns 0 as having registered `dev`
+/// (`rtnl_newlink_create`, net/core/rtnetlink.c:3639-3675): it applies the request's flags
+/// to it (`rtnl_configure_link`, which opens it for `up`), and on a failure there calls
+/// `dellink` on it; a device never registered has no driver data (`ndo_init` makes it),
+/// fails to open (`__dev_open`: not present, net/core/dev.c:1527-1532) and so reaches
+/// `dellink`, or, without `up`, is never freed.
+///
+/// # Invariants
+///
+/// A `Registered<'a>` exists only after `register_netdevice` succeeded for the device of
+/// the `NewLink<'a, _>` that made it. `'a` is invariant and the type is neither `Clone`
+/// nor `Copy`, so a token cannot be kept from one request for another.
+pub struct Registered<'a>(PhantomData<fn(&'a ()) -> &'a ()>);
 
 /// The devices `dellink` queues for unregistration in one batch
 /// (`unregister_netdevice_queue`).
@@ -379,11 +401,18 @@ pub trait LinkOps: Driver {
 
     /// Registers the device, and whatever goes with it, for a `RTM_NEWLINK` (`newlink`).
     /// Without this operation, the device alone is registered.
-    fn newlink(_link: &mut NewLink<'_, Self>) -> Result {
+    ///
+    /// Success is the [`Registered`] token of this request, which only
+    /// [`NewLink::register`] makes: the core takes a `newlink` that succeeds as having
+    /// registered the device. On an error, the adapter unregisters what the request
+    /// registered (the device, the peer of [`pair::create_peer`](super::pair::create_peer)).
+    fn newlink<'a>(_link: &mut NewLink<'a, Self>) -> Result<Registered<'a>> {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
-    /// Queues the device, and whatever goes with it, for unregistration (`dellink`).
+    /// Queues what goes with the device for unregistration (`dellink`), such as a pair's
+    /// peer. The adapter queues the device itself after this returns, whatever it does:
+    /// a device left registered would outlive the module and its operations.
     /// Without this operation, the device alone is queued.
     fn dellink(_dev: &DriverDevice<Self>, _queue: &mut UnregisterQueue<'_, Self>) {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
@@ -521,12 +550,17 @@ impl<T: LinkOps> Registration<T> {
             _p: PhantomData,
         };
         let ret = from_result(|| {
-            if T::HAS_NEWLINK {
-                T::newlink(&mut link)
+            let _registered: Registered<'_> = if T::HAS_NEWLINK {
+                T::newlink(&mut link)?
             } else {
-                link.register().map(|_| ())
+                link.register()?.1
+            };
+            // A `Registered` is only made by a successful `register` of this request
+            // (type invariant); checked again, as the core relies on it.
+            if !link.registered {
+                return Err(EINVAL);
             }
-            .map(|()| 0)
+            Ok(0)
         });
         if ret != 0 {
             // Undo what the request did, as veth's error path does: the core frees `dev`.
@@ -552,7 +586,10 @@ impl<T: LinkOps> Registration<T> {
         head: *mut bindings::list_head,
     ) {
         // SAFETY: `dellink` is called, RTNL held, for registered devices of this link type
-        // (so of driver `T`, initialised).
+        // (so of driver `T`, initialised): by `rtnl_dellink`, by `default_device_exit_batch`
+        // and `__rtnl_link_unregister` for the devices they list, and by
+        // `rtnl_newlink_create` for a device whose `newlink` succeeded, which means
+        // registered (`Registered`).
         let d = unsafe { DriverDevice::<T>::from_raw(dev) };
         // INVARIANT: `head` is the batch list of this `dellink` call.
         let mut queue = UnregisterQueue::<T> {
@@ -561,9 +598,9 @@ impl<T: LinkOps> Registration<T> {
         };
         if T::HAS_DELLINK {
             T::dellink(d, &mut queue);
-        } else {
-            queue.queue(d);
         }
+        // The device itself always goes, whatever the driver queued.
+        queue.queue(d);
     }
 
     /// # Safety
