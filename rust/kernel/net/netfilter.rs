@@ -131,7 +131,10 @@ impl<'a> HookState<'a> {
 /// (`ip_hdr()`, `ipv6_hdr()`), find a route for a packet without one from `skb->dev`
 /// (`nf_reject_fill_skb_dst`), and change the packet's metadata (`skb_dst_set`,
 /// `skb->dev`, its checksum state). The helpers take `&mut self`, so nothing read through
-/// `Deref` (a slice of the packet's bytes) is alive across them.
+/// `Deref` (a slice of the packet's bytes) is alive across them. A packet a helper was
+/// called for is dropped, whatever verdict the hook returns, as nftables' `reject` drops
+/// it: it may carry a route back to its sender now (`nf_reject_fill_skb_dst` at
+/// prerouting), which it must not travel on.
 ///
 /// # Invariants
 ///
@@ -144,6 +147,7 @@ pub struct HookSkb<'a> {
     state: &'a bindings::nf_hook_state,
     point: HookPoint,
     family: Family,
+    rejected: bool,
     _p: PhantomData<(&'a mut SkBuff, *mut ())>,
 }
 
@@ -209,13 +213,14 @@ impl HookSkb<'_> {
 
     /// Answers the packet with an ICMP (IPv4) destination unreachable of `code`
     /// (`nf_send_unreach`, which calls `icmp_send`), or an ICMPv6 one (`nf_send_unreach6`).
-    /// The hook then drops it, as nftables' `reject` does.
+    /// The packet is then dropped, whatever the hook returns.
     ///
     /// The kernel sends nothing for a fragment other than the first, an ICMP error, a
     /// packet with a bad checksum or one it finds no route back for; this helper sends
     /// nothing at postrouting, or for a packet without a whole IP header at its network
     /// header (see the type's documentation).
     pub fn send_unreachable(&mut self, code: u8) {
+        self.rejected = true;
         if !self.can_answer() {
             return;
         }
@@ -244,12 +249,14 @@ impl HookSkb<'_> {
     }
 
     /// Answers a TCP segment with a reset (`nf_send_reset`, `nf_send_reset6`), as
-    /// nftables' `reject with tcp reset` does. The hook then drops it.
+    /// nftables' `reject with tcp reset` does. The packet is then dropped, whatever the
+    /// hook returns.
     ///
     /// The kernel sends nothing for a segment that is not TCP, is a reset itself, is a
     /// fragment, has a bad checksum, or was sent to or from a broadcast or multicast
     /// address; this helper sends nothing where [`HookSkb::send_unreachable`] does not.
     pub fn send_tcp_reset(&mut self) {
+        self.rejected = true;
         if !self.can_answer() {
             return;
         }
@@ -407,11 +414,12 @@ unsafe extern "C" fn hook_callback<F: Filter>(
         state: st,
         point,
         family,
+        rejected: false,
         _p: PhantomData,
     };
     // SAFETY: `priv_` is the namespace's state, valid while the hook is registered;
     // netfilter calls hooks inside `rcu_read_lock()` (`nf_hook`, `nf_hook_slow_list`).
-    unsafe {
+    let verdict = unsafe {
         rcu::with_read_lock_held(|guard| {
             F::hook(
                 &*priv_.cast::<F::Data>(),
@@ -423,7 +431,12 @@ unsafe extern "C" fn hook_callback<F: Filter>(
                     guard,
                 },
             )
-            .raw()
         })
+    };
+    // A rejected packet goes no further (see `HookSkb`).
+    if hook_skb.rejected {
+        Verdict::Drop.raw()
+    } else {
+        verdict.raw()
     }
 }
