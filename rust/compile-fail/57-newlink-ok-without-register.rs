@@ -1,5 +1,5 @@
 // expect: E0308
-// expect: expected `Registered<'a>`, found `()`
+// expect: expected `Registered<'_>`, found `()`
 // A `newlink` that succeeds must have registered its device: the core applies the
 // request's flags to it and, on a later failure, calls `dellink` on it
 // (`rtnl_newlink_create`), which for an unregistered device means driver data that was

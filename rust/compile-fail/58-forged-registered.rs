@@ -1,5 +1,5 @@
-// expect: E0603
-// expect: tuple struct constructor `Registered` is private
+// expect: E0423
+// expect: cannot initialize a tuple struct which contains private fields
 // Nor can the token be made by hand.
 use core::marker::PhantomData;
 use kernel::net::rtnl::{LinkOps, NewLink, Registered};

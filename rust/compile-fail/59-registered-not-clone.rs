@@ -1,5 +1,5 @@
 // expect: E0599
-// expect: no method named `clone` found for struct `Registered`
+// expect: no method named `clone` found for struct
 // One registration, one token: it cannot be copied and kept for a later request.
 use kernel::net::rtnl::{LinkOps, NewLink, Registered};
 use kernel::prelude::*;
