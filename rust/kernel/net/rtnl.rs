@@ -12,9 +12,9 @@
 //! registers it: a [`LinkOps::newlink`] proves it did by returning the [`Registered`]
 //! token only [`NewLink::register`] makes. `ip link del` and namespace teardown call
 //! `dellink`, which queues devices for `unregister_netdevice_many`: the adapter queues the
-//! device itself; a [`LinkOps::dellink`] only adds what goes with it (a pair's peer). All of it runs under the RTNL, the mutex that
-//! serialises network configuration; a callback that runs under it receives the [`Rtnl`]
-//! token as proof.
+//! device itself; a [`LinkOps::dellink`] only adds what goes with it (a pair's peer). All
+//! of it runs under the RTNL, the mutex that serialises network configuration; a callback
+//! that runs under it receives the [`Rtnl`] token as proof.
 
 use super::{
     dev::{Device, Driver, DriverDevice},
