@@ -760,12 +760,12 @@ impl rtnl::LinkOps for Rveth {
     const POLICY: Option<&'static rtnl::Policy> = Some(&pair::POLICY);
 
     /// `setup`: an Ethernet device (the link layer did `ether_setup`) as `veth_setup`
-    /// makes one: no qdisc, lockless transmit, veth's offloads, jumbo MTUs, no netpoll.
+    /// makes one: no qdisc, lockless transmit, veth's offloads, jumbo MTUs (no netpoll:
+    /// the link layer refuses it for every Rust device).
     fn setup(dev: &mut Setup<'_, Self>) {
         dev.set_no_queue();
         dev.set_lockless_tx();
         dev.set_live_addr_change();
-        dev.set_disable_netpoll();
         dev.set_features(FEATURES, FEATURES, FEATURES);
         dev.set_upper_features(
             FEATURES - Features::VLAN_OFFLOADS,

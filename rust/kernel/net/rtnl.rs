@@ -171,11 +171,6 @@ impl<T: Driver> Setup<'_, T> {
         unsafe { bindings::netif_set_tso_max_size(self.dev, size) };
     }
 
-    /// No netpoll (netconsole) on the device (`IFF_DISABLE_NETPOLL`), as veth.
-    pub fn set_disable_netpoll(&mut self) {
-        self.add_priv_flags(bindings::netdev_priv_flags_IFF_DISABLE_NETPOLL);
-    }
-
     /// What native XDP the device supports (`dev->xdp_features`, see
     /// [`xdp::features`](super::xdp::features)): reported by `ip -d link` and checked
     /// before a redirect targets it.
@@ -501,11 +496,15 @@ impl<T: LinkOps> Registration<T> {
         // The transmit path owns each buffer it is handed: no sender may pass the same
         // `sk_buff` to it several times at once (pktgen's `clone_skb`, `burst`), which
         // `ether_setup` allows. veth clears it in `veth_setup` for the same reason.
+        // And no netpoll (netconsole): it calls `ndo_start_xmit` with interrupts off,
+        // bottom halves on, even from a hard interrupt (net/core/netpoll.c:
+        // `netpoll_send_skb`), where the `BhGuard` the transmit callback is handed would
+        // be a lie (`netpoll_setup` refuses a device with IFF_DISABLE_NETPOLL).
         // SAFETY: the device is still exclusively ours.
         unsafe {
             add_priv_flags(
                 dev,
-                0,
+                bindings::netdev_priv_flags_IFF_DISABLE_NETPOLL.into(),
                 bindings::netdev_priv_flags_IFF_TX_SKB_SHARING.into(),
             )
         };

@@ -77,6 +77,18 @@ pub enum DropReason {
 #[repr(transparent)]
 pub struct SkBuff(Opaque<bindings::sk_buff>);
 
+/// Reads field `$f` of `$skb` (a `&SkBuff`) by place (`addr_of!`), as C's `skb->f` does,
+/// never through a reference to the whole `struct sk_buff`: others change other fields
+/// of it while we read ours (the `users` count, a route), and a `&sk_buff` would promise
+/// that nothing in it changes.
+macro_rules! field {
+    ($skb:expr, $($f:tt)+) => {
+        // SAFETY: a valid buffer (type invariant); a plain read of a field that nobody
+        // changes while the buffer is shared (type invariant).
+        unsafe { core::ptr::addr_of!((*$skb.as_raw()).$($f)+).read() }
+    };
+}
+
 impl SkBuff {
     /// A shared reference to a buffer the caller is handed for a while.
     ///
@@ -95,16 +107,18 @@ impl SkBuff {
         self.0.get()
     }
 
+    /// The address of the buffer's `headers` group (protocol, header offsets), for reads
+    /// by place.
     #[inline]
-    fn skb(&self) -> &bindings::sk_buff {
-        // SAFETY: valid and not changed while `self` is shared (type invariant).
-        unsafe { &*self.as_raw() }
+    fn headers(&self) -> *const bindings::sk_buff__bindgen_ty_4__bindgen_ty_2 {
+        // SAFETY: only the address of the `headers` group of a valid buffer is taken.
+        unsafe { core::ptr::addr_of!((*self.as_raw()).__bindgen_anon_4.headers).cast() }
     }
 
     /// Bytes in the packet, linear part and fragments: `skb->len`.
     #[inline]
     pub fn len(&self) -> u32 {
-        self.skb().len
+        field!(self, len)
     }
 
     /// Whether the packet has no bytes at all.
@@ -116,39 +130,41 @@ impl SkBuff {
     /// Bytes in the linear part, between `data` and `tail`: `skb_headlen()`.
     #[inline]
     pub fn headlen(&self) -> u32 {
-        self.skb().len - self.skb().data_len
+        field!(self, len) - field!(self, data_len)
     }
 
     /// Whether all the packet's bytes are in the linear part (no fragments, no frag
     /// list): `!skb_is_nonlinear()`. Appending at the tail (`skb_put`) needs it.
     #[inline]
     pub fn is_linear(&self) -> bool {
-        self.skb().data_len == 0
+        field!(self, data_len) == 0
     }
 
     /// Bytes free in front of `data`: `skb_headroom()`.
     #[inline]
     pub fn headroom(&self) -> u32 {
+        let (data, head) = (field!(self, data), field!(self, head));
         // SAFETY: `data` and `head` point into the same buffer, `data >= head`.
-        unsafe { self.skb().data.offset_from(self.skb().head) as u32 }
+        unsafe { data.offset_from(head) as u32 }
     }
 
     /// Bytes free after `tail` (none for a non-linear buffer): `skb_tailroom()`.
     #[inline]
     pub fn tailroom(&self) -> u32 {
-        if self.skb().data_len != 0 {
+        if field!(self, data_len) != 0 {
             return 0;
         }
         // On 64-bit kernels `tail` and `end` are offsets from `head` (sk_buff_data_t).
-        self.skb().end - self.skb().tail
+        field!(self, end) - field!(self, tail)
     }
 
     /// The linear part of the packet, `data .. data + headlen`.
     #[inline]
     pub fn data(&self) -> &[u8] {
+        let data = field!(self, data);
         // SAFETY: `data` points at `headlen()` initialised bytes of the buffer, which
         // nobody writes while `self` is shared (type invariant).
-        unsafe { core::slice::from_raw_parts(self.skb().data, self.headlen() as usize) }
+        unsafe { core::slice::from_raw_parts(data, self.headlen() as usize) }
     }
 
     /// Whether someone else holds a reference to this very buffer (`skb_shared()`:
@@ -171,21 +187,19 @@ impl SkBuff {
     /// the device (tcpdump).
     #[inline]
     pub fn is_cloned(&self) -> bool {
-        self.skb().cloned() != 0
+        // SAFETY: bindgen's raw accessor reads the bitfield's byte through the pointer.
+        unsafe { bindings::sk_buff::cloned_raw(self.as_raw()) != 0 }
     }
 
     /// Whether the buffer is a GSO super-packet (`skb_is_gso`): one `sk_buff` the device
     /// (or the software fallback) cuts into MTU-sized segments on the way out.
     #[inline]
     pub fn is_gso(&self) -> bool {
+        let (head, end) = (field!(self, head), field!(self, end));
         // SAFETY: `skb_shinfo` is at `end` (an offset from `head` on 64-bit kernels) in
         // every buffer.
         unsafe {
-            let shinfo = self
-                .skb()
-                .head
-                .add(self.skb().end as usize)
-                .cast::<bindings::skb_shared_info>();
+            let shinfo = head.add(end as usize).cast::<bindings::skb_shared_info>();
             (*shinfo).gso_size != 0
         }
     }
@@ -196,13 +210,9 @@ impl SkBuff {
     pub fn has_vlan_tag(&self) -> bool {
         // SAFETY: reading a field of the `headers` group of a valid buffer.
         unsafe {
-            self.skb()
-                .__bindgen_anon_4
-                .__bindgen_anon_1
-                .as_ref()
-                .__bindgen_anon_2
-                .vlan_all
-                != 0
+            let group = core::ptr::addr_of!((*self.as_raw()).__bindgen_anon_4.__bindgen_anon_1)
+                .cast::<bindings::sk_buff__bindgen_ty_4__bindgen_ty_1>();
+            core::ptr::addr_of!((*group).__bindgen_anon_2.vlan_all).read() != 0
         }
     }
 
@@ -223,22 +233,21 @@ impl SkBuff {
     #[inline]
     pub fn protocol(&self) -> u16 {
         // SAFETY: reading a field of the `headers` group of a valid buffer.
-        u16::from_be(unsafe { self.skb().__bindgen_anon_4.headers.as_ref().protocol })
+        u16::from_be(unsafe { core::ptr::addr_of!((*self.headers()).protocol).read() })
     }
 
     /// The transmit queue the stack picked for this packet (`skb_get_queue_mapping`).
     #[inline]
     pub fn queue_mapping(&self) -> u16 {
-        self.skb().queue_mapping
+        field!(self, queue_mapping)
     }
 
     /// Where the network header starts, counted from `data`, if one is recorded
     /// (`skb_network_offset`): at netfilter's IP hooks, the IP header.
     #[inline]
     pub fn network_offset(&self) -> Option<u32> {
-        let skb = self.skb();
         // SAFETY: reading a field of the `headers` group of a valid buffer.
-        let nh = unsafe { skb.__bindgen_anon_4.headers.as_ref().network_header };
+        let nh = unsafe { core::ptr::addr_of!((*self.headers()).network_header).read() };
         // `(u16)~0U` means "not set" (`skb_network_header_was_set`).
         if nh == u16::MAX {
             return None;
@@ -520,7 +529,7 @@ impl OwnedSkBuff {
     #[inline]
     pub fn push_mac_header(&mut self) -> Result {
         // SAFETY: reading a field of the `headers` group of a valid buffer.
-        let mac = unsafe { (*self.raw()).__bindgen_anon_4.headers.as_ref().mac_header };
+        let mac = unsafe { core::ptr::addr_of!((*self.headers()).mac_header).read() };
         if mac == u16::MAX {
             return Err(EINVAL);
         }
