@@ -15,10 +15,24 @@
 //!   `ARef<Device>`) and keeps it, so deleting the device waits in
 //!   `netdev_wait_allrefs_any` (net/core/dev.c), which prints "unregister_netdevice:
 //!   waiting for DEV to become free" every ten seconds; `release` (or unloading) lets go.
-//! - `leak-thread`: starts a kernel thread (`rplant-leak`) and forgets its handle, a
-//!   misuse safe Rust allows. Its code is this module's, so the kernel crate must stop it
-//!   when the module goes (`kernel::kthread`'s registry): test 28 unloads the module and
-//!   checks that the thread is gone and nothing ran in freed memory.
+//!
+//! More commands run misuse sequences that safe code may write, and which the
+//! abstractions must keep sound (tests 28 and 29 run them in the normal suite; they fail,
+//! with a splat or an error, on a kernel crate without the fixes):
+//!
+//! - `leak-thread`: starts a kernel thread (`rplant-leak`) and forgets its handle. Its
+//!   code is this module's, so the kernel crate must stop it when the module goes
+//!   (`kernel::kthread`'s registry): test 28 unloads the module and checks that the
+//!   thread is gone and nothing ran in freed memory.
+//! - `rcu-write-in-guard` / `rcu-write-in-bh-guard`: reads an object through an
+//!   [`RcuPointer`] inside a read-side section (`rcu::read_lock()` or `read_lock_bh()`),
+//!   clears the pointer in the same section, then reads the object again. A writer that
+//!   waited for a grace period there would end it under the reference (a context switch
+//!   is a quiescent state on a non-preemptible kernel) and free the object: a
+//!   use-after-free. Fails with `EIO` if the object read back changed.
+//! - `irq-order`: takes two [`SpinLockIrq`] locks, A then B, and drops A first. Interrupts
+//!   must stay off while B is held and come back on once it is dropped (Rust-for-Linux
+//!   issue #998); fails with `EIO` otherwise.
 
 use kernel::kthread::Thread;
 use kernel::net::{
@@ -30,7 +44,13 @@ use kernel::net::{
     warn,
 };
 use kernel::prelude::*;
-use kernel::sync::{new_condvar, new_mutex, rcu, sleep::Sleepable, CondVar, Mutex};
+use kernel::sync::{
+    new_condvar, new_mutex, rcu,
+    rcu::RcuPointer,
+    sleep::Sleepable,
+    spinlock_irq::{irqs_disabled, new_spinlock_irq, SpinLockIrq},
+    CondVar, Mutex,
+};
 use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
@@ -47,6 +67,11 @@ module! {
 struct NetState {
     #[pin]
     held: Mutex<Option<ARef<Device>>>,
+    /// The two locks `irq-order` takes.
+    #[pin]
+    irq_a: SpinLockIrq<()>,
+    #[pin]
+    irq_b: SpinLockIrq<()>,
 }
 
 struct Rplant;
@@ -64,6 +89,8 @@ impl pernet::Subsystem for Rplant {
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {
             held <- new_mutex!(None),
+            irq_a <- new_spinlock_irq!(()),
+            irq_b <- new_spinlock_irq!(()),
         })
     }
 }
@@ -127,6 +154,57 @@ fn hold_device(state: &NetState, net: &Namespace, name: &str) -> Result {
     Ok(())
 }
 
+/// Clears an [`RcuPointer`] inside the read-side section in which its object is borrowed,
+/// then reads the object again (`bh`: in a section with bottom halves off).
+fn rcu_write_in_guard(bh: bool) -> Result {
+    const FILL: u8 = 0x5a;
+    let ptr = RcuPointer::new(KBox::new([FILL; 64], GFP_KERNEL)?);
+    let read_back = |guard: &rcu::Guard| -> Result<u8> {
+        let obj = ptr.get(guard).ok_or(EINVAL)?;
+        ptr.set(None);
+        // Through the reference taken before the write: still in the same section.
+        Ok(obj.iter().fold(FILL, |acc, b| acc & b))
+    };
+    let seen = if bh {
+        let guard = rcu::read_lock_bh();
+        read_back(&guard)?
+    } else {
+        let guard = rcu::read_lock();
+        read_back(&guard)?
+    };
+    pr_info!(
+        "rcu-write-in{}-guard: object read back {:#x}, pointer {}\n",
+        if bh { "-bh" } else { "" },
+        seen,
+        if ptr.is_set() { "set" } else { "clear" }
+    );
+    if seen != FILL || ptr.is_set() {
+        return Err(EIO);
+    }
+    Ok(())
+}
+
+/// Takes A then B, drops A first, and checks the interrupt state while B is held and after.
+fn irq_order(state: &NetState) -> Result {
+    let was_off = irqs_disabled();
+    let a = state.irq_a.lock();
+    let b = state.irq_b.lock();
+    drop(a);
+    let off_while_b = irqs_disabled();
+    drop(b);
+    let off_after = irqs_disabled();
+    pr_info!(
+        "irq-order: interrupts {} while B is held, {} after (before: {})\n",
+        if off_while_b { "off" } else { "ON" },
+        if off_after { "OFF" } else { "on" },
+        if was_off { "off" } else { "on" }
+    );
+    if !off_while_b || off_after != was_off {
+        return Err(EIO);
+    }
+    Ok(())
+}
+
 impl procfs::ControlFile for Rplant {
     const NAME: &'static CStr = c_str!("rplant");
 
@@ -138,7 +216,7 @@ impl procfs::ControlFile for Rplant {
     }
 
     /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`,
-    /// `leak-thread`.
+    /// `leak-thread`, `rcu-write-in-guard`, `rcu-write-in-bh-guard`, `irq-order`.
     fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result {
         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
         let mut words = text.split_whitespace();
@@ -156,6 +234,9 @@ impl procfs::ControlFile for Rplant {
                 Ok(())
             }
             (Some("leak-thread"), None, None) => leak_thread(ctx),
+            (Some("rcu-write-in-guard"), None, None) => rcu_write_in_guard(false),
+            (Some("rcu-write-in-bh-guard"), None, None) => rcu_write_in_guard(true),
+            (Some("irq-order"), None, None) => irq_order(state),
             _ => Err(EINVAL),
         }
     }

@@ -30,6 +30,14 @@ macro_rules! new_spinlock_irq {
 }
 pub use new_spinlock_irq;
 
+/// Whether interrupts are disabled on the current CPU (`irqs_disabled()`): a snapshot,
+/// for checks and tests.
+#[inline]
+pub fn irqs_disabled() -> bool {
+    // SAFETY: reads this CPU's interrupt flag, no precondition.
+    unsafe { bindings::irqs_disabled() }
+}
+
 /// A spinlock taken with interrupts off (`spin_lock_irqsave`): usable from process context,
 /// softirqs and interrupts alike.
 ///
