@@ -13,11 +13,13 @@
 modprobe rplant || fail "modprobe rplant"
 trap 'rmmod rplant 2>/dev/null' EXIT
 mark_dmesg
+bad=()
 for cmd in rcu-write-in-guard rcu-write-in-bh-guard irq-order; do
 	res=$(write_errnos "" /proc/net/rplant "b'$cmd'")
-	dmesg_since_mark | grep -E "rcu-write-in|irq-order" | tail -n 1
-	expect_eq "$res" ok "rplant $cmd"
+	dmesg_since_mark | grep -E "rplant: (rcu-write-in|irq-order)" | tail -n 1
+	if [ "$res" = ok ]; then note "ok: rplant $cmd"; else bad+=("$cmd: $res"); fi
 done
+[ ${#bad[@]} = 0 ] || fail "rplant refused: ${bad[*]}"
 # Timer interrupts still come after the out-of-order drops: a short sleep completes.
 timeout 10 sleep 0.2 || fail "a 0.2 s sleep did not complete"
 note "ok: timers still work"

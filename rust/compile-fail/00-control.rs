@@ -22,3 +22,13 @@ fn echoes(sock: &kernel::net::socket::Socket, t: &kernel::kthread::ThreadContext
         let _ = sock.send(&buf[..n], Some(from), t.sleepable());
     }
 }
+
+// A writer may be called anywhere: inside a read-side section it does not wait (it keeps
+// the old object for a later write or the pointer's drop), so it cannot free what `r`
+// still borrows.
+fn writes(p: &kernel::sync::rcu::RcuPointer<kernel::alloc::KBox<u32>>) -> u32 {
+    let guard = rcu::read_lock();
+    let r = p.get(&guard).map_or(&0, |v| v);
+    p.set(None);
+    *r
+}

@@ -798,7 +798,10 @@ impl<T: Driver> OpsTable<T> {
         // SAFETY: an all-zero `rtnl_link_stats64` is valid (the core zeroes `stats` too).
         let mut local = Stats64(unsafe { MaybeUninit::zeroed().assume_init() });
         // SAFETY: the device is registered, hence initialised.
-        T::get_stats64(unsafe { DriverDevice::from_raw(dev) }, &mut local);
+        let dev = unsafe { DriverDevice::from_raw(dev) };
+        // Counted as a read-side section: `dev_seq_show` (/proc/net/dev) calls this inside
+        // `rcu_read_lock()`, which nothing shows on a kernel without preemption counting.
+        rcu::as_reader(|| T::get_stats64(dev, &mut local));
         // SAFETY: `stats` is valid for writes of one `rtnl_link_stats64` for this call.
         unsafe { stats.write_unaligned(local.0) };
     }

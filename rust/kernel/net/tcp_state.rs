@@ -268,7 +268,11 @@ unsafe extern "C" fn probe_callback<S: Watcher>(
     };
     // SAFETY: `data` is the namespace's state, valid while the probe is registered (the
     // `Feature` contract) and shared (`Sync`).
-    S::changed(unsafe { &*probe.data }, &change);
+    let data = unsafe { &*probe.data };
+    // Counted as a read-side section: tracepoints call probes with preemption off (an RCU
+    // section, which `tracepoint_synchronize_unregister` waits for), invisible on a kernel
+    // without preemption counting.
+    crate::sync::rcu::as_reader(|| S::changed(data, &change));
 }
 
 // SAFETY: `unregister` removes the probe and waits for the calls in flight
