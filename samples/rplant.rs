@@ -2,10 +2,11 @@
 
 //! rplant: bugs on purpose, to prove the test harness catches them.
 //!
-//! Not a lesson, and never loaded by the lab or the normal test suite: `make test
-//! PLANT=<bug>` adds a test (`qemu/tests/planted/`) that loads this module and makes it
-//! misbehave through `/proc/net/rplant`, and that run must fail with the detector's
-//! message. A detector nobody has seen fire is a detector nobody can trust.
+//! Not a lesson, and never loaded by the lab; in the normal test suite only test 29-sync
+//! loads it, for its misuse commands (below). `make test PLANT=<bug>` adds a test
+//! (`qemu/tests/planted/`) that loads this module and makes it misbehave through
+//! `/proc/net/rplant`, and that run must fail with the detector's message. A detector
+//! nobody has seen fire is a detector nobody can trust.
 //!
 //! - `skb-leak N`: allocates N socket buffers and forgets them (`kfree_skb` never
 //!   called). The harness's sk_buff balance around each test must report them.
