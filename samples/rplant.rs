@@ -2,8 +2,8 @@
 
 //! rplant: bugs on purpose, to prove the test harness catches them.
 //!
-//! Not a lesson, and never loaded by the lab; in the normal test suite only test 29-sync
-//! loads it, for its misuse commands (below). `make test PLANT=<bug>` adds a test
+//! Not a lesson, and never loaded by the lab; in the normal test suite only tests 28 and
+//! 29 load it, for its misuse commands (below). `make test PLANT=<bug>` adds a test
 //! (`qemu/tests/planted/`) that loads this module and makes it misbehave through
 //! `/proc/net/rplant`, and that run must fail with the detector's message. A detector
 //! nobody has seen fire is a detector nobody can trust.
