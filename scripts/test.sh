@@ -91,6 +91,11 @@ tool_check reference "reference check (docs/reference.md against the 6.12 tree)"
 	"reference check (docs/reference.md)" "reference locations" "$out/reference.log" \
 	python3 "$ND_PROJ/scripts/check-reference.py" "$ND_KSRC"
 
+# docs/safety.md's count of unsafe is the current one; samples and exercises have none
+tool_check unsafe "unsafe count check (docs/safety.md against scripts/unsafe-count.sh)" \
+	"unsafe count check" "unsafe count checks" "$out/unsafe-count.log" \
+	bash "$ND_PROJ/scripts/unsafe-count.sh" --check
+
 # the onboarding exercises: every skeleton builds and fails its checker, every reference
 # solution passes it (exercises/README.md; one boot of the debug kernel)
 tool_check exercises "exercises check (each skeleton fails its checker, each solution passes; debug kernel)" \
