@@ -46,6 +46,9 @@ fn every_program_parses_and_prints_back() {
         "reflect",
         "count",
         "redirect rv2",
+        "pad 14",
+        "pad 60",
+        "pad 1514",
     ] {
         let (dev, spec) = attach(&std::format!("attach rv1 {line}"));
         assert_eq!(dev, "rv1");
@@ -78,6 +81,11 @@ fn bad_lines_are_refused_with_a_reason() {
         "attach rv1 count extra",
         "attach rv1 redirect",
         "attach rv1 redirect a/b",
+        "attach rv1 pad",
+        "attach rv1 pad 13",
+        "attach rv1 pad 1515",
+        "attach rv1 pad -1",
+        "attach rv1 pad 60 60",
         "attach abcdefghijklmnop count",
         "attach a/b count",
         "detach",
