@@ -216,6 +216,9 @@ prove() {
 		$2 == "skeleton" && index(late, " " $1 " ") {held[++h] = $0; next}
 		{print}
 		END {for (i = 1; i <= h; i++) print held[i]}' >"$root.list"
+	# The plan: every build, and a proof for each that built (a guest that dies leaves
+	# proofs missing, which the plan shows).
+	echo "1..$((t + ${#list[@]}))"
 	bash "$ND_PROJ/qemu/run.sh" --kernel test --timeout 1500 \
 		-- "bash $EX_ROOT/guest.sh prove $root.list $t"
 	rc=$?

@@ -63,15 +63,24 @@ fi
 # "not ok" lines, run when T is unset or matches KEY; its counts join the summary as
 # LABEL. One that prints neither line did not run, which counts as a failure.
 tool_check() {
-	local key=$1 stage=$2 name=$3 label=$4 log=$5 ok bad
+	local key=$1 stage=$2 name=$3 label=$4 log=$5 ok bad rc plan
 	shift 5
 	[ -z "${ND_TEST_FILTER:-}" ] || echo "$key" | grep -qE -- "$ND_TEST_FILTER" || return 0
 	nd_stage "$stage"
 	"$@" >"$log" 2>&1
+	rc=$?
 	grep -E -A8 '^not ok' "$log" | sed 's/^/# /' || true
 	ok=$(grep -c '^ok ' "$log")
 	bad=$(grep -c '^not ok ' "$log")
+	plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$log" | head -n 1)
 	if [ "$ok" = 0 ] && [ "$bad" = 0 ]; then bad=1; echo "# the $name did not run: see $log"; fi
+	# A stage that announced N results and gave fewer stopped early: each missing one
+	# fails; and one that failed (its exit status) fails even if every line it gave was ok.
+	if [ -n "$plan" ] && [ $((ok + bad)) -lt "$plan" ]; then
+		echo "# the $name gave $((ok + bad)) of the $plan results it announced (exit $rc): see $log"
+		bad=$((bad + plan - ok - bad))
+	fi
+	if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; echo "# the $name exited with status $rc: see $log"; fi
 	echo "# $name: $ok ok, $bad not ok"
 	summary+=("$label: $ok passed, $bad failed")
 	passed=$((passed + ok))

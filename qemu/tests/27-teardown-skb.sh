@@ -15,7 +15,8 @@
 #    Ethernet device, so packet sockets cannot send frames shorter than its header). The
 #    type change is checked by rust/compile-fail/40-xdp-frame-below-eth-hlen.rs.
 . "$(dirname "$0")/../guest/testlib.sh"
-trap 'cleanup_namespaces; unload rxdp' EXIT
+rpid=
+trap '[ -z "$rpid" ] || kill $rpid 2>/dev/null; cleanup_namespaces; unload rxdp' EXIT
 cleanup_namespaces
 unload rxdp
 modprobe rveth || fail "modprobe rveth"

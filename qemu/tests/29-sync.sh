@@ -20,8 +20,5 @@ for cmd in rcu-write-in-guard rcu-write-in-bh-guard irq-order; do
 	if [ "$res" = ok ]; then note "ok: rplant $cmd"; else bad+=("$cmd: $res"); fi
 done
 [ ${#bad[@]} = 0 ] || fail "rplant refused: ${bad[*]}"
-# Timer interrupts still come after the out-of-order drops: a short sleep completes.
-timeout 10 sleep 0.2 || fail "a 0.2 s sleep did not complete"
-note "ok: timers still work"
 rmmod rplant || fail "rmmod rplant"
 trap - EXIT
