@@ -215,14 +215,24 @@ impl Thread {
         };
         // SAFETY: the thread is not woken yet: the payload is ours to fill in.
         unsafe { (*raw).shared = Some(shared.clone()) };
+        // Once in the registry, the thread may be stopped (its module going) and the
+        // shared task reference dropped before we wake it: hold one of our own across.
+        // SAFETY: `task` is valid (referenced by `shared`).
+        unsafe { bindings::get_task_struct(task) };
         if let Err(e) = registry_add(&shared) {
             // Not woken: the stop makes `kthread()` exit without calling `run` and frees
             // the payload (`started` is false).
             shared.stop();
+            // SAFETY: our own reference, taken above.
+            unsafe { bindings::put_task_struct(task) };
             return Err(e);
         }
-        // SAFETY: a created kthread waits to be woken once.
-        unsafe { bindings::wake_up_process(task) };
+        // SAFETY: referenced (above); waking a kthread that a stop already ended, or
+        // woke, does nothing.
+        unsafe {
+            bindings::wake_up_process(task);
+            bindings::put_task_struct(task);
+        }
         Ok(Thread { shared })
     }
 
@@ -333,9 +343,12 @@ pub extern "C" fn rust_netdive_kthread_init() -> c_int {
     // pinned (a static never moves).
     // (A mutex's initialiser cannot fail.)
     let Ok(()) = unsafe { init.__pinned_init(REGISTRY.0.get()) };
-    READY.store(true, Ordering::Release);
     // SAFETY: a static notifier block, registered once.
-    unsafe { bindings::register_module_notifier(NOTIFIER.0.get()) }
+    let ret = unsafe { bindings::register_module_notifier(NOTIFIER.0.get()) };
+    if ret == 0 {
+        READY.store(true, Ordering::Release);
+    }
+    ret
 }
 
 /// Adds a thread whose code lives in a module; threads of the kernel's own code need no

@@ -162,7 +162,9 @@ unsafe impl<S: Subsystem, A: Feature<S>, B: Feature<S>> Feature<S> for (A, B) {
                 unsafe { A::unregister(net, &mut a) };
                 // `A`'s calls under RCU may still be running: wait for them before its
                 // state and the caller's data go.
-                crate::sync::rcu::synchronize_rcu();
+                // SAFETY: features are registered from pernet `init`, in process context,
+                // holding no spinlock, outside any RCU read-side section.
+                unsafe { crate::sync::rcu::synchronize_rcu() };
                 drop(a);
                 Err(e)
             }
@@ -307,15 +309,23 @@ impl<S: Subsystem> Registration<S> {
     /// before the RCU grace period that precedes `exit`.
     unsafe extern "C" fn pre_exit_net_callback(net: *mut bindings::net) {
         // SAFETY: as in `init_net_callback`; the core calls `pre_exit` and `exit` of one
-        // namespace one after the other, never at once.
-        let slot = unsafe { &mut *Self::slot(net) };
-        if slot.phase != Phase::Live {
+        // namespace one after the other, never at once. Hooks on other CPUs may still be
+        // reading `data` (they hold `&S::Data`), so only the fields this touches are
+        // borrowed, never the whole slot.
+        let (phase, features) = unsafe {
+            let slot = Self::slot(net);
+            (
+                &mut *core::ptr::addr_of_mut!((*slot).phase),
+                &mut *core::ptr::addr_of_mut!((*slot).features),
+            )
+        };
+        if *phase != Phase::Live {
             return;
         }
-        slot.phase = Phase::Unregistered;
+        *phase = Phase::Unregistered;
         // SAFETY: registered (`Live`) by `init` in `net`; unregistered once (the phase
         // changed above). The state stays in the slot until `exit`.
-        unsafe { S::Features::unregister(net, slot.features.assume_init_mut()) };
+        unsafe { S::Features::unregister(net, features.assume_init_mut()) };
     }
 
     /// # Safety
@@ -323,23 +333,36 @@ impl<S: Subsystem> Registration<S> {
     /// Called by the core as pernet `exit`, once per namespace that `init` ran in, after
     /// `pre_exit` and an RCU grace period (`ops_undo_list`).
     unsafe extern "C" fn exit_net_callback(net: *mut bindings::net) {
-        // SAFETY: as in `pre_exit_net_callback`.
-        let slot = unsafe { &mut *Self::slot(net) };
-        match slot.phase {
+        // SAFETY: as in `pre_exit_net_callback`; after the grace period nothing else reads
+        // the slot, unless `pre_exit` did not run (then only the fields are borrowed until
+        // the features are unregistered and the grace period has passed).
+        let slot = unsafe { Self::slot(net) };
+        // SAFETY: as above.
+        let (phase, features) = unsafe {
+            (
+                &mut *core::ptr::addr_of_mut!((*slot).phase),
+                &mut *core::ptr::addr_of_mut!((*slot).features),
+            )
+        };
+        match *phase {
             Phase::Empty => return,
             Phase::Unregistered => {}
             Phase::Live => {
                 // The core always runs `pre_exit` first; should it not, do its work here
                 // and wait for the grace period ourselves.
                 // SAFETY: as in `pre_exit_net_callback`.
-                unsafe { S::Features::unregister(net, slot.features.assume_init_mut()) };
-                crate::sync::rcu::synchronize_rcu();
+                unsafe { S::Features::unregister(net, features.assume_init_mut()) };
+                // SAFETY: pernet `exit` runs in process context, holding no spinlock,
+                // outside any RCU read-side section.
+                unsafe { crate::sync::rcu::synchronize_rcu() };
             }
         }
-        slot.phase = Phase::Empty;
+        *phase = Phase::Empty;
         // SAFETY: initialised (the phase was not `Empty`), unregistered, and a grace period
         // has passed since: no call can reach the state any more.
-        unsafe { slot.features.assume_init_drop() };
+        unsafe { features.assume_init_drop() };
+        // SAFETY: as above: nothing else borrows the slot now.
+        let slot = unsafe { &mut *slot };
         // SAFETY: pernet `exit` runs in process context (`cleanup_net`, a work item, or
         // `unregister_pernet_subsys`), holding no spinlock.
         let ctx = unsafe { Sleepable::assume() };
