@@ -396,8 +396,10 @@ impl Socket {
     ///
     /// # Safety
     ///
-    /// `sock` is a valid socket of `net`, owned by the caller and given up; `net` is alive
-    /// (the caller holds a reference, or a socket of it that is not revoked).
+    /// `sock` is a valid socket of `net`, owned by the caller and given up; the registry
+    /// of `net` has not finished its `pre_exit` (the caller holds a reference on `net`, or
+    /// runs inside a counted call on another socket of it, which that `pre_exit` waits
+    /// for), so `exit` has not run.
     unsafe fn adopt(sock: *mut bindings::socket, net: *mut bindings::net) -> Result<Socket> {
         let join = || -> Result<Arc<Shared>> {
             // SAFETY: the caller's promise.
@@ -425,7 +427,8 @@ impl Socket {
             // INVARIANT: in the registry of `net`, not revoked, not released.
             Ok(shared) => Ok(Socket { shared }),
             Err(e) => {
-                // SAFETY: ours, never shared; `net` is alive (the caller's promise).
+                // SAFETY: ours, never shared; `net`'s registry has not finished `pre_exit`
+                // (the caller's promise), so its protocols are whole.
                 unsafe { release(sock, net, Close::Abort) };
                 Err(e)
             }
@@ -522,8 +525,8 @@ impl Socket {
             // SAFETY: the socket is valid for the call; `new` receives the accepted one.
             to_result(unsafe { bindings::kernel_accept(sock, &mut new, 0) })?;
             // SAFETY: `kernel_accept` succeeded: a socket of the listener's namespace,
-            // ours; the namespace has not gone (the listener is not revoked while this
-            // call is counted).
+            // ours; the namespace's registry cannot finish `pre_exit` while this call
+            // on the listener is counted (it waits for the listener's calls).
             unsafe { Socket::adopt(new, net) }
         })
     }
