@@ -338,7 +338,7 @@ impl procfs::ControlFile for Rfilter {
 
     /// `cat /proc/net/rfilter`: the numbered rules with their hit counters, and how many
     /// packets were dropped unread, if any were.
-    fn show(data: &NetRules, out: &SeqFile) {
+    fn show(data: &NetRules, out: &SeqFile, _ctx: &mut Sleepable) {
         let table = data.editor.lock().clone();
         for (i, e) in table.entries.iter().enumerate() {
             let [packets, bytes] = e.hits.sum();
@@ -359,7 +359,7 @@ impl procfs::ControlFile for Rfilter {
     }
 
     /// `echo '...' > /proc/net/rfilter`: parse all, apply all, publish the new table.
-    fn write(data: &NetRules, _net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(data: &NetRules, _net: &Namespace, input: &[u8], _ctx: &mut Sleepable) -> Result {
         let commands = parse_lines(input)?;
         let mut editor = data.editor.lock();
         let next = Arc::new(apply(&editor, &commands)?, GFP_KERNEL)?;

@@ -210,7 +210,7 @@ impl procfs::ControlFile for Rplant {
     const NAME: &'static CStr = c_str!("rplant");
 
     /// `cat /proc/net/rplant`: the device held, if any.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, _ctx: &mut Sleepable) {
         if let Some(dev) = state.held.lock().as_ref() {
             out.print(format_args!("holding {}\n", dev.name()));
         }
@@ -218,7 +218,7 @@ impl procfs::ControlFile for Rplant {
 
     /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`,
     /// `leak-thread`, `rcu-write-in-guard`, `rcu-write-in-bh-guard`, `irq-order`.
-    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
         let mut words = text.split_whitespace();
         match (words.next(), words.next(), words.next()) {

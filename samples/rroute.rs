@@ -203,7 +203,7 @@ impl procfs::ControlFile for Rroute {
     const NAME: &'static CStr = c_str!("rroute");
 
     /// `cat /proc/net/rroute`: the last question and the kernel's answer.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, _ctx: &mut Sleepable) {
         let last = state.last.lock();
         let Some(answer) = last.as_ref() else {
             out.print(format_args!(
@@ -220,7 +220,7 @@ impl procfs::ControlFile for Rroute {
     /// `echo 'lookup ...' > /proc/net/rroute`: one question per write. A question that
     /// does not parse, or names a device this namespace does not have, is refused and
     /// leaves the last answer as it was.
-    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &mut Sleepable) -> Result {
         let answer = ask(net, parse_question(input)?)?;
         *state.last.lock() = Some(answer);
         Ok(())

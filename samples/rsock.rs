@@ -563,7 +563,7 @@ impl procfs::ControlFile for Rsock {
     const NAME: &'static CStr = c_str!("rsock");
 
     /// `cat /proc/net/rsock`: the namespace's servers and their connections.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, _ctx: &mut Sleepable) {
         out.print(format_args!(
             "id kind local remote state in bytes out bytes\n"
         ));
@@ -574,7 +574,7 @@ impl procfs::ControlFile for Rsock {
 
     /// One command per write; one that does not parse is refused (`EINVAL`) and changes
     /// nothing; a port in use is refused by the kernel (`EADDRINUSE`).
-    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let line = procfs::one_line(input)?;
         let command = cmd::parse(line).map_err(|why| {
             kernel::pr_refused!("refused '{}': {}\n", Quoted(line.trim()), why);

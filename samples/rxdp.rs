@@ -200,9 +200,9 @@ impl procfs::ControlFile for Rxdp {
     const NAME: &'static CStr = c_str!("rxdp");
 
     /// `cat /proc/net/rxdp`: each attachment and the frames its program acted on.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, ctx: &mut Sleepable) {
         let entries = state.entries.lock();
-        let rtnl = rtnl::lock();
+        let rtnl = rtnl::lock(ctx);
         for e in entries.iter() {
             out.print(format_args!(
                 "{}: {} hits {}{}\n",
@@ -219,23 +219,24 @@ impl procfs::ControlFile for Rxdp {
     }
 
     /// `echo 'attach ...' > /proc/net/rxdp`: one command per write.
-    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let command = parse_command(input)?;
         let mut entries = state.entries.lock();
+        let rtnl = rtnl::lock(ctx);
         match command {
             Command::Attach(dev, spec) => {
                 // An entry whose device went away no longer holds the name.
                 if let Some(i) = position(&entries, &dev) {
-                    if entries[i].attachment.is_attached(&rtnl::lock()) {
+                    if entries[i].attachment.is_attached(&rtnl) {
                         kernel::pr_refused!(
                             "refused: {} already has a program; detach it first\n",
                             dev
                         );
                         return Err(EBUSY);
                     }
-                    remove(&mut entries, i)?;
+                    remove(&mut entries, i)?.attachment.detach(&rtnl);
                 }
-                let entry = attach(net, &dev, spec, &rtnl::lock())?;
+                let entry = attach(net, &dev, spec, &rtnl)?;
                 entries.push(entry, GFP_KERNEL)?;
             }
             Command::Detach(dev) => {
@@ -243,7 +244,9 @@ impl procfs::ControlFile for Rxdp {
                     kernel::pr_refused!("refused: nothing attached to {}\n", dev);
                     return Err(ENOENT);
                 };
-                remove(&mut entries, i)?;
+                // Detached here, under this write's RTNL: when the write returns, no CPU
+                // runs the program any more.
+                remove(&mut entries, i)?.attachment.detach(&rtnl);
             }
         }
         Ok(())
@@ -255,18 +258,21 @@ fn position(entries: &[Entry], dev: &Name) -> Option<usize> {
     entries.iter().position(|e| e.dev == *dev)
 }
 
-/// Removes entry `i`; dropping it detaches its program.
-fn remove(entries: &mut KVec<Entry>, i: usize) -> Result {
+/// Removes entry `i` and hands it back.
+fn remove(entries: &mut KVec<Entry>, i: usize) -> Result<Entry> {
     let mut kept = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
     let old = core::mem::take(entries);
+    let mut removed = None;
     for (j, e) in old.into_iter().enumerate() {
-        if j != i {
+        if j == i {
+            removed = Some(e);
+        } else {
             // Capacity was reserved above: this cannot fail.
             kept.push(e, GFP_KERNEL)?;
         }
     }
     *entries = kept;
-    Ok(())
+    removed.ok_or(EINVAL)
 }
 
 struct RxdpModule {

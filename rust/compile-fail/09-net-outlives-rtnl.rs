@@ -3,10 +3,11 @@
 // A device's namespace is stable only while the RTNL is held (a device moves, and a
 // namespace is dismantled, under it): the reference cannot outlive the lock.
 use kernel::net::{dev::Device, rtnl};
+use kernel::sync::sleep::Sleepable;
 
-fn misuse(dev: &Device) -> *mut kernel::bindings::net {
+fn misuse(dev: &Device, ctx: &mut Sleepable) -> *mut kernel::bindings::net {
     let net = {
-        let rtnl = rtnl::lock();
+        let rtnl = rtnl::lock(ctx);
         dev.net(&rtnl)
     };
     net.as_raw()

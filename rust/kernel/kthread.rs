@@ -58,6 +58,17 @@ impl ThreadContext {
         // reference does not outlive `self`, which lives only during the body.
         unsafe { Sleepable::assume() }
     }
+
+    /// Process context holding no lock: the unique capability, which may also take the
+    /// RTNL ([`crate::net::rtnl::lock`]), borrowed from the context for as long as it is
+    /// used.
+    pub fn sleepable_mut(&mut self) -> &mut Sleepable {
+        // SAFETY: a kthread's body runs in process context (type invariant) in a new task
+        // that `kthread()` (`kernel/kthread.c:341`) starts holding no lock, so not the
+        // RTNL; the body gets the one `&mut ThreadContext`, so the reference is unique
+        // while it lives, and does not outlive `self`.
+        unsafe { Sleepable::assume_mut() }
+    }
 }
 
 /// What the new thread receives: its body, and where to say it started (filled in before
@@ -153,7 +164,7 @@ impl Thread {
     /// `body` (`kthread_create`, which waits for `kthreadd`, then `wake_up_process`).
     pub fn spawn<F>(name: &CStr, ctx: &Sleepable, body: F) -> Result<Thread>
     where
-        F: FnOnce(&ThreadContext) + Send + 'static,
+        F: FnOnce(&mut ThreadContext) + Send + 'static,
     {
         ctx.might_sleep();
         let entry: unsafe extern "C" fn(*mut c_void) -> c_int = run::<F>;
@@ -273,7 +284,7 @@ unsafe fn drop_payload<F>(p: *mut c_void) {
 /// Called once, by `kthread()`, on the new thread, with the payload `spawn` made.
 unsafe extern "C" fn run<F>(data: *mut c_void) -> c_int
 where
-    F: FnOnce(&ThreadContext) + Send + 'static,
+    F: FnOnce(&mut ThreadContext) + Send + 'static,
 {
     // SAFETY: the payload `spawn` made; the thread takes it over now, and says so before
     // anything else, so the stop does not free it too (it reads `started` only after this
@@ -284,7 +295,7 @@ where
         shared.started.store(true, Ordering::Release);
     }
     // INVARIANT: on the thread `spawn` started, during its body.
-    body(&ThreadContext {
+    body(&mut ThreadContext {
         _not_send: PhantomData,
     });
     0

@@ -138,7 +138,7 @@ impl procfs::ControlFile<Rsock> for StatesFile {
     const NAME: &'static CStr = c_str!("rsock_states");
 
     /// One line per change, oldest first, after a line saying what is recorded.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, _ctx: &mut Sleepable) {
         // Copied out first: the lock keeps interrupts off, printing can take a while.
         let Ok(mut copy) = KVec::with_capacity(KEPT, GFP_KERNEL) else {
             out.print(format_args!("# out of memory\n"));
@@ -175,7 +175,7 @@ impl procfs::ControlFile<Rsock> for StatesFile {
     }
 
     /// `clear` forgets what was recorded; anything else is refused (`EINVAL`).
-    fn write(state: &NetState, _net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, _net: &Namespace, input: &[u8], _ctx: &mut Sleepable) -> Result {
         let line = procfs::one_line(input)?;
         if line.trim() != "clear" {
             kernel::pr_refused!("refused '{}': only clear\n", Quoted(line.trim()));

@@ -128,14 +128,14 @@ impl procfs::ControlFile for ExSyn {
     const NAME: &'static CStr = c_str!("exsyn");
 
     /// `cat /proc/net/exsyn`: the port and the SYNs dropped.
-    fn show(watch: &Watch, out: &SeqFile) {
+    fn show(watch: &Watch, out: &SeqFile, _ctx: &mut Sleepable) {
         let port = watch.port.load(Ordering::Relaxed);
         let [dropped] = watch.dropped.sum();
         out.print(format_args!("port {port} dropped {dropped}\n"));
     }
 
     /// `echo 'port 5000' > /proc/net/exsyn`.
-    fn write(watch: &Watch, _net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(watch: &Watch, _net: &Namespace, input: &[u8], _ctx: &mut Sleepable) -> Result {
         let line = procfs::one_line(input)?;
         let port = parse_port(line).ok_or_else(|| {
             kernel::pr_refused!("exsyn: refused: say 'port N', N from 0 to 65535\n");

@@ -25,7 +25,7 @@ use kernel::net::{
     ns::Namespace,
     pernet,
     procfs::{self, SeqFile},
-    rtnl,
+    rtnl::{self, Rtnl},
     stats::PerCpuCounters,
 };
 use kernel::prelude::*;
@@ -137,7 +137,7 @@ impl Program for ExFast {
 struct Entry {
     dev: Name,
     program: Arc<ExFast>,
-    _attachment: fastpath::Attachment,
+    attachment: fastpath::Attachment,
 }
 
 /// A namespace's attachment, if any.
@@ -152,7 +152,7 @@ struct ExFastControl;
 static EXFAST_ID: pernet::Id = pernet::Id::new();
 
 /// Attaches a new program to the rveth device `name` of `net`.
-fn attach(net: &Namespace, name: Name) -> Result<Entry> {
+fn attach(net: &Namespace, name: Name, rtnl: &Rtnl) -> Result<Entry> {
     let cname = CStr::from_bytes_with_nul(name.with_nul())?;
     let dev = {
         let guard = rcu::read_lock();
@@ -166,11 +166,11 @@ fn attach(net: &Namespace, name: Name) -> Result<Entry> {
         },
         GFP_KERNEL,
     )?;
-    let attachment = fastpath::attach(&dev, program.clone(), &THIS_MODULE, &rtnl::lock())?;
+    let attachment = fastpath::attach(&dev, program.clone(), &THIS_MODULE, rtnl)?;
     Ok(Entry {
         dev: name,
         program,
-        _attachment: attachment,
+        attachment,
     })
 }
 
@@ -193,7 +193,7 @@ impl procfs::ControlFile for ExFastControl {
     const NAME: &'static CStr = c_str!("exfast");
 
     /// `cat /proc/net/exfast`.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, _ctx: &mut Sleepable) {
         match &*state.entry.lock() {
             Some(e) => out.print(format_args!(
                 "{} dropped {} reflected {}\n",
@@ -206,7 +206,7 @@ impl procfs::ControlFile for ExFastControl {
     }
 
     /// `echo 'attach x1' > /proc/net/exfast`, `echo detach > /proc/net/exfast`.
-    fn write(state: &NetState, net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let line = procfs::one_line(input)?;
         let mut words = line.split_whitespace();
         let mut entry = state.entry.lock();
@@ -216,11 +216,15 @@ impl procfs::ControlFile for ExFastControl {
                     return Err(EBUSY);
                 }
                 let name = Name::parse(dev).map_err(|_| EINVAL)?;
-                *entry = Some(attach(net, name)?);
+                *entry = Some(attach(net, name, &rtnl::lock(ctx))?);
                 Ok(())
             }
-            // Dropping the entry detaches the program.
-            (Some("detach"), None, None) => entry.take().map(drop).ok_or(ENOENT),
+            // Detached under the RTNL: when the write returns, no CPU runs the program.
+            (Some("detach"), None, None) => {
+                let e = entry.take().ok_or(ENOENT)?;
+                e.attachment.detach(&rtnl::lock(ctx));
+                Ok(())
+            }
             _ => {
                 kernel::pr_refused!("exfast: refused: say 'attach DEV' or 'detach'\n");
                 Err(EINVAL)

@@ -173,7 +173,7 @@ impl procfs::ControlFile for ExEcho {
     const NAME: &'static CStr = c_str!("execho");
 
     /// `cat /proc/net/execho`.
-    fn show(state: &NetState, out: &SeqFile) {
+    fn show(state: &NetState, out: &SeqFile, _ctx: &mut Sleepable) {
         match &*state.running.lock() {
             Some(r) => out.print(format_args!(
                 "port {} datagrams {} bytes {}\n",
@@ -186,7 +186,7 @@ impl procfs::ControlFile for ExEcho {
     }
 
     /// `echo 'start 7007' > /proc/net/execho`, `echo stop > /proc/net/execho`.
-    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result {
+    fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let line = procfs::one_line(input)?;
         match parse(line) {
             Some(Command::Start(port)) => start(state, net, port, ctx),

@@ -94,7 +94,7 @@ impl procfs::ControlFile for ExBug {
     const NAME: &'static CStr = c_str!("exbug");
 
     /// `cat /proc/net/exbug`: one snapshot of the four counts.
-    fn show(data: &NetCounts, out: &SeqFile) {
+    fn show(data: &NetCounts, out: &SeqFile, _ctx: &mut Sleepable) {
         let c = *data.counts.lock();
         out.print(format_args!(
             "tcp {} udp {} icmp {} other {}\n",
@@ -103,7 +103,7 @@ impl procfs::ControlFile for ExBug {
     }
 
     /// `echo clear > /proc/net/exbug`.
-    fn write(data: &NetCounts, _net: &Namespace, input: &[u8], _ctx: &Sleepable) -> Result {
+    fn write(data: &NetCounts, _net: &Namespace, input: &[u8], _ctx: &mut Sleepable) -> Result {
         if procfs::one_line(input)?.trim() != "clear" {
             kernel::pr_refused!("exbug: refused: the one command is 'clear'\n");
             return Err(EINVAL);

@@ -18,22 +18,25 @@
 //!   way a driver declares `ndo_bpf` for XDP. It reads the attached [`Program`] under RCU
 //!   once per poll: no lock on the packet path.
 //! - Another module attaches a program to a device with [`attach`], under the RTNL (as
-//!   `dev_xdp_install` runs); the returned [`Attachment`] detaches it when dropped. The
+//!   `dev_xdp_install` runs), and detaches it with [`Attachment::detach`], under the RTNL
+//!   too; an [`Attachment`] dropped instead detaches it as soon as it can take the RTNL
+//!   itself (at once if the RTNL is free, else from a work item). The
 //!   attached program holds a reference on the module its code lives in, so that module
 //!   cannot be unloaded while a device can still run the program, whatever its own code
 //!   does with the attachment (forgetting it, too): `rmmod` then fails with `EBUSY` until
 //!   the program is detached or its device is gone.
 
 pub use super::xdp::Action;
-use super::{dev::Device, rtnl::Rtnl, skb::OwnedSkBuff, xdp};
+use super::{dev::Device, rtnl, rtnl::Rtnl, skb::OwnedSkBuff, xdp};
 use crate::{
     bindings,
     prelude::*,
     sync::{
         rcu::{self, RcuPointer},
+        sleep::Sleepable,
         Arc,
     },
-    ThisModule,
+    workqueue, ThisModule,
 };
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -274,12 +277,50 @@ struct Hook {
 
 impl Hook {
     /// Whether `prog` is the attached program. RTNL held (writers are serialised by it).
-    fn holds(&self, prog: &Arc<dyn Program>, _rtnl: &Rtnl) -> bool {
+    fn holds(&self, prog: &Arc<dyn Program>, rtnl: &Rtnl) -> bool {
+        self.holds_at(program_addr(prog), rtnl)
+    }
+
+    /// Whether the attached program is the one at `addr` ([`program_addr`]). RTNL held.
+    fn holds_at(&self, addr: usize, _rtnl: &Rtnl) -> bool {
         let guard = rcu::read_lock();
         self.prog
             .get(&guard)
-            .is_some_and(|a| Arc::ptr_eq(&**a, prog))
+            .is_some_and(|a| program_addr(a) == addr)
     }
+
+    /// Clears the slot if it holds the program at `addr`: once no poll can still run it
+    /// (a grace period), hands it back, with its module reference, for the caller to drop.
+    /// RTNL held (`Hook` invariant). Might sleep.
+    fn take_if_holds(&self, addr: usize, rtnl: &Rtnl) -> Option<KBox<Attached>> {
+        if self.holds_at(addr, rtnl) {
+            self.prog.take()
+        } else {
+            None
+        }
+    }
+}
+
+/// Where a program's object is: its identity, without its `dyn` metadata (the vtable,
+/// which is in the program's module).
+fn program_addr(prog: &Arc<dyn Program>) -> usize {
+    core::ptr::from_ref::<dyn Program>(&**prog).cast::<()>() as usize
+}
+
+/// What a dropped [`Attachment`] leaves to a work item when it cannot take the RTNL:
+/// detach the program at `addr` from `hook` if it is still the one attached. Only
+/// kernel-crate code (built into the kernel) runs here; the program's count and module
+/// reference are those of the [`Attached`] in the slot, dropped in its order.
+fn detach_later(hook: Arc<Hook>, addr: usize) {
+    // SAFETY: a work item's function runs in a kworker, in process context, with no lock
+    // held (`process_one_work` releases `pool->lock` before calling it,
+    // `kernel/workqueue.c:3235,3266`): not the RTNL. This is the only capability here.
+    let ctx = unsafe { Sleepable::assume_mut() };
+    let rtnl = rtnl::lock(ctx);
+    let attached = hook.take_if_holds(addr, &rtnl);
+    drop(rtnl);
+    // The program's count, then the module reference ([`ModuleOwned`]).
+    drop(attached);
 }
 
 /// A device's fast-path slot: the program the driver runs on every received frame. The
@@ -337,13 +378,19 @@ impl Drop for Slot {
     }
 }
 
-/// A program attached to a device; dropping it detaches the program if it is still the
-/// one attached (taking the RTNL: do not drop it with the RTNL held), and returns once no
-/// CPU can be running it.
+/// A program attached to a device.
+///
+/// [`Attachment::detach`] detaches it under the RTNL the caller holds and returns once no
+/// CPU can be running it. Dropping it instead never waits for the RTNL (it may be held by
+/// this very task: `rtnl_mutex` does not recurse): if the RTNL is free it detaches at once
+/// the same way; otherwise a work item detaches it as soon as it gets the RTNL, so the
+/// program may still run on a few more frames after the drop. Either way the program's
+/// module stays loaded until the program is detached (its module reference is held by the
+/// attached program, see [`attach`]).
 ///
 /// # Invariants
 ///
-/// `prog` is initialised until `drop` drops it.
+/// `prog` is initialised until it is dropped (by `release`, once).
 pub struct Attachment {
     hook: Arc<Hook>,
     prog: core::mem::ManuallyDrop<Arc<dyn Program>>,
@@ -354,23 +401,69 @@ impl Attachment {
     pub fn is_attached(&self, rtnl: &Rtnl) -> bool {
         self.hook.holds(&self.prog, rtnl)
     }
+
+    /// Detaches the program if it is still the one attached, and returns once no CPU can
+    /// be running it (a grace period). Might sleep.
+    pub fn detach(self, rtnl: &Rtnl) {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `prog` is initialised (type invariant); `this` is never dropped, so it is
+        // not released again.
+        unsafe { this.release(rtnl) };
+        // SAFETY: read once, and `this` is never dropped, so the count is put once.
+        drop(unsafe { core::ptr::read(&this.hook) });
+    }
+
+    /// Takes the program out of the slot if it is still there, once the polls that may
+    /// still run it are done; drops this attachment's count on the program, then the
+    /// slot's (its module reference last), so that whichever count is the last, the
+    /// program's destructor runs while the module reference is still held.
+    ///
+    /// # Safety
+    ///
+    /// Called once; `self.prog` is not used afterwards.
+    unsafe fn release(&mut self, rtnl: &Rtnl) {
+        let attached = self.hook.take_if_holds(program_addr(&self.prog), rtnl);
+        // SAFETY: initialised until here (type invariant), and never used again (the
+        // caller's promise).
+        unsafe { core::mem::ManuallyDrop::drop(&mut self.prog) };
+        drop(attached);
+    }
 }
 
 impl Drop for Attachment {
     fn drop(&mut self) {
-        let rtnl = super::rtnl::lock();
-        // Taken out of the slot once the polls that may still run it are done; dropped
-        // (its module reference put) only after this attachment's own count on the
-        // program, so that whichever count is the last, the program's destructor runs
-        // while the module reference is still held.
-        let attached = if self.hook.holds(&self.prog, &rtnl) {
-            self.hook.prog.take()
-        } else {
-            None
-        };
+        // SAFETY: dropping an attachment may sleep (documented; it always could): process
+        // context. Only used for `try_lock`, which never waits, so whether this task holds
+        // the RTNL does not matter.
+        let ctx = unsafe { Sleepable::assume() };
+        if let Some(rtnl) = rtnl::try_lock(ctx) {
+            // SAFETY: `drop` runs once; `prog` is not used after it.
+            unsafe { self.release(&rtnl) };
+            return;
+        }
+        // The RTNL is held, maybe by this task: leave the detaching to a work item. This
+        // attachment's count on the program is put here, in its module's own code (which
+        // runs this drop), never later in the work: if the slot still holds the program,
+        // the slot's count keeps it alive (with its module reference) until the work
+        // takes it out; if not, this count may be the last, and the destructor runs now,
+        // as it did before. The slot cannot hold this program again once it does not:
+        // only the device's end, `detach` and this drop clear it, and `attach` refuses
+        // while it is set, so the work can recognise it by address.
+        let addr = program_addr(&self.prog);
         // SAFETY: initialised until here (type invariant), and never used again.
         unsafe { core::mem::ManuallyDrop::drop(&mut self.prog) };
-        drop(attached);
+        let hook = self.hook.clone();
+        if workqueue::system_unbound()
+            .try_spawn(GFP_KERNEL, move || detach_later(hook, addr))
+            .is_err()
+        {
+            // No memory for the work: the program stays attached until its device goes
+            // (which detaches it and puts the module reference); its module cannot be
+            // unloaded until then. Nothing is freed early.
+            crate::pr_warn!(
+                "fastpath: no memory to detach a dropped program: detached with its device\n"
+            );
+        }
     }
 }
 

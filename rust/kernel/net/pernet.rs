@@ -94,6 +94,10 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
     /// the features are unregistered (no hook or file call is in flight or can start)
     /// and before the state is dropped, in process context, so work that blocks (stopping
     /// threads, closing sockets) can be done here. Does nothing unless overridden.
+    ///
+    /// `ctx` is shared: it may sleep but cannot take the RTNL. The core runs `exit`
+    /// without it (`cleanup_net`), but a registration dropped by a task that holds it
+    /// runs `exit` in that task (`unregister_pernet_subsys`).
     fn exit(_data: &Self::Data, _ctx: &Sleepable) {}
 }
 
@@ -364,7 +368,8 @@ impl<S: Subsystem> Registration<S> {
         // SAFETY: as above: nothing else borrows the slot now.
         let slot = unsafe { &mut *slot };
         // SAFETY: pernet `exit` runs in process context (`cleanup_net`, a work item, or
-        // `unregister_pernet_subsys`), holding no spinlock.
+        // `unregister_pernet_subsys`), holding no spinlock. Shared only: the RTNL may be
+        // held by the task that unregisters (see `Subsystem::exit`).
         let ctx = unsafe { Sleepable::assume() };
         // SAFETY: initialised, not yet dropped.
         S::exit(unsafe { slot.data.assume_init_ref() }, ctx);

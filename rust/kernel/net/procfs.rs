@@ -49,15 +49,18 @@ pub trait ControlFile<S: Subsystem = Self> {
     /// The file's name.
     const NAME: &'static CStr;
 
-    /// Reading the file: the namespace's state.
-    fn show(data: &S::Data, out: &SeqFile);
+    /// Reading the file: the namespace's state. Process context, the reader's task,
+    /// holding no lock but the file's own (`seq_read_iter`): `ctx` says it may sleep and,
+    /// being unique, that it may take the RTNL ([`rtnl::lock`](super::rtnl::lock)).
+    fn show(data: &S::Data, out: &SeqFile, ctx: &mut Sleepable);
 
     /// Writing the file in namespace `net`: `input` is what one `write(2)` wrote (at most
     /// a page less one byte; the core refuses larger writes and empty ones with `EINVAL`).
     /// Only a writer that opened the file with `CAP_NET_ADMIN` over the namespace gets
-    /// here (`EPERM` otherwise). Process context, the writer's task: `ctx` says it may
-    /// sleep.
-    fn write(data: &S::Data, net: &Namespace, input: &[u8], ctx: &Sleepable) -> Result;
+    /// here (`EPERM` otherwise). Process context, the writer's task, holding no lock:
+    /// `ctx` says it may sleep and, being unique, that it may take the RTNL
+    /// ([`rtnl::lock`](super::rtnl::lock)).
+    fn write(data: &S::Data, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result;
 }
 
 /// Says in the kernel log why a control file refused a write: `pr_info!`, rate limited
@@ -188,7 +191,12 @@ unsafe extern "C" fn show_callback<F: ControlFile<S>, S: Subsystem>(
     // its state is alive until then too; `seq` is valid for the call.
     unsafe {
         let file = &*bindings::pde_data(bindings::file_inode((*seq).file)).cast::<FileData<F, S>>();
-        F::show(&*file.data, &*seq.cast::<SeqFile>());
+        // `show` runs in the reader's task, from `read(2)` (`seq_read_iter`,
+        // `fs/seq_file.c:182`) or `lseek(2)` (`traverse` under `seq_lseek`, `:313`),
+        // holding only the file's `m->lock`: process context, RTNL not held. The
+        // capability is borrowed by this call only.
+        let ctx = Sleepable::assume_mut();
+        F::show(&*file.data, &*seq.cast::<SeqFile>(), ctx);
     }
     0
 }
@@ -213,8 +221,10 @@ unsafe extern "C" fn write_callback<F: ControlFile<S>, S: Subsystem>(
             }
             let input = core::slice::from_raw_parts(buf, size);
             // A write(2) runs in the writer's task, in process context, holding no lock
-            // (`proc_simple_write`).
-            let ctx = Sleepable::assume();
+            // (`proc_simple_write`, `fs/proc/generic.c:821-838`), so not the RTNL: a task
+            // never returns to user space holding it. The capability is borrowed by this
+            // call only.
+            let ctx = Sleepable::assume_mut();
             F::write(&*f.data, Namespace::from_raw(f.net), input, ctx)?;
         }
         Ok(0)

@@ -26,6 +26,7 @@ use crate::{
     macros::vtable,
     prelude::*,
     str::CStr,
+    sync::sleep::Sleepable,
     types::Opaque,
 };
 use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
@@ -35,7 +36,8 @@ use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 /// Network configuration is serialised by it: registering and unregistering devices,
 /// bringing them up and down, moving them between namespaces, attaching XDP programs.
 /// Functions that need it take `&Rtnl`; callbacks the core calls with it held receive one,
-/// and [`lock`] takes it.
+/// and [`lock`] takes it (given the unique [`Sleepable`] of a context that does not hold
+/// it: a callback holding only `&Rtnl` or a shared `&Sleepable` cannot).
 ///
 /// # Invariants
 ///
@@ -58,29 +60,69 @@ impl Rtnl {
     }
 }
 
-/// The RTNL, held until dropped (`rtnl_lock`/`rtnl_unlock`). Might sleep.
-pub struct RtnlGuard(PhantomData<*mut ()>);
-
-/// Takes the RTNL (`rtnl_lock`). Might sleep: process context only.
-pub fn lock() -> RtnlGuard {
-    // SAFETY: no preconditions beyond a sleepable context; released in `Drop`.
-    unsafe { bindings::rtnl_lock() };
-    RtnlGuard(PhantomData)
+/// The RTNL, held until dropped (`rtnl_lock`/`rtnl_unlock`).
+///
+/// It borrows the [`Sleepable`] it was taken with mutably for as long as it lives, so
+/// the task cannot take the RTNL again (`rtnl_mutex` does not recurse: a second
+/// `rtnl_lock` would wait for itself forever). Code under it may still sleep:
+/// [`RtnlGuard::sleepable`] lends the capability back, shared.
+///
+/// # Invariants
+///
+/// The current task took the RTNL for this guard and holds it until the guard is
+/// dropped. Neither `Send` nor `Sync` (a `&Sleepable` is neither): a mutex is released by
+/// the task that took it.
+pub struct RtnlGuard<'a> {
+    ctx: &'a Sleepable,
 }
 
-impl core::ops::Deref for RtnlGuard {
+/// Takes the RTNL (`rtnl_lock`). Might sleep.
+///
+/// `ctx` is the unique [`Sleepable`] of a context that does not hold the RTNL; it stays
+/// borrowed until the guard is dropped, so a second `lock` inside does not compile.
+pub fn lock(ctx: &mut Sleepable) -> RtnlGuard<'_> {
+    ctx.might_sleep();
+    // SAFETY: process context (`ctx`); a `&mut Sleepable` exists only in a task that does
+    // not hold the RTNL (its type documentation), and while this guard lives it cannot be
+    // used again, so this `mutex_lock` (`net/core/rtnetlink.c:77-80`) does not wait for
+    // ourselves. Released in `Drop`.
+    unsafe { bindings::rtnl_lock() };
+    // INVARIANT: just taken.
+    RtnlGuard { ctx }
+}
+
+/// Takes the RTNL if nobody holds it (`rtnl_trylock`, `net/core/rtnetlink.c:156-159`):
+/// never waits, so it may be called by a task that holds it already (it then fails).
+pub(crate) fn try_lock(ctx: &Sleepable) -> Option<RtnlGuard<'_>> {
+    // SAFETY: `mutex_trylock` has no precondition beyond task context (`ctx`).
+    if unsafe { bindings::rtnl_trylock() } == 0 {
+        return None;
+    }
+    // INVARIANT: just taken.
+    Some(RtnlGuard { ctx })
+}
+
+impl RtnlGuard<'_> {
+    /// Process context, for blocking calls made under the RTNL. Shared only: it cannot
+    /// take the RTNL again.
+    pub fn sleepable(&self) -> &Sleepable {
+        self.ctx
+    }
+}
+
+impl core::ops::Deref for RtnlGuard<'_> {
     type Target = Rtnl;
     fn deref(&self) -> &Rtnl {
-        // SAFETY: the guard holds the RTNL until it is dropped, which the borrow of `self`
-        // outlasts.
+        // SAFETY: the guard holds the RTNL until it is dropped (type invariant), which the
+        // borrow of `self` outlasts.
         unsafe { Rtnl::assume_held() }
     }
 }
 
-impl Drop for RtnlGuard {
+impl Drop for RtnlGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: taken by `lock`; `rtnl_unlock` also runs the devices' deferred
-        // unregistration work (`netdev_run_todo`).
+        // SAFETY: taken by this task for this guard (type invariant); `rtnl_unlock` also
+        // runs the devices' deferred unregistration work (`netdev_run_todo`).
         unsafe { bindings::rtnl_unlock() };
     }
 }
