@@ -155,7 +155,7 @@ impl RawAddr {
 /// Corresponds to the kernel's `struct socket`
 /// ([`include/linux/net.h`](srctree/include/linux/net.h)).
 ///
-/// Every call works on the socket through [`Shared::call`], which counts it in flight;
+/// Every call works on the socket through `Shared::call`, which counts it in flight;
 /// once the socket is revoked (its namespace went, see the module documentation) calls
 /// fail with `ESHUTDOWN` and the `struct socket` is gone.
 pub struct Socket {
