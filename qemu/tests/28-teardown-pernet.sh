@@ -90,19 +90,24 @@ v1_gone_within() {
 	return 1
 }
 rsock_threads() { pgrep -c '^rsock-' || true; }
-trap 'kill $TDB_PID $TDB_CLIENT 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null; unload rsock; unload rplant' EXIT
-veth_pair
-# A user-space server in tdb that holds every connection open, and a client in tdb
-# connected to rsock's echo server in tda (it sends one line and keeps the connection).
-ip netns exec tdb python3 - <<'PY' &
+# tdb_server: a user-space TCP server on 10.8.0.2:9 in tdb that accepts one connection
+# and holds it (TDB_PID); returns once it listens.
+tdb_server() {
+	ip netns exec tdb python3 - <<'PY' &
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.8.0.2", 9)); s.listen(8)
 held = [s.accept()[0]]
 time.sleep(300)
 PY
-TDB_PID=$!
-wait_for "the server in tdb" 30 sh -c "ip netns exec tdb ss -ltn | grep -q '10.8.0.2:9 '"
+	TDB_PID=$!
+	wait_for "the server in tdb" 30 sh -c "ip netns exec tdb ss -ltn | grep -q '10.8.0.2:9 '"
+}
+trap 'kill $TDB_PID $TDB_CLIENT 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null; unload rsock; unload rplant' EXIT
+veth_pair
+# A user-space server in tdb that holds every connection open, and a client in tdb
+# connected to rsock's echo server in tda (it sends one line and keeps the connection).
+tdb_server
 must rsock_cmd tda 'udp-echo 7'
 must rsock_cmd tda 'tcp-echo 7'
 must rsock_cmd tda 'connect tcp 10.8.0.2 9'
@@ -133,15 +138,7 @@ note "ip netns del with rsock servers, a connection and a client inside: dismant
 # namespace goes. Without the reference, TCP stops a kernel socket's timers at close
 # (tcp_close, for sk_net_refcnt 0) and the namespace would go at once.
 veth_pair
-ip netns exec tdb python3 - <<'PY' &
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.8.0.2", 9)); s.listen(8)
-held = [s.accept()[0]]
-time.sleep(300)
-PY
-TDB_PID=$!
-wait_for "the server in tdb" 30 sh -c "ip netns exec tdb ss -ltn | grep -q '10.8.0.2:9 '"
+tdb_server
 must ip netns exec tda sysctl -qw net.ipv4.tcp_orphan_retries=4
 must rsock_cmd tda 'connect tcp 10.8.0.2 9'
 id=$(rsock_listing tda | awk '$2 == "tcp-client" {print $1}')
