@@ -34,21 +34,29 @@
 //! - `irq-order`: takes two [`SpinLockIrq`] locks, A then B, and drops A first. Interrupts
 //!   must stay off while B is held and come back on once it is dropped (Rust-for-Linux
 //!   issue #998); fails with `EIO` otherwise.
+//! - `block-in-guard`: inside an `rcu::read_lock()` section, makes a socket and takes the
+//!   RTNL (both must be refused with `EDEADLK`: sleeping there would let the grace period
+//!   end under the section's references), then drops a bound UDP socket (port 7999) and
+//!   a kernel thread (`rplant-guard`) made before it (their close and stop must move to a
+//!   kworker). Fails with `EIO` if a call was not refused; test 29 checks that the port
+//!   and the thread go.
 
-use kernel::kthread::Thread;
+use kernel::kthread::{Thread, ThreadContext};
 use kernel::net::{
     dev::Device,
     ns::Namespace,
     pernet,
     procfs::{self, SeqFile},
+    rtnl,
     skb::OwnedSkBuff,
+    socket::{Protocol, Socket},
     warn,
 };
 use kernel::prelude::*;
 use kernel::sync::{
     new_condvar, new_mutex, rcu,
     rcu::RcuPointer,
-    sleep::Sleepable,
+    sleep::{edeadlk, Sleepable},
     spinlock_irq::{irqs_disabled, new_spinlock_irq, SpinLockIrq},
     CondVar, Mutex,
 };
@@ -106,27 +114,30 @@ fn leak_skbs(count: u32) -> Result {
     Ok(())
 }
 
-/// Starts a thread that wakes every 10 ms until asked to stop, and forgets its handle.
+/// Starts a thread that naps until asked to stop, and forgets its handle.
 fn leak_thread(ctx: &Sleepable) -> Result {
-    let thread = Thread::spawn(c_str!("rplant-leak"), ctx, |t| {
-        let Ok(nap) = KBox::pin_init(
-            pin_init!(Nap { lock <- new_mutex!(()), cv <- new_condvar!() }),
-            GFP_KERNEL,
-        ) else {
-            return;
-        };
-        while !t.should_stop() {
-            let mut guard = nap.lock.lock();
-            // Sleeps 10 ms (2 jiffies at least), or until `kthread_stop` wakes the task.
-            let _ = nap.cv.wait_interruptible_timeout(&mut guard, 2);
-        }
-    })?;
+    let thread = Thread::spawn(c_str!("rplant-leak"), ctx, nap_until_stopped)?;
     core::mem::forget(thread);
     pr_info!("started a thread and forgot its handle on purpose\n");
     Ok(())
 }
 
-/// Somewhere for the leaked thread to sleep.
+/// A thread body: wakes every 10 ms until asked to stop.
+fn nap_until_stopped(t: &mut ThreadContext) {
+    let Ok(nap) = KBox::pin_init(
+        pin_init!(Nap { lock <- new_mutex!(()), cv <- new_condvar!() }),
+        GFP_KERNEL,
+    ) else {
+        return;
+    };
+    while !t.should_stop() {
+        let mut guard = nap.lock.lock();
+        // Sleeps 10 ms (2 jiffies at least), or until `kthread_stop` wakes the task.
+        let _ = nap.cv.wait_interruptible_timeout(&mut guard, 2);
+    }
+}
+
+/// Somewhere for a thread to sleep.
 #[pin_data]
 struct Nap {
     #[pin]
@@ -185,6 +196,29 @@ fn rcu_write_in_guard(bh: bool) -> Result {
     Ok(())
 }
 
+/// Calls what blocks inside a read-side section: each call must be refused, each drop
+/// deferred.
+fn block_in_guard(net: &Namespace, ctx: &mut Sleepable) -> Result {
+    let sock = Socket::new(net, false, Protocol::Udp, ctx)?;
+    sock.bind("127.0.0.1:7999".parse().map_err(|_| EINVAL)?, ctx)?;
+    let thread = Thread::spawn(c_str!("rplant-guard"), ctx, nap_until_stopped)?;
+    let guard = rcu::read_lock();
+    let made = Socket::new(net, false, Protocol::Udp, ctx).err();
+    let locked = rtnl::lock(ctx).err();
+    drop(sock);
+    drop(thread);
+    drop(guard);
+    pr_info!(
+        "block-in-guard: socket {:?}, rtnl {:?}; socket and thread dropped inside\n",
+        made,
+        locked
+    );
+    if made != Some(edeadlk()) || locked != Some(edeadlk()) {
+        return Err(EIO);
+    }
+    Ok(())
+}
+
 /// Takes A then B, drops A first, and checks the interrupt state while B is held and after.
 fn irq_order(state: &NetState) -> Result {
     let was_off = irqs_disabled();
@@ -217,7 +251,8 @@ impl procfs::ControlFile for Rplant {
     }
 
     /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`,
-    /// `leak-thread`, `rcu-write-in-guard`, `rcu-write-in-bh-guard`, `irq-order`.
+    /// `leak-thread`, `rcu-write-in-guard`, `rcu-write-in-bh-guard`, `irq-order`,
+    /// `block-in-guard`.
     fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
         let mut words = text.split_whitespace();
@@ -238,6 +273,7 @@ impl procfs::ControlFile for Rplant {
             (Some("rcu-write-in-guard"), None, None) => rcu_write_in_guard(false),
             (Some("rcu-write-in-bh-guard"), None, None) => rcu_write_in_guard(true),
             (Some("irq-order"), None, None) => irq_order(state),
+            (Some("block-in-guard"), None, None) => block_in_guard(net, ctx),
             _ => Err(EINVAL),
         }
     }

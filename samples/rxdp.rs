@@ -202,7 +202,10 @@ impl procfs::ControlFile for Rxdp {
     /// `cat /proc/net/rxdp`: each attachment and the frames its program acted on.
     fn show(state: &NetState, out: &SeqFile, ctx: &mut Sleepable) {
         let entries = state.entries.lock();
-        let rtnl = rtnl::lock(ctx);
+        // Only refused inside an RCU read-side section or atomic context, never here.
+        let Ok(rtnl) = rtnl::lock(ctx) else {
+            return;
+        };
         for e in entries.iter() {
             out.print(format_args!(
                 "{}: {} hits {}{}\n",
@@ -222,7 +225,7 @@ impl procfs::ControlFile for Rxdp {
     fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let command = parse_command(input)?;
         let mut entries = state.entries.lock();
-        let rtnl = rtnl::lock(ctx);
+        let rtnl = rtnl::lock(ctx)?;
         match command {
             Command::Attach(dev, spec) => {
                 // An entry whose device went away no longer holds the name.

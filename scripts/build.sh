@@ -121,6 +121,7 @@ lay_project_into_tree() {
 	done < <(sed -n 's/^#include "\(netdive_[a-z0-9_]*\.c\)"$/\1/p' "$ND_KSRC/rust/helpers/helpers.c")
 	add_line_once "$ND_KSRC/rust/bindings/bindings_helper.h" '#include "netdive_bindings.h"'
 	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod rcu;'
+	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod arc_list;'
 	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod sleep;'
 	add_line_once "$ND_KSRC/rust/kernel/sync.rs" 'pub mod spinlock_irq;'
 	add_line_once "$ND_KSRC/rust/kernel/lib.rs" 'pub mod kthread;'

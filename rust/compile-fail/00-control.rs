@@ -2,19 +2,23 @@
 // The control: the same kind of code, used as the abstractions allow, builds. If it did
 // not, every "expected" failure below could be the harness's fault.
 use kernel::net::{dev::Device, napi, pair::Peer, rtnl, skb::SkBuff, stats::Counter};
+use kernel::prelude::*;
 use kernel::sync::{rcu, sleep::Sleepable};
 
-fn reads(peer: &Peer, dev: &Device, skb: &SkBuff, ctx: &mut Sleepable) -> usize {
-    let guard = rcu::read_lock();
-    let index = peer.get(&guard).map_or(0, |d| d.ifindex());
-    let rtnl = rtnl::lock(ctx);
+fn reads(peer: &Peer, dev: &Device, skb: &SkBuff, ctx: &mut Sleepable) -> Result<usize> {
+    let index = {
+        let guard = rcu::read_lock();
+        peer.get(&guard).map_or(0, |d| d.ifindex())
+    };
+    // Outside the read-side section: taking the RTNL inside it would be refused (EDEADLK).
+    let rtnl = rtnl::lock(ctx)?;
     let _net = dev.net(&rtnl);
     // Under the RTNL the context may still sleep, with the capability lent back.
     rtnl.sleepable().might_sleep();
     drop(rtnl);
     // Once the guard is gone, the RTNL may be taken again.
-    let _again = rtnl::lock(ctx);
-    index as usize + skb.data().len()
+    let _again = rtnl::lock(ctx)?;
+    Ok(index as usize + skb.data().len())
 }
 
 fn counts<Q: napi::Poll>(c: &Counter, ctx: &napi::Context<'_, Q>) {
@@ -22,8 +26,9 @@ fn counts<Q: napi::Poll>(c: &Counter, ctx: &napi::Context<'_, Q>) {
 }
 
 fn locks_in_thread(t: &mut kernel::kthread::ThreadContext) {
-    let rtnl = rtnl::lock(t.sleepable_mut());
-    rtnl.sleepable().might_sleep();
+    if let Ok(rtnl) = rtnl::lock(t.sleepable_mut()) {
+        rtnl.sleepable().might_sleep();
+    }
 }
 
 fn echoes(sock: &kernel::net::socket::Socket, t: &kernel::kthread::ThreadContext) {

@@ -3,12 +3,13 @@
 // A device's namespace is stable only while the RTNL is held (a device moves, and a
 // namespace is dismantled, under it): the reference cannot outlive the lock.
 use kernel::net::{dev::Device, rtnl};
+use kernel::prelude::*;
 use kernel::sync::sleep::Sleepable;
 
-fn misuse(dev: &Device, ctx: &mut Sleepable) -> *mut kernel::bindings::net {
+fn misuse(dev: &Device, ctx: &mut Sleepable) -> Result<*mut kernel::bindings::net> {
     let net = {
-        let rtnl = rtnl::lock(ctx);
+        let rtnl = rtnl::lock(ctx)?;
         dev.net(&rtnl)
     };
-    net.as_raw()
+    Ok(net.as_raw())
 }

@@ -42,6 +42,15 @@ bool rust_helper_irqs_disabled(void)
 	return irqs_disabled();
 }
 
+/*
+ * Non-zero with preemption off (a spinlock, and on PREEMPT_NONE an RCU read-side section)
+ * where the kernel counts it (CONFIG_PREEMPT_COUNT), and in any interrupt context.
+ */
+bool rust_helper_in_atomic(void)
+{
+	return in_atomic();
+}
+
 /* Non-zero in NMI, hard or soft interrupt context, or with bottom halves disabled. */
 unsigned long rust_helper_in_interrupt(void)
 {

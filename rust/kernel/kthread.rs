@@ -23,8 +23,13 @@ use crate::{
     bindings, new_condvar, new_mutex,
     prelude::*,
     str::CStr,
-    sync::{sleep::Sleepable, Arc, CondVar, Mutex},
+    sync::{
+        arc_list,
+        sleep::{self, Sleepable},
+        Arc, CondVar, Mutex,
+    },
     types::Opaque,
+    workqueue,
 };
 use core::{
     ffi::{c_int, c_void},
@@ -166,7 +171,7 @@ impl Thread {
     where
         F: FnOnce(&mut ThreadContext) + Send + 'static,
     {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let entry: unsafe extern "C" fn(*mut c_void) -> c_int = run::<F>;
         // The module `run::<F>` (and so `body`) was compiled into: this caller's.
         let owner = module_of(entry as usize);
@@ -257,15 +262,33 @@ impl Thread {
 }
 
 impl Drop for Thread {
-    /// Stops the thread and waits for it, as [`Thread::stop`] does: drop a `Thread` only
-    /// where sleeping is allowed (the debug kernel checks, `might_sleep`).
+    /// Stops the thread and waits for it, as [`Thread::stop`] does. Where it must not wait
+    /// ([`Sleepable::may_block`]: inside an RCU read-side section, atomic context), a
+    /// kworker stops it instead, soon after.
     fn drop(&mut self) {
-        // SAFETY: a check, no precondition.
-        unsafe { bindings::might_sleep() };
-        self.shared.stop();
-        if self.shared.stopping.load(Ordering::Acquire) {
-            registry_remove(&self.shared);
+        if !sleep::may_block_here() {
+            let shared = self.shared.clone();
+            let deferred = workqueue::system_unbound().try_spawn(GFP_ATOMIC, move || {
+                stop_and_forget(&shared);
+            });
+            if deferred.is_ok() {
+                return;
+            }
+            // No memory for the work item: stop it here, as before the check (the debug
+            // kernel reports the sleep in atomic context).
+            crate::pr_warn!("kthread: no memory to defer a stop: stopping in place\n");
         }
+        stop_and_forget(&self.shared);
+    }
+}
+
+/// Stops the thread (waiting for it) and takes it out of the registry.
+fn stop_and_forget(shared: &Arc<Shared>) {
+    // SAFETY: a check, no precondition.
+    unsafe { bindings::might_sleep() };
+    shared.stop();
+    if shared.stopping.load(Ordering::Acquire) {
+        registry_remove(shared);
     }
 }
 
@@ -378,19 +401,9 @@ fn registry_remove(shared: &Arc<Shared>) {
         return;
     };
     let mut list = reg.lock();
-    if let Some(i) = list.iter().position(|s| Arc::ptr_eq(s, shared)) {
-        let last = list.len() - 1;
-        list.as_mut_slice().swap(i, last);
-        // SAFETY: `last` < len; the element moved out is dropped once, and the length no
-        // longer covers it.
-        let gone = unsafe {
-            let gone = core::ptr::read(list.as_ptr().add(last));
-            list.set_len(last);
-            gone
-        };
-        drop(list);
-        drop(gone);
-    }
+    let gone = arc_list::remove(&mut list, shared);
+    drop(list);
+    drop(gone);
 }
 
 /// # Safety

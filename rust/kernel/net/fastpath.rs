@@ -33,7 +33,7 @@ use crate::{
     prelude::*,
     sync::{
         rcu::{self, RcuPointer},
-        sleep::Sleepable,
+        sleep::{self, Sleepable},
         Arc,
     },
     workqueue, ThisModule,
@@ -316,7 +316,12 @@ fn detach_later(hook: Arc<Hook>, addr: usize) {
     // held (`process_one_work` releases `pool->lock` before calling it,
     // `kernel/workqueue.c:3235,3266`): not the RTNL. This is the only capability here.
     let ctx = unsafe { Sleepable::assume_mut() };
-    let rtnl = rtnl::lock(ctx);
+    // A kworker's function is never inside a read-side section or atomic context, so
+    // `lock` cannot refuse; if it did, the program would stay attached until its device
+    // goes, which also detaches it.
+    let Ok(rtnl) = rtnl::lock(ctx) else {
+        return;
+    };
     let attached = hook.take_if_holds(addr, &rtnl);
     drop(rtnl);
     // The program's count, then the module reference ([`ModuleOwned`]).
@@ -432,16 +437,22 @@ impl Attachment {
 
 impl Drop for Attachment {
     fn drop(&mut self) {
-        // SAFETY: dropping an attachment may sleep (documented; it always could): process
-        // context. Only used for `try_lock`, which never waits, so whether this task holds
-        // the RTNL does not matter.
-        let ctx = unsafe { Sleepable::assume() };
-        if let Some(rtnl) = rtnl::try_lock(ctx) {
-            // SAFETY: `drop` runs once; `prog` is not used after it.
-            unsafe { self.release(&rtnl) };
-            return;
+        let can_block = sleep::may_block_here();
+        if can_block {
+            // SAFETY: `may_block_here` found process context, outside any section it can
+            // see. Only used for `try_lock`, which never waits, so whether this task holds
+            // the RTNL does not matter; releasing it (`rtnl_unlock`) may sleep, which is
+            // allowed here.
+            let ctx = unsafe { Sleepable::assume() };
+            if let Some(rtnl) = rtnl::try_lock(ctx) {
+                // SAFETY: `drop` runs once; `prog` is not used after it.
+                unsafe { self.release(&rtnl) };
+                return;
+            }
         }
-        // The RTNL is held, maybe by this task: leave the detaching to a work item. This
+        // The RTNL is held, maybe by this task, or this is no place to take or release it
+        // (inside an RCU read-side section, atomic context): leave the detaching to a work
+        // item. This
         // attachment's count on the program is put here, in its module's own code (which
         // runs this drop), never later in the work: if the slot still holds the program,
         // the slot's count keeps it alive (with its module reference) until the work
@@ -453,8 +464,9 @@ impl Drop for Attachment {
         // SAFETY: initialised until here (type invariant), and never used again.
         unsafe { core::mem::ManuallyDrop::drop(&mut self.prog) };
         let hook = self.hook.clone();
+        let flags = if can_block { GFP_KERNEL } else { GFP_ATOMIC };
         if workqueue::system_unbound()
-            .try_spawn(GFP_KERNEL, move || detach_later(hook, addr))
+            .try_spawn(flags, move || detach_later(hook, addr))
             .is_err()
         {
             // No memory for the work: the program stays attached until its device goes

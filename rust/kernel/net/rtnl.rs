@@ -76,19 +76,20 @@ pub struct RtnlGuard<'a> {
     ctx: &'a Sleepable,
 }
 
-/// Takes the RTNL (`rtnl_lock`). Might sleep.
+/// Takes the RTNL (`rtnl_lock`). Might sleep; fails with `EDEADLK` where it must not
+/// ([`Sleepable::may_block`]: inside an RCU read-side section, atomic context).
 ///
 /// `ctx` is the unique [`Sleepable`] of a context that does not hold the RTNL; it stays
 /// borrowed until the guard is dropped, so a second `lock` inside does not compile.
-pub fn lock(ctx: &mut Sleepable) -> RtnlGuard<'_> {
-    ctx.might_sleep();
+pub fn lock(ctx: &mut Sleepable) -> Result<RtnlGuard<'_>> {
+    ctx.may_block()?;
     // SAFETY: process context (`ctx`); a `&mut Sleepable` exists only in a task that does
     // not hold the RTNL (its type documentation), and while this guard lives it cannot be
     // used again, so this `mutex_lock` (`net/core/rtnetlink.c:77-80`) does not wait for
     // ourselves. Released in `Drop`.
     unsafe { bindings::rtnl_lock() };
     // INVARIANT: just taken.
-    RtnlGuard { ctx }
+    Ok(RtnlGuard { ctx })
 }
 
 /// Takes the RTNL if nobody holds it (`rtnl_trylock`, `net/core/rtnetlink.c:156-159`):

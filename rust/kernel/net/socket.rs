@@ -36,8 +36,13 @@ use crate::{
     error::to_result,
     new_mutex,
     prelude::*,
-    sync::{sleep::Sleepable, Arc, Mutex},
+    sync::{
+        arc_list,
+        sleep::{self, Sleepable},
+        Arc, Mutex,
+    },
     types::Opaque,
+    workqueue,
 };
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::ptr::NonNull;
@@ -440,7 +445,7 @@ impl Socket {
     /// `net.ipv6.bindv6only` says otherwise. `ENXIO` if the namespace is being
     /// dismantled.
     pub fn new(net: &Namespace, v6: bool, proto: Protocol, ctx: &Sleepable) -> Result<Socket> {
-        ctx.might_sleep();
+        ctx.may_block()?;
         // Held while the socket is made and joins the registry: the namespace cannot
         // start going meanwhile.
         let net = net.get().ok_or(ENXIO)?;
@@ -472,7 +477,7 @@ impl Socket {
     /// Lets a listener bind a port that connections closed a moment ago still hold in
     /// `TIME_WAIT` (`SO_REUSEADDR`, `sock_set_reuseaddr`).
     pub fn set_reuseaddr(&self, ctx: &Sleepable) -> Result {
-        ctx.might_sleep();
+        ctx.may_block()?;
         self.shared.call(|sock| {
             // SAFETY: valid while the call is counted (type invariant of `Shared`); the
             // call takes the socket lock.
@@ -486,7 +491,7 @@ impl Socket {
     /// over them by a hash of the peer's address and port (`SO_REUSEPORT`,
     /// `sock_set_reuseport`; the groups live in net/core/sock_reuseport.c).
     pub fn set_reuseport(&self, ctx: &Sleepable) -> Result {
-        ctx.might_sleep();
+        ctx.may_block()?;
         self.shared.call(|sock| {
             // SAFETY: as in `set_reuseaddr`.
             unsafe { bindings::sock_set_reuseport((*sock).sk) };
@@ -496,7 +501,7 @@ impl Socket {
 
     /// Binds the socket to a local address and port (`kernel_bind`); port 0 picks one.
     pub fn bind(&self, addr: SocketAddr, ctx: &Sleepable) -> Result {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let (mut raw, len) = RawAddr::new(&addr);
         self.shared.call(|sock| {
             // SAFETY: the socket is valid for the call; `raw` holds `len` bytes of address.
@@ -507,7 +512,7 @@ impl Socket {
     /// Makes a TCP socket listen (`kernel_listen`) with room for `backlog` connections
     /// not yet accepted.
     pub fn listen(&self, backlog: i32, ctx: &Sleepable) -> Result {
-        ctx.might_sleep();
+        ctx.may_block()?;
         self.shared.call(|sock| {
             // SAFETY: the socket is valid for the call.
             to_result(unsafe { bindings::kernel_listen(sock, backlog) })
@@ -518,7 +523,7 @@ impl Socket {
     /// the listener is shut down ([`Shutdown::Both`]) from another task, and
     /// `ESHUTDOWN` once its namespace has gone.
     pub fn accept(&self, ctx: &Sleepable) -> Result<Socket> {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let net = self.shared.net;
         self.shared.call(|sock| {
             let mut new = core::ptr::null_mut();
@@ -534,7 +539,7 @@ impl Socket {
     /// Connects to `addr` (`kernel_connect`): for TCP the three-way handshake, waited
     /// for; for UDP the default destination.
     pub fn connect(&self, addr: SocketAddr, ctx: &Sleepable) -> Result {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let (mut raw, len) = RawAddr::new(&addr);
         self.shared.call(|sock| {
             // SAFETY: the socket is valid for the call; `raw` holds `len` bytes of address.
@@ -545,7 +550,7 @@ impl Socket {
     /// Sends `data` (`kernel_sendmsg`), to `to` if given (UDP), else to the peer; returns
     /// how many bytes went (TCP may take fewer than given).
     pub fn send(&self, data: &[u8], to: Option<SocketAddr>, ctx: &Sleepable) -> Result<usize> {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let mut addr = to.map(|a| RawAddr::new(&a));
         // SAFETY: all-zero is a valid empty `msghdr` (no name, no control data).
         let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
@@ -572,7 +577,7 @@ impl Socket {
     /// came and from where (for UDP; a connected socket's peer otherwise, if the protocol
     /// says). 0 bytes from TCP means the peer closed its side.
     pub fn recv(&self, buf: &mut [u8], ctx: &Sleepable) -> Result<(usize, Option<SocketAddr>)> {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let mut from = RawAddr::empty();
         // SAFETY: all-zero is a valid empty `msghdr`.
         let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
@@ -601,7 +606,7 @@ impl Socket {
     /// Closes one or both directions (`kernel_sock_shutdown`); wakes a task blocked in
     /// `accept` or `recv` on this socket.
     pub fn shutdown(&self, how: Shutdown, ctx: &Sleepable) -> Result {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let how = match how {
             Shutdown::Read => bindings::sock_shutdown_cmd_SHUT_RD,
             Shutdown::Write => bindings::sock_shutdown_cmd_SHUT_WR,
@@ -615,7 +620,7 @@ impl Socket {
 
     /// The local address (`kernel_getsockname`; IPv6 takes the socket lock).
     pub fn local_addr(&self, ctx: &Sleepable) -> Result<SocketAddr> {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let mut raw = RawAddr::empty();
         self.shared.call(|sock| {
             // SAFETY: the socket is valid for the call; `raw` has room for either family.
@@ -626,7 +631,7 @@ impl Socket {
 
     /// The peer's address, for a connected socket (`kernel_getpeername`).
     pub fn peer_addr(&self, ctx: &Sleepable) -> Result<SocketAddr> {
-        ctx.might_sleep();
+        ctx.may_block()?;
         let mut raw = RawAddr::empty();
         self.shared.call(|sock| {
             // SAFETY: as in `local_addr`.
@@ -670,40 +675,50 @@ pub fn state_name(state: u8) -> &'static str {
 impl Drop for Socket {
     /// Releases the socket, unless its namespace's teardown did: a graceful close (TCP
     /// sends its FIN, or a reset if unread data is left) with the socket now holding its
-    /// namespace, or an abort if the namespace is being dismantled. Might sleep: drop a
-    /// socket in process context.
+    /// namespace, or an abort if the namespace is being dismantled. This sleeps; where it
+    /// must not ([`Sleepable::may_block`]: inside an RCU read-side section, atomic
+    /// context), a kworker closes the socket instead, soon after.
     fn drop(&mut self) {
-        // SAFETY: a check, no precondition.
-        unsafe { bindings::might_sleep() };
-        let shared = &self.shared;
-        // Held across the release and the removal from the registry, so the registry's
-        // `pre_exit` (which takes this lock for each socket) cannot finish, nor `exit` free
-        // the registry, in between.
-        let mut released = shared.released.lock();
-        if *released {
+        if !sleep::may_block_here() {
+            let shared = self.shared.clone();
+            if workqueue::system_unbound()
+                .try_spawn(GFP_ATOMIC, move || close(&shared))
+                .is_ok()
+            {
+                return;
+            }
+            // No memory for the work item: the socket stays open, in its namespace's
+            // registry, which releases it when the namespace goes.
+            crate::pr_warn!("socket: no memory to defer a close: left to the namespace\n");
             return;
         }
-        *released = true;
-        shared.revoked.store(true, Ordering::SeqCst);
-        // No call is in flight: this is the only handle, and calls borrow it.
-        // SAFETY: not released (`released` was false), so the registry's `pre_exit` has
-        // not handled it and the namespace has not reached `exit`; nothing else uses it.
-        unsafe { release(shared.sock.as_ptr(), shared.net, Close::Graceful) };
-        // SAFETY: as above: the registry is alive.
-        if let Ok(reg) = unsafe { registry(shared.net) } {
-            let mut open = reg.open.lock();
-            if let Some(i) = open.socks.iter().position(|s| Arc::ptr_eq(s, shared)) {
-                let last = open.socks.len() - 1;
-                open.socks.as_mut_slice().swap(i, last);
-                // SAFETY: `last` < len; the element moved out is dropped once, below, and
-                // the length no longer covers it.
-                let gone = unsafe {
-                    let gone = core::ptr::read(open.socks.as_ptr().add(last));
-                    open.socks.set_len(last);
-                    gone
-                };
-                drop(gone);
-            }
-        }
+        close(&self.shared);
+    }
+}
+
+/// Releases a socket whose last handle is gone, unless its namespace's teardown did, and
+/// takes it out of the registry. Process context.
+fn close(shared: &Arc<Shared>) {
+    // SAFETY: a check, no precondition.
+    unsafe { bindings::might_sleep() };
+    // Held across the release and the removal from the registry, so the registry's
+    // `pre_exit` (which takes this lock for each socket) cannot finish, nor `exit` free
+    // the registry, in between.
+    let mut released = shared.released.lock();
+    if *released {
+        return;
+    }
+    *released = true;
+    shared.revoked.store(true, Ordering::SeqCst);
+    // No call is in flight: the only handle is gone (calls borrow it).
+    // SAFETY: not released (`released` was false), so the registry's `pre_exit` has not
+    // handled it and the namespace has not reached `exit`; nothing else uses it.
+    unsafe { release(shared.sock.as_ptr(), shared.net, Close::Graceful) };
+    // SAFETY: as above: the registry is alive.
+    if let Ok(reg) = unsafe { registry(shared.net) } {
+        let mut open = reg.open.lock();
+        let gone = arc_list::remove(&mut open.socks, shared);
+        drop(open);
+        drop(gone);
     }
 }

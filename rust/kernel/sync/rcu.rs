@@ -26,9 +26,13 @@
 //!   this CPU inside a section (a guard alive, or bottom halves or interrupts off) does not
 //!   wait: it publishes the new object and keeps the old one in the pointer until a later
 //!   write waits for a grace period outside any section, or the pointer is dropped.
-//! - Sleeping inside a read-side section by other means (any blocking call) is still a
-//!   kernel bug that no type here rules out (as in upstream Rust-for-Linux, where `klint`
-//!   checks it); the debug kernel reports it (`BUG: scheduling while atomic`).
+//! - Sleeping inside a read-side section by other means would end the grace period the same
+//!   way. Every blocking call of this crate takes a [`Sleepable`](crate::sync::sleep::Sleepable)
+//!   and refuses (`EDEADLK`, or hands a blocking drop to a kworker) while this CPU's count
+//!   shows a guard ([`Sleepable::may_block`](crate::sync::sleep::Sleepable::may_block)).
+//!   Blocking calls that ask nothing (upstream 6.12's `Mutex::lock`, `CondVar::wait`) are
+//!   not ruled out here, as in upstream Rust-for-Linux, where `klint` checks them; the
+//!   debug kernel reports them (`BUG: sleeping function called from invalid context`).
 //!
 //! Why a per-CPU count is exact enough: a reader cannot be preempted or migrated
 //! (`__rcu_read_lock()` is `preempt_disable()` without `CONFIG_PREEMPT_RCU`,
@@ -92,17 +96,12 @@ fn depth_exit(counted: *const AtomicIsize) {
     }
 }
 
-/// Whether the caller may wait for a grace period here: this CPU is not inside a section
-/// counted by a [`Guard`], not in interrupt or softirq context, and has bottom halves and
-/// interrupts on. If it is, waiting could end a grace period that a reference borrowed from
-/// one of its guards relies on (module documentation), or sleep in atomic context.
-fn may_wait_for_readers() -> bool {
-    // SAFETY: `in_interrupt` and `irqs_disabled` read this CPU's state, no precondition.
-    let atomic = unsafe { bindings::in_interrupt() != 0 || bindings::irqs_disabled() };
-    // An interrupt that changes the count restores it before we resume. If this task holds
-    // a guard it cannot have moved off that guard's CPU (module documentation), so the
-    // count read is that CPU's; if it holds none, any count read is a safe answer.
-    !atomic && this_cpu_depth().load(Ordering::Relaxed) == 0
+/// Whether this CPU is inside a read-side section counted by a [`Guard`]. If the caller
+/// holds a guard it cannot have moved off that guard's CPU (module documentation), so the
+/// count read is that CPU's; an interrupt that changes it restores it before we resume.
+/// If it holds none, either answer is safe (a wrong "yes" only refuses or defers).
+pub(crate) fn inside_counted_section() -> bool {
+    this_cpu_depth().load(Ordering::Relaxed) != 0
 }
 
 /// An RCU read-side critical section; it ends when the guard is dropped.
@@ -355,7 +354,9 @@ impl<P: ForeignOwnable> RcuPointer<P> {
         // replaced, and `_guard` keeps this CPU inside a read-side section that started
         // before (else the load would not have seen it), so it stays valid for `'a`; `Drop`
         // cannot run while `self` is borrowed. No writer waits for that grace period inside
-        // this section (they check `may_wait_for_readers`), so it cannot end early.
+        // this section (they check `may_block_here`), nor does any blocking call of this crate
+        // (`Sleepable::may_block`), so it cannot end early that way; a call that sleeps
+        // without asking is the residual bug `sync::sleep` documents.
         Some(unsafe { P::borrow(p) })
     }
 
@@ -374,7 +375,7 @@ impl<P: ForeignOwnable> RcuPointer<P> {
     /// documentation).
     pub fn replace(&self, new: Option<P>) -> Option<P> {
         let new = new.map_or(core::ptr::null_mut(), |p| p.into_foreign().cast_mut());
-        if !may_wait_for_readers() {
+        if !crate::sync::sleep::may_block_here() {
             let old = self.ptr.swap(new, Ordering::AcqRel);
             self.retire(old);
             return None;
@@ -387,8 +388,9 @@ impl<P: ForeignOwnable> RcuPointer<P> {
         if old.is_null() && retired.is_null() {
             return None;
         }
-        // SAFETY: `may_wait_for_readers` found this CPU in process context, interrupts and
-        // bottom halves on, and no `Guard` of this task alive (a live guard stays on the
+        // SAFETY: `may_block_here` found this CPU in process context, interrupts and
+        // bottom halves on, preemption on where it is counted, and no `Guard` of this task
+        // alive (a live guard stays on the
         // CPU whose depth it raised, module documentation); references borrowed from
         // `self` need a guard, so none of the caller's is inside a section this ends.
         unsafe { synchronize_rcu() };

@@ -10,8 +10,11 @@
 //! ("BUG: sleeping function called from invalid context"); netdive's abstractions also
 //! say it in the types: a call that can block takes a [`Sleepable`].
 
-use crate::bindings;
-use core::marker::PhantomData;
+use crate::{bindings, prelude::*};
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 /// Proof that the code holding it runs in process context and may sleep: blocking
 /// calls (a socket's `accept`, `recv`, `connect`) take `&Sleepable`. The abstractions hand
@@ -43,9 +46,24 @@ use core::marker::PhantomData;
 /// `Sleepable` of either kind.
 ///
 /// A holder can still enter an atomic section (take a spinlock, an RCU read lock) and
-/// call a blocking function inside it: that the type does not prevent. Every blocking call
-/// also checks at run time (`might_sleep`), so the debug kernel (`DEBUG_ATOMIC_SLEEP`)
-/// reports it.
+/// call a blocking function inside it: that the type does not prevent. So every blocking
+/// call of this crate asks first ([`Sleepable::may_block`]) and refuses where it can see
+/// that it must not sleep: inside an [`rcu::Guard`](crate::sync::rcu::Guard) (its per-CPU
+/// count), with bottom halves or interrupts off, in interrupt context, or with preemption
+/// off where the kernel counts it (`CONFIG_PREEMPT_COUNT`, the test kernel). A call that
+/// returns a `Result` fails with `EDEADLK`; a drop that would block (closing a
+/// [`Socket`](crate::net::socket::Socket), stopping a [`Thread`](crate::kthread::Thread))
+/// hands its work to a kworker. Sleeping inside a section matters beyond the bug itself:
+/// on a kernel without preemptible RCU a context switch is the CPU's quiescent state
+/// (`rcu_note_context_switch`, kernel/rcu/tree_plugin.h:998-1001), so the grace period
+/// could end and the objects read under the guard be freed while the sleeper still holds
+/// references to them.
+///
+/// What no check here sees: a spinlock held on a kernel without `CONFIG_PREEMPT_COUNT`
+/// (the lab kernel), and blocking calls that take no `Sleepable`, such as upstream 6.12's
+/// `Mutex::lock` and `CondVar::wait` (upstream leaves that to `klint`). The debug kernel
+/// reports those (`DEBUG_ATOMIC_SLEEP`: "BUG: sleeping function called from invalid
+/// context"), and `make test` fails on it.
 pub struct Sleepable {
     _not_send: PhantomData<*mut ()>,
 }
@@ -84,4 +102,43 @@ impl Sleepable {
         // SAFETY: a check, no precondition.
         unsafe { bindings::might_sleep() };
     }
+
+    /// What a blocking call asks first: `Ok` if the caller may block here, `EDEADLK` (with
+    /// a note in the kernel log, once) if it can see that it must not (see the type's
+    /// documentation and [`may_block_here`]).
+    pub fn may_block(&self) -> Result {
+        if may_block_here() {
+            // What this check cannot see, the kernel's may (a spinlock held on a kernel
+            // with `CONFIG_DEBUG_ATOMIC_SLEEP`).
+            self.might_sleep();
+            return Ok(());
+        }
+        if !REFUSAL_NOTED.swap(true, Ordering::Relaxed) {
+            crate::pr_warn!(
+                "netdive: a blocking call inside an RCU read-side section or atomic \
+                 context was refused (EDEADLK)\n"
+            );
+        }
+        Err(edeadlk())
+    }
+}
+
+/// `EDEADLK`: what a blocking call returns where it must not sleep ([`Sleepable::may_block`]).
+pub fn edeadlk() -> Error {
+    Error::from_errno(-(bindings::EDEADLK as i32))
+}
+
+/// Whether the one-time note about a refused blocking call has been printed.
+static REFUSAL_NOTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the current context may block, as far as it can be seen: not inside a read-side
+/// section counted by an [`rcu::Guard`](crate::sync::rcu::Guard) on this CPU, not in
+/// interrupt context, interrupts on, and preemption on where the kernel counts it
+/// (`in_atomic()`: with `CONFIG_PREEMPT_COUNT` it also counts spinlocks and, on a kernel
+/// without preemptible RCU, `rcu_read_lock()`; without it, only interrupt contexts and
+/// bottom halves off, include/linux/preempt.h:115,143,186).
+pub(crate) fn may_block_here() -> bool {
+    // SAFETY: `in_atomic` and `irqs_disabled` read this CPU's state, no precondition.
+    let atomic = unsafe { bindings::in_atomic() || bindings::irqs_disabled() };
+    !atomic && !crate::sync::rcu::inside_counted_section()
 }
