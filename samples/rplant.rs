@@ -38,12 +38,23 @@
 //!   RTNL (both must be refused with `EDEADLK`: sleeping there would let the grace period
 //!   end under the section's references), then drops a bound UDP socket (port 7999) and
 //!   a kernel thread (`rplant-guard`) made before it (their close and stop must move to a
-//!   kworker). Fails with `EIO` if a call was not refused; test 29 checks that the port
-//!   and the thread go.
+//!   kworker). Fails with `EIO` if a call was not refused, or if the section did not show
+//!   in this CPU's count of read-side sections (what the lab kernel, which does not
+//!   count preemption, relies on alone); test 29 checks that the port and the thread go.
+//! - `rcu-write-in-spinlock`: clears an [`RcuPointer`] while holding a `SpinLock`: the
+//!   writer must not sleep in `synchronize_rcu` there (it keeps the old object until the
+//!   pointer goes); the debug kernel reports a sleep ("scheduling while atomic").
+//! - `drop-attachment-under-rtnl DEV` / `drop-attachment-in-guard DEV`: attaches a
+//!   fast-path program to `DEV` (an rveth device) and drops the `Attachment` while holding
+//!   the RTNL, or inside a read-side section, where it cannot detach in place: a kworker
+//!   detaches it. Once detached, the program is dropped, slowly (200 ms, reading this
+//!   module's data), and says so: test 29 unloads rplant meanwhile, which must wait until
+//!   the program is gone (the module reference is put after the drop, never before).
 
 use kernel::kthread::{Thread, ThreadContext};
 use kernel::net::{
     dev::Device,
+    fastpath::{self, Action, Frame, Program},
     ns::Namespace,
     pernet,
     procfs::{self, SeqFile},
@@ -54,12 +65,13 @@ use kernel::net::{
 };
 use kernel::prelude::*;
 use kernel::sync::{
-    new_condvar, new_mutex, rcu,
+    new_condvar, new_mutex, new_spinlock, rcu,
     rcu::RcuPointer,
     sleep::{edeadlk, Sleepable},
     spinlock_irq::{irqs_disabled, new_spinlock_irq, SpinLockIrq},
-    CondVar, Mutex,
+    Arc, CondVar, Mutex, SpinLock,
 };
+use kernel::time::Ktime;
 use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
@@ -81,6 +93,9 @@ struct NetState {
     irq_a: SpinLockIrq<()>,
     #[pin]
     irq_b: SpinLockIrq<()>,
+    /// The lock `rcu-write-in-spinlock` holds.
+    #[pin]
+    plain: SpinLock<()>,
 }
 
 struct Rplant;
@@ -100,6 +115,7 @@ impl pernet::Subsystem for Rplant {
             held <- new_mutex!(None),
             irq_a <- new_spinlock_irq!(()),
             irq_b <- new_spinlock_irq!(()),
+            plain <- new_spinlock!(()),
         })
     }
 }
@@ -146,8 +162,8 @@ struct Nap {
     cv: CondVar,
 }
 
-/// Keeps a reference on the device called `name`, so it cannot be freed.
-fn hold_device(state: &NetState, net: &Namespace, name: &str) -> Result {
+/// The device called `name` in `net`, with a reference held.
+fn device_named(net: &Namespace, name: &str) -> Result<ARef<Device>> {
     let mut buf = [0u8; 16];
     let bytes = name.as_bytes();
     if bytes.is_empty() || bytes.len() >= buf.len() {
@@ -155,14 +171,16 @@ fn hold_device(state: &NetState, net: &Namespace, name: &str) -> Result {
     }
     buf[..bytes.len()].copy_from_slice(bytes);
     let name = CStr::from_bytes_with_nul(&buf[..=bytes.len()])?;
-    // The reference is taken inside the RCU read section, the mutex (which may sleep)
-    // only after it ends.
-    let dev = {
-        let guard = rcu::read_lock();
-        ARef::from(net.device_by_name(name, &guard).ok_or(ENODEV)?)
-    };
+    // The reference is taken inside the RCU read section.
+    let guard = rcu::read_lock();
+    Ok(ARef::from(net.device_by_name(name, &guard).ok_or(ENODEV)?))
+}
+
+/// Keeps a reference on the device called `name`, so it cannot be freed.
+fn hold_device(state: &NetState, net: &Namespace, name: &str) -> Result {
+    let dev = device_named(net, name)?;
+    pr_info!("holding a reference on {} on purpose\n", dev.name());
     *state.held.lock() = Some(dev);
-    pr_info!("holding a reference on {} on purpose\n", name);
     Ok(())
 }
 
@@ -203,19 +221,93 @@ fn block_in_guard(net: &Namespace, ctx: &mut Sleepable) -> Result {
     sock.bind("127.0.0.1:7999".parse().map_err(|_| EINVAL)?, ctx)?;
     let thread = Thread::spawn(c_str!("rplant-guard"), ctx, nap_until_stopped)?;
     let guard = rcu::read_lock();
+    let counted = rcu::inside_counted_section();
     let made = Socket::new(net, false, Protocol::Udp, ctx).err();
     let locked = rtnl::lock(ctx).err();
     drop(sock);
     drop(thread);
     drop(guard);
+    let counted_after = rcu::inside_counted_section();
     pr_info!(
-        "block-in-guard: socket {:?}, rtnl {:?}; socket and thread dropped inside\n",
+        "block-in-guard: socket {:?}, rtnl {:?}; socket and thread dropped inside; \
+         section counted {}, after {}\n",
         made,
-        locked
+        locked,
+        counted,
+        counted_after
     );
-    if made != Some(edeadlk()) || locked != Some(edeadlk()) {
+    if made != Some(edeadlk()) || locked != Some(edeadlk()) || !counted || counted_after {
         return Err(EIO);
     }
+    Ok(())
+}
+
+/// Clears an [`RcuPointer`] under a spinlock, outside any read-side section of ours: only
+/// the spinlock says that the writer must not wait (sleep) there.
+fn rcu_write_in_spinlock(state: &NetState) -> Result {
+    let ptr = RcuPointer::new(KBox::new([0u8; 64], GFP_KERNEL)?);
+    let lock = state.plain.lock();
+    ptr.set(None);
+    drop(lock);
+    pr_info!(
+        "rcu-write-in-spinlock: pointer {}\n",
+        if ptr.is_set() { "set" } else { "clear" }
+    );
+    if ptr.is_set() {
+        return Err(EIO);
+    }
+    Ok(())
+}
+
+/// A fast-path program that passes every frame and is slow to go: its drop busy-waits
+/// 200 ms, reading this module's data all along, then says it is done. If its module
+/// were unloaded meanwhile, that would be code and data of a freed module.
+struct SlowToDrop;
+
+/// How many programs have been dropped (module data the drop reads and writes).
+static DROPPED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+impl Program for SlowToDrop {
+    fn run(&self, _frame: &mut Frame<'_>) -> Action {
+        Action::Pass
+    }
+}
+
+impl Drop for SlowToDrop {
+    fn drop(&mut self) {
+        let start = Ktime::ktime_get();
+        while (Ktime::ktime_get() - start).to_ms() < 200 {
+            DROPPED.load(core::sync::atomic::Ordering::Relaxed);
+        }
+        let n = DROPPED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
+        pr_info!("slow program dropped ({} so far)\n", n);
+    }
+}
+
+/// Where a dropped [`fastpath::Attachment`] is dropped.
+enum DropWhere {
+    UnderRtnl,
+    InGuard,
+}
+
+/// Attaches a [`SlowToDrop`] program to `dev` and drops the attachment where it cannot
+/// detach in place. The program's last count is then the device slot's, which a kworker
+/// takes out.
+fn drop_attachment(net: &Namespace, dev: &str, place: DropWhere, ctx: &mut Sleepable) -> Result {
+    let dev = device_named(net, dev)?;
+    let prog: Arc<dyn Program> = Arc::new(SlowToDrop, GFP_KERNEL)?;
+    let rtnl = rtnl::lock(ctx)?;
+    let attachment = fastpath::attach(&dev, prog, &THIS_MODULE, &rtnl)?;
+    match place {
+        DropWhere::UnderRtnl => drop(attachment),
+        DropWhere::InGuard => {
+            let guard = rcu::read_lock();
+            drop(attachment);
+            drop(guard);
+        }
+    }
+    drop(rtnl);
+    pr_info!("attachment dropped where it cannot detach in place\n");
     Ok(())
 }
 
@@ -234,7 +326,8 @@ fn irq_order(state: &NetState) -> Result {
         if off_after { "OFF" } else { "on" },
         if was_off { "off" } else { "on" }
     );
-    if !off_while_b || off_after != was_off {
+    // Called from a write(2), interrupts on: a check that says "off" anyway is broken.
+    if was_off || !off_while_b || off_after {
         return Err(EIO);
     }
     Ok(())
@@ -252,7 +345,8 @@ impl procfs::ControlFile for Rplant {
 
     /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`,
     /// `leak-thread`, `rcu-write-in-guard`, `rcu-write-in-bh-guard`, `irq-order`,
-    /// `block-in-guard`.
+    /// `block-in-guard`, `rcu-write-in-spinlock`, `drop-attachment-under-rtnl DEV`,
+    /// `drop-attachment-in-guard DEV`.
     fn write(state: &NetState, net: &Namespace, input: &[u8], ctx: &mut Sleepable) -> Result {
         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
         let mut words = text.split_whitespace();
@@ -274,6 +368,13 @@ impl procfs::ControlFile for Rplant {
             (Some("rcu-write-in-bh-guard"), None, None) => rcu_write_in_guard(true),
             (Some("irq-order"), None, None) => irq_order(state),
             (Some("block-in-guard"), None, None) => block_in_guard(net, ctx),
+            (Some("rcu-write-in-spinlock"), None, None) => rcu_write_in_spinlock(state),
+            (Some("drop-attachment-under-rtnl"), Some(dev), None) => {
+                drop_attachment(net, dev, DropWhere::UnderRtnl, ctx)
+            }
+            (Some("drop-attachment-in-guard"), Some(dev), None) => {
+                drop_attachment(net, dev, DropWhere::InGuard, ctx)
+            }
             _ => Err(EINVAL),
         }
     }
@@ -281,6 +382,12 @@ impl procfs::ControlFile for Rplant {
 
 struct RplantModule {
     _control: Pin<KBox<pernet::Registration<Rplant>>>,
+}
+
+impl Drop for RplantModule {
+    fn drop(&mut self) {
+        pr_info!("unloading\n");
+    }
 }
 
 impl kernel::Module for RplantModule {

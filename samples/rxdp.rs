@@ -162,7 +162,7 @@ fn attach(net: &Namespace, dev: &Name, spec: Spec, rtnl: &Rtnl) -> Result<Entry>
                 )
             }
             AttachError::Busy => kernel::pr_refused!("refused: {} already has a program\n", dev),
-            AttachError::Unloading | AttachError::NoMemory => {}
+            AttachError::Unloading | AttachError::NoMemory | AttachError::WouldBlock => {}
         },
     )?;
     Ok(Entry {

@@ -3,8 +3,13 @@
 #    super-packets: GSO, payload in page fragments) reached `skb_put`, whose
 #    SKB_LINEAR_ASSERT is a BUG(). rxdp's `pad` program calls adjust_tail with
 #    `len.saturating_sub(frame.len())`, zero for every frame long enough; a TCP transfer
-#    through it must arrive intact (and again with tcpdump on the sender, which clones
-#    each super-packet), while runts are padded to the length asked for.
+#    through it must arrive intact, and runts are padded to the length asked for. TCP's
+#    frames are clones already (TCP keeps the original for retransmission and sends a
+#    clone, `__tcp_transmit_skb`, net/ipv4/tcp_output.c:1310-1317). The runts are sent
+#    again cloned: a packet socket on x0 that reads nothing keeps the clone
+#    `dev_queue_xmit_nit` gives it queued (`packet_rcv`), so the frame rveth delivers
+#    shares its data and `put` must unshare it (`skb_unclone`) before it writes the
+#    padding; the tap's own copies must come out exactly as sent (44 bytes).
 #  - defect 7: the attached program's module reference was put before the program's last
 #    `Arc` was dropped, so `rmmod rxdp` racing `ip link del` could run the program's
 #    destructor in freed module memory. 20 rounds of the race, each with a program
@@ -16,7 +21,7 @@
 #    type change is checked by rust/compile-fail/40-xdp-frame-below-eth-hlen.rs.
 . "$(dirname "$0")/../guest/testlib.sh"
 rpid=
-trap '[ -z "$rpid" ] || kill $rpid 2>/dev/null; cleanup_namespaces; unload rxdp' EXIT
+trap 'kill $rpid ${TAP_PID:-} ${tpid:-} ${TCP_SINK_PID:-} 2>/dev/null; cleanup_namespaces; unload rxdp' EXIT
 cleanup_namespaces
 unload rxdp
 modprobe rveth || fail "modprobe rveth"
@@ -35,17 +40,56 @@ quiet_ipv6 ns1 x0
 # --- defect 6: pad, on runts and on TCP super-packets ---------------------------------
 must ctl ns2 'attach x1 pad 60'
 expect_eq "$(ip netns exec ns2 cat /proc/net/rxdp)" "x1: pad 60 hits 0" "table after attach"
-# Five UDP datagrams of 2 bytes: 44-byte frames, padded to 60 before the stack sees them.
-rm -f /tmp/pad.log
-ip netns exec ns2 tcpdump -i x1 -e -n -c 5 -l udp port 9 >/tmp/pad.log 2>/tmp/pad.err &
-tpid=$!
-wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/pad.err
-ip netns exec ns1 bash -c 'for i in 1 2 3 4 5; do echo x >/dev/udp/10.9.0.2/9; done' ||
-	fail "sending UDP from ns1"
-wait_for "tcpdump to see 5 datagrams" 30 sh -c "[ \$(grep -c 'length' /tmp/pad.log) -ge 5 ]"
-wait $tpid
-expect_eq "$(grep -c ', length 60: ' /tmp/pad.log)" "5" "runts on x1 padded to 60 bytes"
-expect_eq "$(hits x1)" "5" "pad program hits (frames padded)"
+
+# tap_hold: a packet socket on x0 (ns1) that queues what x0 sends and reads nothing until
+# /tmp/tap.go exists; then it prints the lengths of the outgoing UDP datagrams to port 9
+# it holds. Each queued frame is a clone of the one rveth delivered to x1.
+tap_hold() {
+	rm -f /tmp/tap.ready /tmp/tap.go /tmp/tap.out
+	ip netns exec ns1 python3 - >/tmp/tap.out 2>&1 <<'PY' &
+import os, socket, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.setsockopt(socket.SOL_SOCKET, 33, 1 << 20)  # SO_RCVBUFFORCE
+s.bind(("x0", 0))
+open("/tmp/tap.ready", "w").close()
+while not os.path.exists("/tmp/tap.go"):
+    time.sleep(0.1)
+s.setblocking(False)
+runts = []
+while True:
+    try:
+        data, addr = s.recvfrom(1 << 17)
+    except BlockingIOError:
+        break
+    if addr[2] != socket.PACKET_OUTGOING:
+        continue
+    if data[12:14] == b"\x08\x00" and data[23] == 17 and data[36:38] == b"\x00\x09":
+        runts.append(len(data))
+print("runts", *runts)
+PY
+	TAP_PID=$!
+	wait_for "the tap on x0" 30 test -e /tmp/tap.ready
+}
+tap_release() {
+	touch /tmp/tap.go
+	wait $TAP_PID || fail "the tap on x0 failed: $(cat /tmp/tap.out)"
+}
+
+# runts WHAT: five UDP datagrams of 2 bytes, 44-byte frames, padded to 60 on x1.
+runts() {
+	local what=$1 h0
+	h0=$(hits x1)
+	rm -f /tmp/pad.log
+	ip netns exec ns2 tcpdump -i x1 -e -n -c 5 -l udp port 9 >/tmp/pad.log 2>/tmp/pad.err &
+	tpid=$!
+	wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/pad.err
+	ip netns exec ns1 bash -c 'for i in 1 2 3 4 5; do echo x >/dev/udp/10.9.0.2/9; done' ||
+		fail "sending UDP from ns1 ($what)"
+	wait_for "tcpdump to see 5 datagrams ($what)" 30 sh -c "[ \$(grep -c 'length' /tmp/pad.log) -ge 5 ]"
+	wait $tpid || fail "tcpdump on x1 failed ($what)"
+	expect_eq "$(grep -c ', length 60: ' /tmp/pad.log)" "5" "runts on x1 padded to 60 bytes ($what)"
+	expect_eq "$(($(hits x1) - h0))" "5" "pad program hits, frames padded ($what)"
+}
 
 # TCP: GSO super-packets, whose linear part is the headers and whose payload is in page
 # fragments, go through `adjust_tail(0)`.
@@ -64,15 +108,15 @@ tcp_round() {
 	# More bytes per frame than the MTU allows: super-packets reached x1's program.
 	expect_ge "$((rxb / rxp))" 1515 "bytes per frame x1 received ($what)"
 }
-tcp_round "plain"
-# With a packet socket tapping x0, every super-packet x1 receives is a clone.
-ip netns exec ns1 tcpdump -i x0 -n -s 96 -w /dev/null tcp dst port 5001 >/tmp/tap.log 2>&1 &
-tpid=$!
-wait_for "tcpdump listening on x0" 30 grep -q "listening on x0" /tmp/tap.log
-tcp_round "cloned by a tap on x0"
-kill -INT $tpid
-wait $tpid
-expect_eq "$(hits x1)" "5" "pad program hits after the transfers (no data frame needed padding)"
+
+runts "plain"
+tcp_round "TCP's clones"
+tap_hold
+runts "cloned by a tap on x0"
+tap_release
+sed 's/^/tap on x0: /' /tmp/tap.out
+expect_eq "$(sed -n 's/^runts //p' /tmp/tap.out)" "44 44 44 44 44" "the tap's copies of the runts, as sent"
+expect_eq "$(hits x1)" "10" "pad program hits after the transfers (no data frame needed padding)"
 must ctl ns2 'detach x1'
 
 # --- defect 7: rmmod rxdp racing ip link del, a program attached ---------------------

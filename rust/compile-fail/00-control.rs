@@ -47,3 +47,7 @@ fn writes(p: &kernel::sync::rcu::RcuPointer<kernel::alloc::KBox<u32>>) -> u32 {
     p.set(None);
     *r
 }
+
+// The floor of an XDP frame is an Ethernet header (`bpf_xdp_adjust_head`/`_tail` keep
+// ETH_HLEN, net/core/filter.c:4039); case 40 checks that no caller can lower it.
+const _: () = assert!(kernel::net::xdp::Frame::MIN_LEN == 14);

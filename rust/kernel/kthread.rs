@@ -119,8 +119,7 @@ impl Shared {
     /// its own end): its body returns, and a later stop, or the registry when the module
     /// goes, collects it.
     fn stop(&self) {
-        // SAFETY: no precondition.
-        if self.task.as_ptr() == unsafe { bindings::get_current() } {
+        if self.is_current() {
             return;
         }
         if self.stopping.swap(true, Ordering::AcqRel) {
@@ -141,6 +140,14 @@ impl Shared {
         }
         *self.stopped.lock() = true;
         self.stopped_cv.notify_all();
+    }
+}
+
+impl Shared {
+    /// Whether this is the thread running now.
+    fn is_current(&self) -> bool {
+        // SAFETY: no precondition.
+        self.task.as_ptr() == unsafe { bindings::get_current() }
     }
 }
 
@@ -256,7 +263,7 @@ impl Thread {
     /// a call that does not look at `should_stop` must be woken first (a server's socket
     /// shut down), or this waits for as long as that call does.
     pub fn stop(self, ctx: &Sleepable) {
-        ctx.might_sleep();
+        let _ = ctx;
         drop(self);
     }
 }
@@ -266,25 +273,30 @@ impl Drop for Thread {
     /// ([`Sleepable::may_block`]: inside an RCU read-side section, atomic context), a
     /// kworker stops it instead, soon after.
     fn drop(&mut self) {
+        // A thread cannot wait for its own end: dropped on itself, it runs on (see
+        // `Shared::stop`).
+        if self.shared.is_current() {
+            return;
+        }
         if !sleep::may_block_here() {
             let shared = self.shared.clone();
-            let deferred = workqueue::system_unbound().try_spawn(GFP_ATOMIC, move || {
-                stop_and_forget(&shared);
-            });
-            if deferred.is_ok() {
-                return;
+            if workqueue::system_unbound()
+                .try_spawn(GFP_ATOMIC, move || stop_and_forget(&shared))
+                .is_err()
+            {
+                // No memory for the work item: the thread runs on, in its module's
+                // registry, which stops it when the module goes.
+                crate::pr_warn!("kthread: no memory to defer a stop: left to its module\n");
             }
-            // No memory for the work item: stop it here, as before the check (the debug
-            // kernel reports the sleep in atomic context).
-            crate::pr_warn!("kthread: no memory to defer a stop: stopping in place\n");
+            return;
         }
         stop_and_forget(&self.shared);
     }
 }
 
-/// Stops the thread (waiting for it) and takes it out of the registry.
+/// Stops the thread (waiting for it) and takes it out of the registry. Process context.
 fn stop_and_forget(shared: &Arc<Shared>) {
-    // SAFETY: a check, no precondition.
+    // SAFETY: a check, no precondition; called only where blocking is allowed.
     unsafe { bindings::might_sleep() };
     shared.stop();
     if shared.stopping.load(Ordering::Acquire) {

@@ -204,13 +204,15 @@ impl procfs::ControlFile for ExFastControl {
                     return Err(EBUSY);
                 }
                 let name = Name::parse(dev).map_err(|_| EINVAL)?;
-                *entry = Some(attach(net, name, &rtnl::lock(ctx)?)?);
+                let rtnl = rtnl::lock(ctx)?;
+                *entry = Some(attach(net, name, &rtnl)?);
                 Ok(())
             }
             // Detached under the RTNL: when the write returns, no CPU runs the program.
             (Some("detach"), None, None) => {
+                let rtnl = rtnl::lock(ctx)?;
                 let e = entry.take().ok_or(ENOENT)?;
-                e.attachment.detach(&rtnl::lock(ctx)?);
+                e.attachment.detach(&rtnl);
                 Ok(())
             }
             _ => {

@@ -336,8 +336,12 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// An empty slot. Might sleep.
+    /// An empty slot. Might sleep (`EDEADLK` where it must not,
+    /// [`Sleepable::may_block`]).
     pub fn new() -> Result<Self> {
+        if !sleep::may_block_here() {
+            return Err(sleep::edeadlk());
+        }
         Ok(Self {
             hook: Arc::new(
                 Hook {
@@ -490,6 +494,9 @@ pub enum AttachError {
     Unloading,
     /// No memory for the attachment (`ENOMEM`).
     NoMemory,
+    /// Called where it must not block, inside an RCU read-side section or atomic context
+    /// (`EDEADLK`, [`Sleepable::may_block`]).
+    WouldBlock,
 }
 
 impl From<AttachError> for Error {
@@ -499,6 +506,7 @@ impl From<AttachError> for Error {
             AttachError::Busy => EBUSY,
             AttachError::Unloading => ENOENT,
             AttachError::NoMemory => ENOMEM,
+            AttachError::WouldBlock => sleep::edeadlk(),
         }
     }
 }
@@ -511,6 +519,9 @@ pub fn attach(
     owner: &'static ThisModule,
     rtnl: &Rtnl,
 ) -> Result<Attachment, AttachError> {
+    if !sleep::may_block_here() {
+        return Err(AttachError::WouldBlock);
+    }
     let hook = super::dev::fastpath_of(dev)
         .ok_or(AttachError::NotSupported)?
         .hook

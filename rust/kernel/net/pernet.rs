@@ -25,7 +25,7 @@ use crate::{
     bindings,
     error::{from_result, to_result},
     prelude::*,
-    sync::sleep::Sleepable,
+    sync::sleep::{self, Sleepable},
     types::Opaque,
 };
 use core::{
@@ -233,13 +233,18 @@ unsafe impl<S: Subsystem> Sync for Registration<S> {}
 
 impl<S: Subsystem> Registration<S> {
     /// Registers the subsystem in every namespace, present and future. `EBUSY` if its id
-    /// slot is used by another registration.
+    /// slot is used by another registration; `EDEADLK` where it must not block
+    /// ([`Sleepable::may_block`](crate::sync::sleep::Sleepable::may_block)).
     pub fn new() -> impl PinInit<Self, Error> {
         // SAFETY: the closure initialises every field, then registers; on failure nothing
         // is registered and the id slot is released. The value is pinned, so `ops` stays
         // put while registered.
         unsafe {
             crate::init::pin_init_from_closure(move |this: *mut Self| {
+                // Registering runs `init` for every namespace, and waits, in this task.
+                if !sleep::may_block_here() {
+                    return Err(sleep::edeadlk());
+                }
                 let id = S::id();
                 if id.in_use.swap(true, Ordering::AcqRel) {
                     return Err(EBUSY);

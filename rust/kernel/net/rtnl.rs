@@ -26,7 +26,7 @@ use crate::{
     macros::vtable,
     prelude::*,
     str::CStr,
-    sync::sleep::Sleepable,
+    sync::sleep::{self, Sleepable},
     types::Opaque,
 };
 use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
@@ -362,6 +362,10 @@ impl<'a, T: LinkOps> NewLink<'a, T> {
         if self.registered {
             return Err(EEXIST);
         }
+        // `register_netdevice` sleeps (net/core/dev.c:10616).
+        if !sleep::may_block_here() {
+            return Err(sleep::edeadlk());
+        }
         // SAFETY: RTNL held; the device was allocated and set up by `rtnl_create_link`
         // with this link type and not registered yet (checked above).
         to_result(unsafe { bindings::register_netdevice(self.dev) })?;
@@ -486,13 +490,18 @@ unsafe impl<T: LinkOps> Sync for Registration<T> {}
 unsafe impl<T: LinkOps> Send for Registration<T> {}
 
 impl<T: LinkOps> Registration<T> {
-    /// Registers the link type.
+    /// Registers the link type (`EDEADLK` where it must not block,
+    /// [`Sleepable::may_block`]).
     pub fn new() -> impl PinInit<Self, Error> {
         // SAFETY: the closure fully initialises `*this` (ops written, then registered) or
         // fails having registered nothing; the value is pinned, so the ops stay where the
         // core linked them until `rtnl_link_unregister` in drop.
         unsafe {
             crate::init::pin_init_from_closure(move |this: *mut Self| {
+                // `rtnl_link_register` takes the RTNL.
+                if !sleep::may_block_here() {
+                    return Err(sleep::edeadlk());
+                }
                 let slot = Opaque::raw_get(core::ptr::addr_of!((*this).ops));
                 let (maxtype, policy) = match T::POLICY {
                     Some(p) => (p.maxtype, p.table.as_ptr()),

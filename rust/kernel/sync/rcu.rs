@@ -45,10 +45,12 @@
 //! on (its holder slept and migrated) leaves its count raised for good: a count can be too
 //! high, making writers keep objects longer, never too low.
 
-#[cfg(CONFIG_PREEMPT_RCU)]
+#[cfg(not(CONFIG_PREEMPT_NONE))]
 compile_error!(
     "kernel::sync::rcu counts read-side sections per CPU, which needs readers that cannot \
-     migrate: a kernel without CONFIG_PREEMPT_RCU (PREEMPT_NONE or PREEMPT_VOLUNTARY)"
+     migrate (no CONFIG_PREEMPT_RCU) and no preemption point in `might_sleep` (which \
+     PREEMPT_VOLUNTARY makes a `cond_resched`, include/linux/kernel.h:60-63, a quiescent \
+     state inside a reader): a CONFIG_PREEMPT_NONE kernel"
 );
 
 use crate::{bindings, types::ForeignOwnable};
@@ -96,11 +98,12 @@ fn depth_exit(counted: *const AtomicIsize) {
     }
 }
 
-/// Whether this CPU is inside a read-side section counted by a [`Guard`]. If the caller
-/// holds a guard it cannot have moved off that guard's CPU (module documentation), so the
-/// count read is that CPU's; an interrupt that changes it restores it before we resume.
-/// If it holds none, either answer is safe (a wrong "yes" only refuses or defers).
-pub(crate) fn inside_counted_section() -> bool {
+/// Whether this CPU is inside a read-side section counted by a [`Guard`]: what writers
+/// and blocking calls ask (a snapshot, also for checks and tests). If the caller holds a
+/// guard it cannot have moved off that guard's CPU (module documentation), so the count
+/// read is that CPU's; an interrupt that changes it restores it before we resume. If it
+/// holds none, either answer is safe (a wrong "yes" only refuses or defers).
+pub fn inside_counted_section() -> bool {
     this_cpu_depth().load(Ordering::Relaxed) != 0
 }
 

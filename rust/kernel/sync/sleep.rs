@@ -59,11 +59,17 @@ use core::{
 /// could end and the objects read under the guard be freed while the sleeper still holds
 /// references to them.
 ///
+/// The crate's other calls that block ask the same question and fail with `EDEADLK`:
+/// registering a pernet subsystem or a link type, registering a device in `newlink`,
+/// attaching a fast-path program, making a fast-path slot.
+///
 /// What no check here sees: a spinlock held on a kernel without `CONFIG_PREEMPT_COUNT`
-/// (the lab kernel), and blocking calls that take no `Sleepable`, such as upstream 6.12's
-/// `Mutex::lock` and `CondVar::wait` (upstream leaves that to `klint`). The debug kernel
-/// reports those (`DEBUG_ATOMIC_SLEEP`: "BUG: sleeping function called from invalid
-/// context"), and `make test` fails on it.
+/// (the lab kernel), and blocking calls that ask nothing: upstream 6.12's `Mutex::lock`,
+/// `CondVar::wait` and every `GFP_KERNEL` allocation (`KBox::new`), and the drop of a
+/// pernet or link-type `Registration` (it unregisters, which waits for a grace period).
+/// Upstream Rust-for-Linux leaves those to `klint`. The debug kernel reports each
+/// (`DEBUG_ATOMIC_SLEEP`: "BUG: sleeping function called from invalid context"), and
+/// `make test` fails on it.
 pub struct Sleepable {
     _not_send: PhantomData<*mut ()>,
 }
