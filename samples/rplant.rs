@@ -47,7 +47,7 @@
 //! - `drop-attachment-under-rtnl DEV` / `drop-attachment-in-guard DEV`: attaches a
 //!   fast-path program to `DEV` (an rveth device) and drops the `Attachment` while holding
 //!   the RTNL, or inside a read-side section, where it cannot detach in place: a kworker
-//!   detaches it. Once detached, the program is dropped, slowly (200 ms, reading this
+//!   detaches it. Once detached, the program is dropped, slowly (2 s, reading this
 //!   module's data), and says so: test 29 unloads rplant meanwhile, which must wait until
 //!   the program is gone (the module reference is put after the drop, never before).
 
@@ -260,7 +260,8 @@ fn rcu_write_in_spinlock(state: &NetState) -> Result {
 }
 
 /// A fast-path program that passes every frame and is slow to go: its drop busy-waits
-/// 200 ms, reading this module's data all along, then says it is done. If its module
+/// 2 s (longer than the test takes to start `rmmod`), reading this module's data all
+/// along, then says it is done. If its module
 /// were unloaded meanwhile, that would be code and data of a freed module.
 struct SlowToDrop;
 
@@ -276,7 +277,7 @@ impl Program for SlowToDrop {
 impl Drop for SlowToDrop {
     fn drop(&mut self) {
         let start = Ktime::ktime_get();
-        while (Ktime::ktime_get() - start).to_ms() < 200 {
+        while (Ktime::ktime_get() - start).to_ms() < 2000 {
             DROPPED.load(core::sync::atomic::Ordering::Relaxed);
         }
         let n = DROPPED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;

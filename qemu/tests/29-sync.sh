@@ -43,7 +43,7 @@ note "ok: rplant rcu-write-in-spinlock (the writer kept the old object instead o
 
 # A fast-path attachment dropped where it cannot detach in place (holding the RTNL, or
 # inside a read-side section): a kworker detaches it, and the program's last count goes
-# with the slot's. The program takes 200 ms to drop; rplant is unloaded meanwhile, which
+# with the slot's. The program takes 2 s to drop; rplant is unloaded meanwhile, which
 # must wait until the drop is over (its module reference is put after the program is
 # dropped, never before): "slow program dropped" comes before rplant's "unloading".
 modprobe rveth || fail "modprobe rveth"

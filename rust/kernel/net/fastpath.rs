@@ -248,7 +248,10 @@ impl<T> Drop for ModuleOwned<T> {
         // `Arc` of a program runs its `drop`) runs in a module that is still loaded.
         unsafe { core::mem::ManuallyDrop::drop(&mut self.value) };
         // SAFETY: we hold one reference on `owner` (type invariant), put once, last:
-        // nothing of the module's is used after it (this function's code is built in).
+        // nothing of the module's is used after it. This code is the kernel crate's
+        // (built in): every drop of an `Attached` is reached from a non-generic function of
+        // this file (`Slot`'s and `Attachment`'s drops, `detach_later`, `HookRef`'s drop),
+        // never from drop glue instantiated in a module.
         unsafe { bindings::module_put(self.owner) };
     }
 }
@@ -328,11 +331,41 @@ fn detach_later(hook: Arc<Hook>, addr: usize) {
     drop(attached);
 }
 
+/// A counted reference on a [`Hook`] whose drop always runs in this crate's code (built
+/// into the kernel): the last reference drops the hook's `RcuPointer`, which may drop an
+/// [`Attached`] and so put a module reference. Without this, the drop glue of a `Slot` or
+/// `Attachment` instantiated in a module would run that code in the module, and
+/// `ModuleOwned`'s "nothing of the module's is used after `module_put`" would depend on
+/// which module it was.
+struct HookRef(core::mem::ManuallyDrop<Arc<Hook>>);
+
+impl HookRef {
+    fn new(hook: Arc<Hook>) -> Self {
+        Self(core::mem::ManuallyDrop::new(hook))
+    }
+}
+
+impl core::ops::Deref for HookRef {
+    type Target = Arc<Hook>;
+
+    fn deref(&self) -> &Arc<Hook> {
+        &self.0
+    }
+}
+
+impl Drop for HookRef {
+    #[inline(never)]
+    fn drop(&mut self) {
+        // SAFETY: initialised until here, dropped once.
+        unsafe { core::mem::ManuallyDrop::drop(&mut self.0) };
+    }
+}
+
 /// A device's fast-path slot: the program the driver runs on every received frame. The
 /// driver keeps it in its device data; dropping it (the device is gone) detaches whatever
 /// is attached.
 pub struct Slot {
-    hook: Arc<Hook>,
+    hook: HookRef,
 }
 
 impl Slot {
@@ -343,13 +376,13 @@ impl Slot {
             return Err(sleep::edeadlk());
         }
         Ok(Self {
-            hook: Arc::new(
+            hook: HookRef::new(Arc::new(
                 Hook {
                     prog: RcuPointer::empty(),
                     blocked: AtomicBool::new(false),
                 },
                 GFP_KERNEL,
-            )?,
+            )?),
         })
     }
 
@@ -401,7 +434,7 @@ impl Drop for Slot {
 ///
 /// `prog` is initialised until it is dropped (by `release`, once).
 pub struct Attachment {
-    hook: Arc<Hook>,
+    hook: HookRef,
     prog: core::mem::ManuallyDrop<Arc<dyn Program>>,
 }
 
@@ -467,7 +500,7 @@ impl Drop for Attachment {
         let addr = program_addr(&self.prog);
         // SAFETY: initialised until here (type invariant), and never used again.
         unsafe { core::mem::ManuallyDrop::drop(&mut self.prog) };
-        let hook = self.hook.clone();
+        let hook = Arc::clone(&self.hook);
         let flags = if can_block { GFP_KERNEL } else { GFP_ATOMIC };
         if workqueue::system_unbound()
             .try_spawn(flags, move || detach_later(hook, addr))
@@ -539,7 +572,7 @@ pub fn attach(
     hook.prog.set(Some(attached));
     // INVARIANT: `prog` is initialised.
     Ok(Attachment {
-        hook,
+        hook: HookRef::new(hook),
         prog: core::mem::ManuallyDrop::new(prog),
     })
 }
