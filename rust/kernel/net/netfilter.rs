@@ -370,8 +370,9 @@ unsafe impl<F: Filter> pernet::Feature<F> for Hooks<F> {
             // `nf_register_net_hooks` unregistered the hooks it had registered, whose
             // calls may still be running: wait for them before the ops and the caller's
             // data go.
-            // SAFETY: pernet `init` (or subsystem registration) runs in process context,
-            // holding no spinlock and outside any RCU read-side section.
+            // SAFETY: hooks are registered from pernet `init`, in process context holding
+            // no spinlock (`setup_net`, or `Registration::new`, which refuses inside a
+            // read-side section or atomic context).
             unsafe { rcu::synchronize_rcu() };
             return Err(Error::from_errno(ret));
         }

@@ -166,8 +166,10 @@ unsafe impl<S: Subsystem, A: Feature<S>, B: Feature<S>> Feature<S> for (A, B) {
                 unsafe { A::unregister(net, &mut a) };
                 // `A`'s calls under RCU may still be running: wait for them before its
                 // state and the caller's data go.
-                // SAFETY: features are registered from pernet `init`, in process context,
-                // holding no spinlock, outside any RCU read-side section.
+                // SAFETY: features are registered from pernet `init`, in process context
+                // holding no spinlock: `setup_net` in the task making the namespace, or
+                // `register_pernet_subsys` in the task of `Registration::new`, which
+                // refuses inside a read-side section or atomic context (`may_block_here`).
                 unsafe { crate::sync::rcu::synchronize_rcu() };
                 drop(a);
                 Err(e)
@@ -361,8 +363,10 @@ impl<S: Subsystem> Registration<S> {
                 // and wait for the grace period ourselves.
                 // SAFETY: as in `pre_exit_net_callback`.
                 unsafe { S::Features::unregister(net, features.assume_init_mut()) };
-                // SAFETY: pernet `exit` runs in process context, holding no spinlock,
-                // outside any RCU read-side section.
+                // SAFETY: pernet `exit` runs in process context holding no spinlock:
+                // `cleanup_net` (a work item) or `unregister_pernet_subsys` in the task
+                // that drops the `Registration` (a module's exit; a drop inside a
+                // read-side section is the residual docs/safety.md names).
                 unsafe { crate::sync::rcu::synchronize_rcu() };
             }
         }
