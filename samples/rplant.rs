@@ -21,10 +21,12 @@
 //! abstractions must keep sound (tests 28 and 29 run them in the normal suite; they fail,
 //! with a splat or an error, on a kernel crate without the fixes):
 //!
-//! - `leak-thread`: starts a kernel thread (`rplant-leak`) and forgets its handle. Its
-//!   code is this module's, so the kernel crate must stop it when the module goes
-//!   (`kernel::kthread`'s registry): test 28 unloads the module and checks that the
-//!   thread is gone and nothing ran in freed memory.
+//! - `leak-thread`: starts a kernel thread (`rplant-leak`) and keeps its handle only in
+//!   the thread's own data, a reference cycle that nothing drops. Its code is this
+//!   module's, so the kernel crate must stop it when the module goes (`kernel::kthread`'s
+//!   registry): test 28 unloads the module and checks that the thread is gone and nothing
+//!   ran in freed memory. Stopped, the thread's body returns and drops its data, the
+//!   handle with it (a drop on the thread itself), so nothing is left for kmemleak.
 //! - `rcu-write-in-guard` / `rcu-write-in-bh-guard`: reads an object through an
 //!   [`RcuPointer`] inside a read-side section (`rcu::read_lock()` or `read_lock_bh()`),
 //!   clears the pointer in the same section, then reads the object again. A writer that
@@ -130,11 +132,18 @@ fn leak_skbs(count: u32) -> Result {
     Ok(())
 }
 
-/// Starts a thread that naps until asked to stop, and forgets its handle.
+/// Starts a thread that naps until asked to stop, and hands its handle to the thread
+/// itself: a cycle (thread data -> handle -> thread) that only a stop from outside ends.
 fn leak_thread(ctx: &Sleepable) -> Result {
-    let thread = Thread::spawn(c_str!("rplant-leak"), ctx, nap_until_stopped)?;
-    core::mem::forget(thread);
-    pr_info!("started a thread and forgot its handle on purpose\n");
+    let handle_slot: Arc<Mutex<Option<Thread>>> = Arc::pin_init(new_mutex!(None), GFP_KERNEL)?;
+    let own_handle = handle_slot.clone();
+    let thread = Thread::spawn(c_str!("rplant-leak"), ctx, move |t| {
+        nap_until_stopped(t);
+        // The handle is dropped here, on the thread it names.
+        drop(own_handle);
+    })?;
+    *handle_slot.lock() = Some(thread);
+    pr_info!("started a thread that holds its own handle, on purpose\n");
     Ok(())
 }
 

@@ -110,8 +110,9 @@ impl Sleepable {
     }
 
     /// What a blocking call asks first: `Ok` if the caller may block here, `EDEADLK` (with
-    /// a note in the kernel log, once) if it can see that it must not (see the type's
-    /// documentation and [`may_block_here`]).
+    /// a note in the kernel log, once) if it can see that it must not: inside an RCU
+    /// read-side section counted by a [`Guard`](crate::sync::rcu::Guard) on this CPU, in
+    /// interrupt context, with interrupts or (where counted) preemption off.
     pub fn may_block(&self) -> Result {
         if may_block_here() {
             // What this check cannot see, the kernel's may (a spinlock held on a kernel
