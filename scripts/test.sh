@@ -110,6 +110,10 @@ count_results() {
 	if [ -n "$plan" ] && [ $((ok + bad)) -lt "$plan" ]; then
 		echo "# the $name gave $((ok + bad)) of the $plan results it announced (exit $rc): see $log"
 		bad=$((bad + plan - ok - bad))
+	elif [ -n "$plan" ] && [ $((ok + bad)) -gt "$plan" ]; then
+		# More than announced: the plan or the counting is wrong, and so is this stage.
+		echo "# the $name gave $((ok + bad)) results, more than the $plan it announced: see $log"
+		bad=$((bad + 1))
 	fi
 	if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; echo "# the $name exited with status $rc: see $log"; fi
 	echo "# $name: $ok ok, $bad not ok"
