@@ -5,8 +5,10 @@
 #   exercise.sh list                 make exercises: number, title, lesson, status
 #   exercise.sh start N              make exercise EX=N: copy the skeleton to exercises/work/N/
 #   exercise.sh check N [solution]   make check EX=N [SOLUTION=1]: build, boot, run the checker
-#   exercise.sh prove                make test's stage: every skeleton builds and fails its
-#                                    checker, every solution passes it (debug kernel, one boot)
+#   exercise.sh prove                every skeleton builds and fails its checker, every
+#                                    solution passes it (debug kernel, one boot of its own)
+#   exercise.sh build-proofs         make test's half of it: the builds, and the list of
+#                                    proofs its suite's boot runs (qemu/guest/run-tests.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 EX_ROOT=$ND_PROJ/exercises
@@ -162,15 +164,19 @@ check() {
 	exit $rc
 }
 
-# prove: make test's stage. Every skeleton and every solution is built against the debug
-# kernel; one boot then runs each checker: on every solution (it must pass), then on
-# every skeleton (it must fail; the debugging exercise's last, as the splat it provokes
-# turns lockdep off for the rest of the boot). KTAP-style lines for make test.
-prove() {
+# build_proofs: make test's first half. Every skeleton and every solution is built
+# against the debug kernel; prints the plan (every build, and a proof for each that built)
+# and a KTAP-style line per build, and writes the proofs to run, in order, to
+# $ND_CACHE/exercises/prove.list ("N solution|skeleton KO") and the number of builds to
+# prove.builds. The suite's boot then runs them (qemu/guest/run-tests.sh, last): on every
+# solution (it must pass), then on every skeleton (it must fail; the debugging
+# exercise's last, as the splat it provokes turns lockdep off for the rest of the boot).
+build_proofs() {
 	local d n mod what dir list=() t=0 rc
 	nd_setup_vars
 	local root=$ND_CACHE/exercises/prove
 	mkdir -p "$root"
+	rm -f "$root.list" "$root.builds"
 	# The builds, all at once (each is one rustc; kbuild writes only into its M= directory).
 	# A solution is held to the samples' rule, clippy and no warning; a skeleton warns
 	# about what is not used yet, on purpose.
@@ -189,6 +195,7 @@ prove() {
 		done
 	done
 	wait
+	local lines=()
 	for what in solution skeleton; do
 		for d in $(ex_dirs); do
 			n=$(num_of "$d")
@@ -196,14 +203,14 @@ prove() {
 			dir=$root/$n-$what
 			t=$((t + 1))
 			if [ "$(cat "$dir.rc")" = 0 ]; then
-				echo "ok $t exercise $n $what builds$([ "$what" = solution ] && echo ' (clippy, no warning)')"
+				lines+=("ok $t exercise $n $what builds$([ "$what" = solution ] && echo ' (clippy, no warning)')")
 				list+=("$n $what $dir/$mod.ko")
 			elif [ "$(cat "$dir.rc")" = warnings ]; then
-				echo "not ok $t exercise $n $what builds, with warnings"
-				sed 's/^/# /' "$dir.err" | head -30
+				lines+=("not ok $t exercise $n $what builds, with warnings")
+				mapfile -t -O "${#lines[@]}" lines < <(sed 's/^/# /' "$dir.err" | head -30)
 			else
-				echo "not ok $t exercise $n $what builds"
-				sed 's/^/# /' "$dir.err" | head -30
+				lines+=("not ok $t exercise $n $what builds")
+				mapfile -t -O "${#lines[@]}" lines < <(sed 's/^/# /' "$dir.err" | head -30)
 			fi
 		done
 	done
@@ -216,13 +223,19 @@ prove() {
 		$2 == "skeleton" && index(late, " " $1 " ") {held[++h] = $0; next}
 		{print}
 		END {for (i = 1; i <= h; i++) print held[i]}' >"$root.list"
+	echo "$t" >"$root.builds"
 	# The plan: every build, and a proof for each that built (a guest that dies leaves
 	# proofs missing, which the plan shows).
 	echo "1..$((t + ${#list[@]}))"
+	printf '%s\n' "${lines[@]}"
+}
+
+# prove: both halves in a boot of their own (make test runs the proofs in its suite's).
+prove() {
+	build_proofs
+	local root=$ND_CACHE/exercises/prove
 	bash "$ND_PROJ/qemu/run.sh" --kernel test --timeout 1500 \
-		-- "bash $EX_ROOT/guest.sh prove $root.list $t"
-	rc=$?
-	return $rc
+		-- "bash $EX_ROOT/guest.sh prove $root.list $(cat "$root.builds")"
 }
 
 cmd=${1:-list}
@@ -232,5 +245,6 @@ list) list ;;
 start) start "$@" ;;
 check) check "$@" ;;
 prove) prove ;;
+build-proofs) build_proofs ;;
 *) nd_die "exercise.sh: unknown command '$cmd' (list, start N, check N [solution], prove)" ;;
 esac

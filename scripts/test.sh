@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make test`: build the debug kernel, run host-side unit tests and the compile-fail check,
-# boot the guest and run the whole in-guest suite (KTAP), then print one line:
+# `make test`: build the debug kernel and the exercises, boot the guest and run the whole
+# in-guest suite (KTAP) and the exercise proofs in it, while the host-side checks (unit
+# tests, fuzz, compile-fail, tools, docs) run beside it; then print one line:
 # "N passed, N failed".
 # Any splat in the guest's kernel log fails the test that was running; a guest that
 # hangs or panics fails every test that did not report.
@@ -17,6 +18,30 @@ passed=0 failed=0 skipped=0
 summary=()
 out=$(nd_runs_dir "$flavour")/test-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
+wants() { [ -z "${ND_TEST_FILTER:-}" ] || echo "$1" | grep -qE -- "$ND_TEST_FILTER"; }
+
+# --- the exercises: built first, their proofs run in the suite's boot ----------------
+unset ND_TEST_EXERCISES
+if wants exercises; then
+	nd_stage "exercise builds (each skeleton and solution against the $flavour kernel; their checkers run in the guest)"
+	bash "$ND_PROJ/scripts/exercise.sh" build-proofs >"$out/exercise-builds.log" 2>&1
+	ex_root=$ND_CACHE/exercises/prove
+	if [ -s "$ex_root.list" ]; then
+		ND_TEST_EXERCISES="$ex_root.list $(cat "$ex_root.builds")"
+		export ND_TEST_EXERCISES
+	fi
+fi
+
+# --- the in-guest suite starts now and runs beside the host checks -------------------
+# Its KTAP goes to a file, shown once it is done. The guest is the long pole; the host
+# checks mostly wait on a compiler or a browser while it runs.
+nd_stage "booting the $flavour kernel; the in-guest tests run in the background (output: $out)"
+guest_start=$(date +%s)
+bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout "${ND_GUEST_TIMEOUT:-3600}" \
+	-- "bash $ND_PROJ/qemu/guest/run-tests.sh" >"$out/ktap.txt" 2>"$out/run.err" &
+guest_pid=$!
+# Stopped early (Ctrl-C, an error above): the guest goes too.
+trap 'kill "$guest_pid" 2>/dev/null' EXIT
 
 # --- host-side unit tests (pure logic: header parsing, rule matching) ---------------
 if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
@@ -33,7 +58,7 @@ if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
 fi
 
 # --- fuzz: every parser target for a few seconds (make fuzz runs them long) -----------
-if [ -z "${ND_TEST_FILTER:-}" ] || echo fuzz | grep -qE -- "$ND_TEST_FILTER"; then
+if wants fuzz; then
 	nd_stage "fuzz targets, ${ND_TEST_FUZZ_SECONDS:-10}s each (rust/host/fuzz)"
 	FUZZ_SECONDS=${ND_TEST_FUZZ_SECONDS:-10} bash "$ND_PROJ/scripts/fuzz.sh" >"$out/fuzz.log" 2>&1
 	grep -E '^(not )?ok - fuzz' "$out/fuzz.log" || true
@@ -45,30 +70,22 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo fuzz | grep -qE -- "$ND_TEST_FILTER"; th
 	failed=$((failed + ff))
 fi
 
-# --- compile-fail: misuses of the kernel-crate abstractions must not build ------------
-if [ -z "${ND_TEST_FILTER:-}" ] || echo compile-fail | grep -qE -- "$ND_TEST_FILTER"; then
-	nd_stage "compile-fail check (rust/compile-fail: each misuse must not build, for its reason)"
-	if bash "$ND_PROJ/scripts/compile-fail.sh" "$flavour" >"$out/compile-fail.log" 2>&1; then crc=0; else crc=1; fi
-	grep -E -A8 '^not ok' "$out/compile-fail.log" | sed 's/^/# /' || true
-	cp=$(grep -c '^ok ' "$out/compile-fail.log")
-	cf=$(grep -c '^not ok ' "$out/compile-fail.log")
-	if [ "$crc" != 0 ] && [ "$cf" = 0 ]; then cf=1; echo "# the compile-fail check did not run: see $out/compile-fail.log"; fi
-	echo "# compile-fail check (rust/compile-fail): $cp ok, $cf not ok"
-	summary+=("compile-fail checks: $cp passed, $cf failed")
-	passed=$((passed + cp))
-	failed=$((failed + cf))
-fi
-
 # tool_check KEY STAGE NAME LABEL LOG CMD...: a host check that prints KTAP-style "ok" and
 # "not ok" lines, run when T is unset or matches KEY; its counts join the summary as
 # LABEL. One that prints neither line did not run, which counts as a failure.
 tool_check() {
-	local key=$1 stage=$2 name=$3 label=$4 log=$5 ok bad rc plan
+	local key=$1 stage=$2 name=$3 label=$4 log=$5
 	shift 5
-	[ -z "${ND_TEST_FILTER:-}" ] || echo "$key" | grep -qE -- "$ND_TEST_FILTER" || return 0
+	wants "$key" || return 0
 	nd_stage "$stage"
 	"$@" >"$log" 2>&1
-	rc=$?
+	count_results "$name" "$label" "$log" $?
+}
+
+# count_results NAME LABEL LOG RC: the "ok"/"not ok" lines of LOG against its "1..N"
+# plan, and its exit status RC, into the summary as LABEL.
+count_results() {
+	local name=$1 label=$2 log=$3 rc=$4 ok bad plan
 	grep -E -A8 '^not ok' "$log" | sed 's/^/# /' || true
 	ok=$(grep -c '^ok ' "$log")
 	bad=$(grep -c '^not ok ' "$log")
@@ -79,6 +96,10 @@ tool_check() {
 	if [ -n "$plan" ] && [ $((ok + bad)) -lt "$plan" ]; then
 		echo "# the $name gave $((ok + bad)) of the $plan results it announced (exit $rc): see $log"
 		bad=$((bad + plan - ok - bad))
+	elif [ -n "$plan" ] && [ $((ok + bad)) -gt "$plan" ]; then
+		# More than announced: the plan or the counting is wrong, and so is this stage.
+		echo "# the $name gave $((ok + bad)) results, more than the $plan it announced: see $log"
+		bad=$((bad + 1))
 	fi
 	if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; echo "# the $name exited with status $rc: see $log"; fi
 	echo "# $name: $ok ok, $bad not ok"
@@ -86,6 +107,12 @@ tool_check() {
 	passed=$((passed + ok))
 	failed=$((failed + bad))
 }
+
+# compile-fail: misuses of the kernel-crate abstractions must not build, each for its
+# reason (it prints a plan: a case that never ran is missing from it)
+tool_check compile-fail "compile-fail check (rust/compile-fail: each misuse must not build, for its reason)" \
+	"compile-fail check (rust/compile-fail)" "compile-fail checks" "$out/compile-fail.log" \
+	bash "$ND_PROJ/scripts/compile-fail.sh" "$flavour"
 
 # make profile's tool: the QEMU plugin and the report, on the host (seconds)
 tool_check tcgprof "profile tool check (qemu/tcgprof: the plugin in this QEMU, the report)" \
@@ -105,14 +132,8 @@ tool_check unsafe "unsafe count check (docs/safety.md against scripts/unsafe-cou
 	"unsafe count check" "unsafe count checks" "$out/unsafe-count.log" \
 	bash "$ND_PROJ/scripts/unsafe-count.sh" --check
 
-# the onboarding exercises: every skeleton builds and fails its checker, every reference
-# solution passes it (exercises/README.md; one boot of the debug kernel)
-tool_check exercises "exercises check (each skeleton fails its checker, each solution passes; debug kernel)" \
-	"exercises check (exercises/)" "exercise checks" "$out/exercises.log" \
-	bash "$ND_PROJ/scripts/exercise.sh" prove
-
 # --- make docs: the rustdoc and the site, every page checked in a headless browser ---
-if [ -z "${ND_TEST_FILTER:-}" ] || echo docs | grep -qE -- "$ND_TEST_FILTER"; then
+if wants docs; then
 	nd_stage "docs check (make docs on the $flavour kernel: rustdoc, the site, a headless browser)"
 	if bash "$ND_PROJ/scripts/docs.sh" "$flavour" >"$out/docs.log" 2>&1; then
 		dp=$(grep -c '^ok ' "$ND_BUILDROOT/$(nd_key "$flavour")/docs/check.log")
@@ -129,11 +150,13 @@ if [ -z "${ND_TEST_FILTER:-}" ] || echo docs | grep -qE -- "$ND_TEST_FILTER"; th
 	failed=$((failed + df))
 fi
 
-# --- the in-guest suite -------------------------------------------------------------
-nd_stage "booting the $flavour kernel and running the in-guest tests (output: $out)"
-bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout "${ND_GUEST_TIMEOUT:-3000}" \
-	-- "bash $ND_PROJ/qemu/guest/run-tests.sh" | tee "$out/ktap.txt"
-grc=${PIPESTATUS[0]}
+# --- the in-guest suite: wait for it ------------------------------------------------
+nd_stage "in-guest tests (running for $(($(date +%s) - guest_start))s so far; output: $out)"
+wait "$guest_pid"
+grc=$?
+cat "$out/ktap.txt"
+grep -v '^$' "$out/run.err" | sed 's/^/# /'
+echo "# the guest ran for $(($(date +%s) - guest_start))s"
 
 plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$out/ktap.txt" | head -1)
 ok=$(grep -cE '^ok [0-9]+ ' "$out/ktap.txt")
@@ -149,10 +172,13 @@ elif [ "$reported" -lt "$plan" ]; then
 fi
 # Splats outside any test (boot, a guest that died mid-test) fail the run too: the same
 # patterns, on the console log, unless a test already failed for them.
+# The exercise proofs come after a marker: their splats are theirs (a skeleton's on
+# purpose), each held to its own window by exercises/guest.sh.
 splat=$(paste -sd'|' "$ND_PROJ/qemu/guest/splat-patterns")
-if grep -qE "$splat" "$out/console.log" && ! grep -qE 'splat (in the kernel log|after the last test)' "$out/ktap.txt"; then
+sed '/netdive: exercise proofs start/q' "$out/console.log" >"$out/console-suite.log"
+if grep -qE "$splat" "$out/console-suite.log" && ! grep -qE 'splat (in the kernel log|after the last test)' "$out/ktap.txt"; then
 	echo "not ok - kernel splat in the console log outside the tests:"
-	grep -E -A20 "$splat" "$out/console.log" | head -40 | sed 's/^/# /'
+	grep -E -A20 "$splat" "$out/console-suite.log" | head -40 | sed 's/^/# /'
 	nok=$((nok + 1))
 fi
 
@@ -160,6 +186,15 @@ passed=$((passed + ok - sk))
 failed=$((failed + nok))
 skipped=$((skipped + sk))
 summary+=("guest tests: $((ok - sk)) passed, $nok failed, $sk skipped")
+
+# The exercises: the builds' lines and plan, then the proofs the guest ran; a proof the
+# guest never reached is missing from the plan, which fails it.
+if [ -f "$out/exercise-builds.log" ]; then
+	nd_stage "exercise checks (each skeleton fails its checker, each solution passes; in the suite's boot)"
+	cat "$out/exercise-builds.log" "$out/exercise-proofs.ktap" >"$out/exercises.log" 2>/dev/null
+	grep -E '^(ok|not ok) ' "$out/exercises.log"
+	count_results "exercises check (exercises/)" "exercise checks" "$out/exercises.log" 0
+fi
 echo "# results: $out"
 for l in "${summary[@]}"; do echo "# $l"; done
 echo "$passed passed, $failed failed"

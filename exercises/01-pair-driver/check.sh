@@ -42,7 +42,7 @@ exact_counts() {
 	local before after
 	quiet_link || return 1
 	read -r -a before <<<"$(counts)"
-	ip netns exec ns1 ping -c $PINGS -i 0.05 -W 2 -q 10.9.0.2 >/dev/null ||
+	nsx ns1 ping -c $PINGS -i 0.05 -W 2 -q 10.9.0.2 >/dev/null ||
 		{ echo "not every ping came back"; return 1; }
 	read -r -a after <<<"$(counts)"
 	same "x0 sent $((after[0] - before[0])) frames, $((after[1] - before[1])) bytes; x1 received $((after[2] - before[2])) frames, $((after[3] - before[3])) bytes" \
@@ -84,10 +84,10 @@ need "a pair across two namespaces: x0 in ns1, x1 in ns2" \
 	"(given) the peer's own attributes (name, netns) come from the request's peer part" pair_made
 need "ping ns1 -> ns2 (IPv4)" \
 	"a frame sent on x0 must come out of x1: transmit hands it to the peer and wakes the peer's NAPI; the peer's poll takes it off the ring, classifies it and hands it to the stack" \
-	ip netns exec ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
+	nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
 step "ping ns2 -> ns1 (IPv6)" \
 	"the same path the other way; neighbour discovery's multicast frames cross it too" \
-	ip netns exec ns2 ping -6 -c 3 -i 0.2 -W 2 -q fd00::1
+	nsx ns2 ping -6 -c 3 -i 0.2 -W 2 -q fd00::1
 step "$PINGS pings: x0 counts $PINGS frames sent, x1 $PINGS received, $FRAME bytes each" \
 	"count each frame once on each side, sent only if it reached the peer's ring; bytes as the frame crossed the wire, Ethernet header included, the same on both ends (ip -s link reads them through get_stats64)" \
 	exact_counts
@@ -95,8 +95,8 @@ step "1 MiB over TCP arrives intact (sha256)" \
 	"TCP sends faster than ping: a poll must take up to its budget of frames, and report how many it took, or frames wait in the ring until it fills" \
 	tcp_intact
 
-ip netns exec ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1 &
-ip netns exec ns2 ping -f -q -w 6 10.9.0.1 >/dev/null 2>&1 &
+nsx ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1 &
+nsx ns2 ping -f -q -w 6 10.9.0.1 >/dev/null 2>&1 &
 sleep 1
 step "rmmod under traffic" "unloading deletes every pair (dellink) while frames cross it" rmmod expair
 kill $(jobs -p) 2>/dev/null

@@ -5,13 +5,13 @@
 
 # syns_sent: the SYNs ns1's TCP has put on the wire so far (first tries and retries).
 syns_sent() {
-	ip netns exec ns1 nstat -az TcpActiveOpens TcpExtTCPSynRetrans |
+	nsx ns1 nstat -az TcpActiveOpens TcpExtTCPSynRetrans |
 		awk '$1 == "TcpActiveOpens" || $1 == "TcpExtTCPSynRetrans" {s += $2} END {print s + 0}'
 }
-dropped() { ip netns exec ns2 cat /proc/net/exsyn | sed -n 's/^port [0-9]* dropped \([0-9]*\)$/\1/p'; }
+dropped() { nsx ns2 cat /proc/net/exsyn | sed -n 's/^port [0-9]* dropped \([0-9]*\)$/\1/p'; }
 # connect ADDR PORT: one TCP connect from ns1, two seconds at most; says what happened.
 connect() {
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket, sys
 fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(fam); s.settimeout(2)
@@ -23,7 +23,7 @@ except OSError as e:
 refused() { ! connect "$@"; }
 # The listeners: each answers "pong" on every connection.
 listen() {
-	ip netns exec ns2 python3 -c '
+	nsx ns2 python3 -S -c '
 import socket, sys, threading
 def answer(c):
     c.settimeout(60)
@@ -36,7 +36,7 @@ s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_RE
 s.bind(("::", int(sys.argv[1]))); s.listen(16)
 while True:
     threading.Thread(target=answer, args=(s.accept()[0],), daemon=True).start()' "$1" >/dev/null 2>&1 &
-	wait_for "a listener on port $1" 30 sh -c "ip netns exec ns2 ss -ltn | grep -q ':$1 '"
+	wait_for "a listener on port $1" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -ltn | grep -q ':$1 '"
 }
 held_connection_works() {
 	touch /tmp/ex2.go
@@ -56,11 +56,11 @@ trap cleanup EXIT
 need "the module loads" "insmod must succeed: see dmesg" load_module
 pair_in_namespaces veth
 need "each namespace has its own /proc/net/exsyn" "a pernet subsystem's control file" \
-	test -e /proc/net/exsyn -a "$(ip netns exec ns2 cat /proc/net/exsyn)" = "port 0 dropped 0"
+	test -e /proc/net/exsyn -a "$(nsx ns2 cat /proc/net/exsyn)" = "port 0 dropped 0"
 listen 5000
 listen 5001
 # A connection opened before the port is watched: its segments are not SYNs.
-ip netns exec ns1 python3 -c '
+nsx ns1 python3 -S -c '
 import socket, time
 s = socket.create_connection(("10.9.0.2", 5000), timeout=5)
 import os
@@ -91,13 +91,13 @@ step "the connection opened before still carries data" \
 	"a connection's later segments have ACK set: they are not SYNs, and must pass" \
 	held_connection_works
 step "ping still works" "a packet that is not TCP is accepted" \
-	ip netns exec ns1 ping -c 2 -W 2 -q 10.9.0.2
+	nsx ns1 ping -c 2 -W 2 -q 10.9.0.2
 step "'port 0' lets connects to 5000 through again" "a port of 0 watches nothing" \
 	unwatched_port_connects
 
 write_ns2 "port 5000"
 traffic=()
-ip netns exec ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1 &
+nsx ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1 &
 traffic+=($!)
 for i in 1 2 3; do
 	connect 10.9.0.2 5000 >/dev/null 2>&1 &

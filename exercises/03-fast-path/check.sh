@@ -5,11 +5,11 @@
 . "$(dirname "$0")/../checklib.sh"
 
 ctl() { ip netns exec ns2 bash -c "echo '$1' > /proc/net/exfast"; }
-listing() { ip netns exec ns2 cat /proc/net/exfast; }
+listing() { nsx ns2 cat /proc/net/exfast; }
 # udp_round PORT N: N datagrams from ns1 to ns2's PORT, where a receiver counts them;
 # prints how many arrived.
 udp_round() {
-	ip netns exec ns2 python3 -c '
+	nsx ns2 python3 -S -c '
 import os, socket, sys
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 r.bind(("10.9.0.2", int(sys.argv[1]))); r.settimeout(1)
@@ -30,7 +30,7 @@ print(n)' "$1" >/tmp/ex3.udp &
 	local rpid=$!
 	wait_for "the UDP receiver" 30 test -e /tmp/ex3.ready
 	rm -f /tmp/ex3.ready
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(int(sys.argv[2])):
@@ -45,13 +45,13 @@ udp_passes() { same "$(udp_round 7778 20)" 20; }
 # pings SIZE: 5 echo requests of SIZE bytes; every reply must be accepted, none corrupt.
 pings() {
 	local out
-	out=$(ip netns exec ns1 ping -c 5 -i 0.2 -W 2 -s "$1" 10.9.0.2 2>&1)
+	out=$(nsx ns1 ping -c 5 -i 0.2 -W 2 -s "$1" 10.9.0.2 2>&1)
 	echo "$out" | tail -n 3
 	echo "$out" | grep -q ' 5 received' && ! echo "$out" | grep -qiE 'BAD CHECKSUM|DUP|wrong data'
 }
 odd_sizes() { pings 333 && pings 1400; }
 detached_again() { ctl detach && no_answer && same "$(udp_round 7777 5)" 5; }
-no_answer() { ip netns exec ns1 ping -c 2 -i 0.2 -W 1 -q 10.9.0.2 | grep -q ' 0 received'; }
+no_answer() { nsx ns1 ping -c 2 -i 0.2 -W 1 -q 10.9.0.2 | grep -q ' 0 received'; }
 cleanup() {
 	kill $(jobs -p) 2>/dev/null
 	cleanup_namespaces
@@ -65,7 +65,7 @@ pair_in_namespaces rveth
 # Neighbours pinned both ways: the program sees no ARP, the counts are exact.
 ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip -n ns2 -br link show x1 | awk '{print $3}')" dev x0 nud permanent
 ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip -n ns1 -br link show x0 | awk '{print $3}')" dev x1 nud permanent
-ip netns exec ns2 sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+nsx ns2 sysctl -qw net.ipv4.icmp_echo_ignore_all=1
 need "ns2's own stack does not answer ping" "(the checker's set-up)" no_answer
 need "'attach x1' attaches the program" "(given: the control file)" ctl "attach x1"
 step "50 datagrams to UDP port 7777: none arrive, 50 counted as dropped" \

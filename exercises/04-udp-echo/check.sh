@@ -9,7 +9,7 @@ ctl() { ip netns exec "$1" bash -c "echo '$2' > /proc/net/execho"; }
 echo_round() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" python3 - "$@" <<'PY'
+	nsx "$ns" python3 -S - "$@" <<'PY'
 import os, socket, sys
 addr, port, sizes = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
 s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
@@ -31,7 +31,7 @@ print(f"{len(sizes)} datagrams came back unchanged")
 PY
 }
 port_refused() {
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
 s.connect(("10.9.0.2", 7007)); s.send(b"x")
@@ -41,7 +41,7 @@ except ConnectionRefusedError:
     print("port unreachable, as nothing listens")'
 }
 port_taken() {
-	ip netns exec ns2 python3 -c '
+	nsx ns2 python3 -S -c '
 import errno, socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 try:
@@ -51,7 +51,7 @@ except OSError as e:
 }
 server_in_ns1() { ctl ns1 'start 7007' && echo_round ns2 10.9.0.1 7007 99; }
 stopped() { ctl ns2 stop && port_refused; }
-listing() { ip netns exec "$1" cat /proc/net/execho; }
+listing() { nsx "$1" cat /proc/net/execho; }
 no_thread() { ! ps -e -o comm | grep -qx execho; }
 cleanup() {
 	kill $(jobs -p) 2>/dev/null
@@ -67,7 +67,7 @@ need "'start 7007' starts a server in ns2" \
 	ctl ns2 "start 7007"
 step "the server's socket is in ns2, bound to port 7007" \
 	"the socket belongs to the namespace it was created in: the one passed to Socket::new" \
-	sh -c "ip netns exec ns2 ss -uln | grep -q ':7007 ' && ! ss -uln | grep -q ':7007 '"
+	sh -c "nsenter --net=/run/netns/ns2 -- ss -uln | grep -q ':7007 ' && ! ss -uln | grep -q ':7007 '"
 step "user space cannot bind port 7007 in ns2 (EADDRINUSE)" \
 	"a bound socket holds its port; binding [::] takes it for IPv4 too" port_taken
 step "datagrams from 1 to 1472 bytes come back unchanged (IPv4)" \
@@ -90,7 +90,7 @@ step "stop: the thread ends and the port is closed (ICMP port unreachable)" \
 	"stop shuts the socket down, which makes a blocked receive return: the loop must end then" \
 	stopped
 ctl ns2 "start 7007" >/dev/null 2>&1
-ip netns exec ns1 python3 -c '
+nsx ns1 python3 -S -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 t = time.time() + 6

@@ -4,13 +4,13 @@
 # clean (exercises/guest.sh checks it after these steps: lockdep, KASAN, WARN, ...).
 . "$(dirname "$0")/../checklib.sh"
 
-counts() { ip netns exec ns2 cat /proc/net/exbug; }
+counts() { nsx ns2 cat /proc/net/exbug; }
 # reader SECONDS: reads the counts in ns2 without pause for a while.
 reader() {
 	ip netns exec ns2 sh -c "end=\$((\$(date +%s) + $1)); while [ \$(date +%s) -lt \$end ]; do cat /proc/net/exbug >/dev/null; done"
 }
 udp_to_closed_port() {
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(50):
@@ -32,7 +32,7 @@ ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip -n ns1 -br link show x0 | awk '{pr
 need "'clear' is taken" "the control file's write" ip netns exec ns2 bash -c "echo clear > /proc/net/exbug"
 reader 15 &
 step "20 pings answered while the counts are read" "the hook accepts every packet" \
-	ip netns exec ns1 ping -c 20 -i 0.2 -W 2 -q 10.9.0.2
+	nsx ns1 ping -c 20 -i 0.2 -W 2 -q 10.9.0.2
 step "50 datagrams to a closed port arrive" "(sent from ns1)" udp_to_closed_port
 sleep 1
 step "the counts are exact: 20 ICMP, 50 UDP" "each packet for this host is counted once" \

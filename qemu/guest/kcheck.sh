@@ -21,7 +21,7 @@ kcheck_start() {
 	# Every line written to /dev/kmsg is kept (the marks, a test's own lines): by
 	# default the kernel drops user lines past 10 per 5 s (printk.devkmsg=ratelimit).
 	sysctl -qw kernel.printk_devkmsg=on
-	python3 "$kcheck_dir/kmsg.py" "$KMSG" &
+	python3 -S "$kcheck_dir/kmsg.py" "$KMSG" &
 	KMSG_PID=$!
 }
 kcheck_stop() { kill "$KMSG_PID" 2>/dev/null; }

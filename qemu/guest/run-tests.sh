@@ -18,7 +18,8 @@
 # After the last test a final sweep deletes every namespace, waits for RCU and kmemleak,
 # and checks the log once more: a late splat fails the run (as test "final-sweep").
 # ND_TEST_FILTER (a grep -E pattern on the test name) selects tests; ND_TEST_PLANT adds
-# qemu/tests/planted/<name>.sh, a test with a planted bug that must fail the run.
+# qemu/tests/planted/<name>.sh, a test with a planted bug that must fail the run;
+# ND_TEST_EXERCISES runs the exercise proofs after the sweep (see the end).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/testlib.sh"
@@ -99,4 +100,15 @@ else
 fi
 kcheck_stop
 [ -n "${ND_OUT:-}" ] && cp "$KMSG" "$ND_OUT/kmsg.log" 2>/dev/null
+
+# The exercise proofs make test built (ND_TEST_EXERCISES="LIST BUILDS", scripts/exercise.sh
+# build-proofs), in this boot, after the sweep: a skeleton may provoke the splat its
+# exercise is about, which turns lockdep off for the rest of the boot. Their KTAP lines go
+# to their own file; the host counts them against the plan it printed. The console's
+# splats after the marker are theirs (exercises/guest.sh holds each to its window).
+if [ -n "${ND_TEST_EXERCISES:-}" ] && [ -n "${ND_OUT:-}" ]; then
+	echo "netdive: exercise proofs start" >/dev/kmsg
+	# shellcheck disable=SC2086 # two words: the list and the count of builds
+	bash "$here/../../exercises/guest.sh" prove $ND_TEST_EXERCISES >"$ND_OUT/exercise-proofs.ktap" 2>&1
+fi
 exit 0

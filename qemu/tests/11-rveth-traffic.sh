@@ -5,10 +5,10 @@ trap cleanup_namespaces EXIT
 cleanup_namespaces
 pair_in_namespaces rveth
 
-must ip netns exec ns1 ping -c 3 -i 0.2 -W 2 10.9.0.2
-must ip netns exec ns2 ping -c 3 -i 0.2 -W 2 10.9.0.1
-must ip netns exec ns1 ping -6 -c 3 -i 0.2 -W 2 fd00::2
-must ip netns exec ns2 ping -6 -c 3 -i 0.2 -W 2 fd00::1
+must nsx ns1 ping -c 3 -i 0.2 -W 2 10.9.0.2
+must nsx ns2 ping -c 3 -i 0.2 -W 2 10.9.0.1
+must nsx ns1 ping -6 -c 3 -i 0.2 -W 2 fd00::2
+must nsx ns2 ping -6 -c 3 -i 0.2 -W 2 fd00::1
 
 # Counters agree: what x0 sent is what x1 received, packets and bytes. IPv6 keeps
 # sending on its own (router solicitations, MLD), so compare a snapshot that is equal on
@@ -21,7 +21,7 @@ note "ok: x0 tx = x1 rx = $(stat ns1 x0 tx_packets) packets, $(stat ns1 x0 tx_by
 tx0=$(stat ns1 x0 tx_packets)
 expect_ge "$tx0" 12 "x0 tx_packets after 12 pings and neighbour discovery"
 before=$(stat ns2 x1 rx_packets)
-ip netns exec ns1 ping -c 10 -i 0.05 -W 2 -q 10.9.0.2 >/dev/null || fail "ping -c 10"
+nsx ns1 ping -c 10 -i 0.05 -W 2 -q 10.9.0.2 >/dev/null || fail "ping -c 10"
 after=$(stat ns2 x1 rx_packets)
 [ $((after - before)) -ge 10 ] || fail "x1 rx_packets rose by $((after - before)), expected at least 10"
 note "ok: x1 rx_packets rose by $((after - before)) for 10 echo requests"
@@ -29,7 +29,7 @@ note "ok: x1 rx_packets rose by $((after - before)) for 10 echo requests"
 # deliver a frame between them, so wait for a snapshot in which they agree; a per-queue
 # counter that misses packets never agrees and fails the test.
 queue_sum() {
-	ip netns exec ns2 ethtool -S x1 | awk '/rx_queue_[0-9]+_packets/ {s+=$2} END {print s}'
+	nsx ns2 ethtool -S x1 | awk '/rx_queue_[0-9]+_packets/ {s+=$2} END {print s}'
 }
 queues_agree() {
 	[ "$(queue_sum)" = "$(stat ns2 x1 rx_packets)" ]
@@ -41,7 +41,7 @@ note "ok: ethtool -S rx_queue_*_packets sum = rx_packets = $(stat ns2 x1 rx_pack
 ip netns exec ns2 tcpdump -i x1 -n -c 5 -w /tmp/x1.pcap icmp >/tmp/tcpdump.log 2>&1 &
 tpid=$!
 wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/tcpdump.log
-ip netns exec ns1 ping -c 5 -i 0.2 -q 10.9.0.2 >/dev/null
+nsx ns1 ping -c 5 -i 0.2 -q 10.9.0.2 >/dev/null
 wait $tpid || fail "tcpdump did not capture 5 ICMP frames: $(cat /tmp/tcpdump.log)"
 n=$(tcpdump -n -r /tmp/x1.pcap 2>/dev/null | grep -c 'ICMP echo')
 expect_ge "$n" 5 "ICMP frames tcpdump saw on x1"
@@ -57,10 +57,10 @@ expect_eq "$(cat /tmp/received)" "4194304 $want" "TCP transfer: bytes and sha256
 # Jumbo frames: MTU 9000 on both ends, an unfragmentable 9000-byte ping passes.
 ip -n ns1 link set x0 mtu 9000
 ip -n ns2 link set x1 mtu 9000
-must ip netns exec ns1 ping -c 2 -M do -s 8972 -W 2 10.9.0.2
+must nsx ns1 ping -c 2 -M do -s 8972 -W 2 10.9.0.2
 # And with the receiver back at 1500, the same frame is dropped on the way in, counted
 # in the receiver's rx_dropped (__dev_forward_skb: the frame is not forwardable).
 ip -n ns2 link set x1 mtu 1500
 dropped=$(stat ns2 x1 rx_dropped)
-must_fail "100% packet loss" ip netns exec ns1 ping -c 1 -M do -s 8972 -W 1 10.9.0.2
+must_fail "100% packet loss" nsx ns1 ping -c 1 -M do -s 8972 -W 1 10.9.0.2
 expect_eq "$(stat ns2 x1 rx_dropped)" "$((dropped + 1))" "x1 rx_dropped after one 9000-byte frame"

@@ -32,12 +32,12 @@ ip -n ns1 addr add 10.9.1.1/24 dev m0
 ip -n ns2 addr add 10.9.1.2/24 dev m1
 ip -n ns1 link set m0 up
 ip -n ns2 link set m1 up
-must ip netns exec ns1 ping -c 3 -i 0.2 -W 2 10.9.1.2
+must nsx ns1 ping -c 3 -i 0.2 -W 2 10.9.1.2
 cleanup_namespaces
 
 # rmmod while a flood ping is running: pairs vanish, nothing leaks or crashes.
 pair_in_namespaces rveth
-ip netns exec ns1 ping -f -w 10 10.9.0.2 >/dev/null 2>&1 &
+nsx ns1 ping -f -w 10 10.9.0.2 >/dev/null 2>&1 &
 ppid=$!
 wait_for "the flood to reach x1" 60 sh -c '[ "$(ip netns exec ns2 cat /sys/class/net/x1/statistics/rx_packets)" -ge 50 ]'
 note "ok: x1 rx_packets during the flood = $(stat ns2 x1 rx_packets)"

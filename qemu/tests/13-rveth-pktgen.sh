@@ -58,7 +58,7 @@ echo "add_device gv0" >$PG/kpktgend_0 || fail "pktgen refused gv0"
 wait_for "pktgen to take g0 and gv0" 10 sh -c "[ -e $PG/g0 ] && [ -e $PG/gv0 ]"
 # pg_errno DEV SETTING: the errno pktgen's control file gives a write (0: accepted).
 pg_errno() {
-	python3 - "$PG/$1" "$2" <<'PY'
+	python3 -S - "$PG/$1" "$2" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
 try:
@@ -88,7 +88,7 @@ t0=$!
 tcpdump -i g1 -n -c $N -w /tmp/tap1.pcap 'udp port 9' >/tmp/tap1.log 2>&1 &
 t1=$!
 wait_for "tcpdump listening on g0 and g1" 30 sh -c 'grep -q "listening on g0" /tmp/tap0.log && grep -q "listening on g1" /tmp/tap1.log'
-python3 - "$N" "$(cat /sys/class/net/g1/address)" <<'PY' || fail "sending on g0"
+python3 -S - "$N" "$(cat /sys/class/net/g1/address)" <<'PY' || fail "sending on g0"
 import socket, struct, sys, zlib
 n, dst = int(sys.argv[1]), bytes.fromhex(sys.argv[2].replace(":", ""))
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -107,7 +107,7 @@ PY
 wait $t0 || fail "tcpdump on g0 did not capture $N frames: $(tail -2 /tmp/tap0.log)"
 wait $t1 || fail "tcpdump on g1 did not capture $N frames: $(tail -2 /tmp/tap1.log)"
 frames() {
-	python3 - "$1" <<'PY'
+	python3 -S - "$1" <<'PY'
 import hashlib, struct, sys
 data = open(sys.argv[1], "rb").read()
 off, n, h = 24, 0, hashlib.sha256()

@@ -28,7 +28,7 @@ expect_eq "$(cat /sys/class/net/d0/carrier)" "1" "d0 carrier after 'carrier on'"
 must ip addr add 10.7.0.1/24 dev d0
 tx0=$(cat /sys/class/net/d0/statistics/tx_packets)
 b0=$(cat /sys/class/net/d0/statistics/tx_bytes)
-python3 -c '
+python3 -S -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(50):

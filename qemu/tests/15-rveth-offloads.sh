@@ -122,13 +122,13 @@ ip link del r0
 # for them.
 pair_in_namespaces rveth
 if [ "$cpus" -ge 2 ]; then
-	must ip netns exec ns1 ethtool -L x0 rx 2 tx 2
-	must ip netns exec ns2 ethtool -L x1 rx 2 tx 2
+	must nsx ns1 ethtool -L x0 rx 2 tx 2
+	must nsx ns2 ethtool -L x1 rx 2 tx 2
 fi
 # Every offload that can be toggled, at either end, on its own: flipped, a 256 KiB TCP
 # transfer whose hash the receiver sends back, flipped back. One client drives it all
 # (starting a program per case costs seconds on the debug kernel under TCG).
-ip netns exec ns2 python3 - <<'PY' &
+nsx ns2 python3 -S - <<'PY' &
 import hashlib, socket
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -145,8 +145,8 @@ while True:
     c.sendall(f"{n} {h.hexdigest()}".encode()); c.close()
 PY
 server=$!
-wait_for "the hashing TCP server" 30 sh -c "ip netns exec ns2 ss -ltn | grep -q ':5002 '"
-ip netns exec ns1 python3 - <<'PY' || fail "offload toggles (above)"
+wait_for "the hashing TCP server" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -ltn | grep -q ':5002 '"
+nsx ns1 python3 -S - <<'PY' || fail "offload toggles (above)"
 import hashlib, os, re, socket, subprocess, sys, time
 data = os.urandom(262144)
 want = f"{len(data)} {hashlib.sha256(data).hexdigest()}"
@@ -196,7 +196,7 @@ udp_round() { # WHAT NOCHECK
 	timeout 120 ip netns exec ns2 tcpdump -i x1 -n -vv -c 50 -w /tmp/udp.pcap udp port 6000 >/tmp/udp.log 2>&1 &
 	local tpid=$!
 	wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/udp.log
-	ip netns exec ns2 python3 - "$2" >/tmp/udp.out 2>&1 <<'PY' &
+	nsx ns2 python3 -S - "$2" >/tmp/udp.out 2>&1 <<'PY' &
 import hashlib, socket, sys
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 r.bind(("10.9.0.2", 6000)); r.settimeout(20)
@@ -209,7 +209,7 @@ PY
 	local rpid=$!
 	wait_for "the UDP receiver" 30 test -e /tmp/udp.ready
 	rm -f /tmp/udp.ready
-	want=$(ip netns exec ns1 python3 - "$2" <<'PY'
+	want=$(nsx ns1 python3 -S - "$2" <<'PY'
 import hashlib, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 if sys.argv[1] == "1":
@@ -226,12 +226,12 @@ PY
 	wait $tpid || fail "tcpdump did not see 50 datagrams ($1)"
 }
 udp_round "checksum offloaded" 0
-ip netns exec ns1 ethtool -K x0 tx off >/dev/null || fail "ethtool -K x0 tx off"
+nsx ns1 ethtool -K x0 tx off >/dev/null || fail "ethtool -K x0 tx off"
 udp_round "checksum in software" 0
 expect_eq "$(tcpdump -n -vv -r /tmp/udp.pcap 2>/dev/null | grep -c 'udp sum ok')" "50" "datagrams whose checksum tcpdump verified on x1"
 udp_round "no checksum" 1
 expect_eq "$(tcpdump -n -vv -r /tmp/udp.pcap 2>/dev/null | grep -c 'no cksum')" "50" "datagrams with a zero checksum field on x1"
-ip netns exec ns1 ethtool -K x0 tx on >/dev/null || fail "ethtool -K x0 tx on"
+nsx ns1 ethtool -K x0 tx on >/dev/null || fail "ethtool -K x0 tx on"
 
 # GSO: a 4 MiB TCP transfer leaves x0 as super-packets longer than the MTU (tcpdump on
 # the sender's side), arrives intact, and rfilter's output hook counts each super-packet
@@ -255,7 +255,7 @@ grep -q "^0 packets dropped by kernel" /tmp/gso.log || fail "tcpdump lost packet
 seen=$(tcpdump -n -r /tmp/gso.pcap 2>/dev/null | wc -l)
 longest=$(tcpdump -n -r /tmp/gso.pcap 2>/dev/null | sed -n 's/.* length \([0-9]*\)$/\1/p' | sort -n | tail -1)
 expect_ge "$longest" 2897 "longest TCP payload tcpdump saw leave x0 (two segments or more in one skb)"
-hits=$(ip netns exec ns1 cat /proc/net/rfilter | sed -n 's/^1: .* packets \([0-9]*\) bytes.*/\1/p')
+hits=$(nsx ns1 cat /proc/net/rfilter | sed -n 's/^1: .* packets \([0-9]*\) bytes.*/\1/p')
 expect_eq "$hits" "$seen" "rfilter output-hook hits = packets tcpdump saw leave x0"
 [ "$hits" -lt 2897 ] || fail "rfilter saw $hits packets for 2897 segments' worth of data: GSO split before the hook"
 note "ok: $hits super-packets carried 4 MiB (2897 segments' worth)"

@@ -9,9 +9,9 @@ modprobe rfilter || fail "modprobe rfilter"
 [ -f /proc/net/rfilter ] || fail "no /proc/net/rfilter in init_net"
 
 rf() { ip netns exec "$1" sh -c "cat > /proc/net/rfilter" <<<"$2"; }
-rules() { ip netns exec "$1" cat /proc/net/rfilter; }
+rules() { nsx "$1" cat /proc/net/rfilter; }
 hits() { rules "$1" | sed -n "s/^$2: .* packets \([0-9]*\) bytes.*/\1/p"; }
-ping_ok() { ip netns exec "$1" ping "${@:3}" -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
+ping_ok() { nsx "$1" ping "${@:3}" -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 
 for kind in veth rveth; do
 	note "--- namespaces joined by $kind"
@@ -22,7 +22,7 @@ for kind in veth rveth; do
 
 	# Drop: ping fails, the counter rises by exactly the echo requests sent.
 	rf ns2 "add drop proto icmp src 10.9.0.1" || fail "add drop refused"
-	ip netns exec ns1 ping -c 3 -i 0.2 -W 1 10.9.0.2 >/dev/null 2>&1 && fail "$kind: ping passed a drop rule"
+	nsx ns1 ping -c 3 -i 0.2 -W 1 10.9.0.2 >/dev/null 2>&1 && fail "$kind: ping passed a drop rule"
 	expect_eq "$(hits ns2 1)" "3" "$kind: drop rule hits after 3 echo requests"
 	expect_eq "$(rules ns2 | sed -n 's/.* bytes \([0-9]*\)$/\1/p')" "252" "$kind: bytes of 3 84-byte packets"
 
@@ -36,7 +36,7 @@ for kind in veth rveth; do
 
 	# Reject: the sender is told.
 	rf ns2 "add reject hook input proto icmp"
-	out=$(ip netns exec ns1 ping -c 1 -W 1 10.9.0.2 2>&1)
+	out=$(nsx ns1 ping -c 1 -W 1 10.9.0.2 2>&1)
 	echo "$out" | grep -q "Destination Port Unreachable" || fail "$kind: reject: $out"
 	note "ok: reject -> Destination Port Unreachable"
 
@@ -44,21 +44,21 @@ for kind in veth rveth; do
 	rf ns2 "flush"
 	ping_ok ns1 fd00::2 -6 || fail "$kind: ping6 before a v6 rule"
 	rf ns2 "add drop family ip6 proto icmp src fd00::1"
-	ip netns exec ns1 ping -6 -c 3 -i 0.2 -W 1 fd00::2 >/dev/null 2>&1 && fail "$kind: ping6 passed a v6 drop rule"
+	nsx ns1 ping -6 -c 3 -i 0.2 -W 1 fd00::2 >/dev/null 2>&1 && fail "$kind: ping6 passed a v6 drop rule"
 	# Neighbour discovery is ICMPv6 too, so the ICMP rule may count a probe or two more.
 	expect_ge "$(hits ns2 1)" 3 "$kind: v6 icmp drop rule hits"
 	ping_ok ns1 10.9.0.2 || fail "$kind: IPv4 stopped by a family ip6 rule"
 	# Exactly three UDP datagrams, exactly three hits.
 	rf ns2 "flush"
 	rf ns2 "add drop family ip6 proto udp dport 7"
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range(3): s.sendto(b"x" * 10, ("fd00::2", 7))
 '
 	expect_count "$kind: v6 udp drop rule hits after 3 datagrams" 3 hits ns2 1
 	expect_eq "$(rules ns2 | sed -n 's/.* bytes \([0-9]*\)$/\1/p')" "174" "$kind: bytes of 3 58-byte IPv6/UDP packets"
 	out=$(rf ns2 "add reject family ip6 hook input proto udp dport 9" && rf ns2 "del 1" &&
-		ip netns exec ns1 python3 -c '
+		nsx ns1 python3 -S -c '
 import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
 s.connect(("fd00::2", 9)); s.send(b"x")
 try:
@@ -85,7 +85,7 @@ for bad in " " $'\n' "add" "add deny" "insert drop" "add drop hook inbound" "add
 	"add drop family ip6 src 10.0.0.1" "add drop proto icmp proto tcp" "del 0" "del 9" \
 	"del x" "flush now" $'add drop\nadd sideways' $'\xff\xfe'; do
 	mark_dmesg
-	errno=$(ip netns exec ns2 python3 -c '
+	errno=$(nsx ns2 python3 -S -c '
 import os, sys
 fd = os.open("/proc/net/rfilter", os.O_WRONLY)
 try:
@@ -109,9 +109,9 @@ dmesg_since_mark | grep -q "rfilter: rule 2 hook input in=x1 out=- 10.9.0.1 -> 1
 note "ok: log line: $(dmesg_since_mark | grep -m1 'rfilter: rule')"
 
 # rmmod while traffic flows through a rule.
-ip netns exec ns1 ping -f -w 20 10.9.0.2 >/dev/null 2>&1 &
+nsx ns1 ping -f -w 20 10.9.0.2 >/dev/null 2>&1 &
 pid=$!
-wait_for "the flood to hit rule 2" 60 sh -c '[ "$(ip netns exec ns2 cat /proc/net/rfilter | sed -n "s/^2: .* packets \([0-9]*\) .*/\1/p")" -ge 20 ]'
+wait_for "the flood to hit rule 2" 60 sh -c '[ "$(nsenter --net=/run/netns/ns2 -- cat /proc/net/rfilter | sed -n "s/^2: .* packets \([0-9]*\) .*/\1/p")" -ge 20 ]'
 must rmmod rfilter
 ip netns exec ns1 test -e /proc/net/rfilter && fail "/proc/net/rfilter survived rmmod"
 kill $pid 2>/dev/null

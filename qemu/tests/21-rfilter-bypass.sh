@@ -12,22 +12,22 @@ modprobe rfilter || fail "modprobe rfilter"
 pair_in_namespaces rveth
 
 rf() { ip netns exec "$1" sh -c "cat > /proc/net/rfilter" <<<"$2" || fail "rule '$2' refused"; }
-hits() { ip netns exec "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* packets \([0-9]*\) bytes.*/\1/p"; }
-bytes() { ip netns exec "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* bytes \([0-9]*\)$/\1/p"; }
+hits() { nsx "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* packets \([0-9]*\) bytes.*/\1/p"; }
+bytes() { nsx "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* bytes \([0-9]*\)$/\1/p"; }
 # Neighbours pinned both ways: no ARP or neighbour discovery adds to the counts.
 must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
 must ip -n ns1 neigh replace fd00::2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
 must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
 must ip -n ns2 neigh replace fd00::1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
-must ip netns exec ns1 ping -c 1 -W 2 -q 10.9.0.2
-must ip netns exec ns1 ping -6 -c 1 -W 2 -q fd00::2
+must nsx ns1 ping -c 1 -W 2 -q 10.9.0.2
+must nsx ns1 ping -6 -c 1 -W 2 -q fd00::2
 
 # IPv4 echo of every size: at LOCAL_IN the packet is whole (ip_local_deliver reassembles
 # first), so two echoes are two hits of exactly 28 + size bytes each.
 for size in 56 120 200 1000 1472 3000 20000; do
 	rf ns2 "flush"
 	rf ns2 "add drop proto icmp src 10.9.0.1"
-	ip netns exec ns1 ping -c 2 -i 0.3 -W 1 -s $size -q 10.9.0.2 >/dev/null 2>&1 &&
+	nsx ns1 ping -c 2 -i 0.3 -W 1 -s $size -q 10.9.0.2 >/dev/null 2>&1 &&
 		fail "a $size-byte ping passed a drop rule"
 	expect_eq "$(hits ns2 1) $(bytes ns2 1)" "2 $((2 * (28 + size)))" "hits and bytes for 2 echoes of $size bytes"
 done
@@ -39,7 +39,7 @@ for size in 56 1000 1452 3000 5000; do
 	frags=$(( msg + 40 <= 1500 ? 1 : (msg + 1447) / 1448 ))
 	rf ns2 "flush"
 	rf ns2 "add drop family ip6 proto icmp src fd00::1"
-	ip netns exec ns1 ping -6 -c 2 -i 0.3 -W 1 -s $size -q fd00::2 >/dev/null 2>&1 &&
+	nsx ns1 ping -6 -c 2 -i 0.3 -W 1 -s $size -q fd00::2 >/dev/null 2>&1 &&
 		fail "a $size-byte ping6 passed a drop rule"
 	expect_eq "$(hits ns2 1)" "$((2 * frags))" "hits for 2 echoes of $size bytes ($frags fragment(s) each)"
 done
@@ -49,11 +49,11 @@ done
 # in iptables), and that is enough: the datagram never reassembles.
 rf ns2 "flush"
 rf ns2 "add drop hook prerouting proto icmp src 10.9.0.1"
-ip netns exec ns1 ping -c 1 -W 1 -s 3000 -q 10.9.0.2 >/dev/null 2>&1 && fail "fragmented ping passed a prerouting rule"
+nsx ns1 ping -c 1 -W 1 -s 3000 -q 10.9.0.2 >/dev/null 2>&1 && fail "fragmented ping passed a prerouting rule"
 expect_eq "$(hits ns2 1)" "3" "prerouting protocol rule hits for a 3-fragment echo"
 noports() { snmp ns2 Udp NoPorts; }
 udp3000() {
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(int(sys.argv[1])):
@@ -103,7 +103,7 @@ expect_eq "$(cat /tmp/got)" "3145728 $want" "stream bytes and sha256 after the r
 icmp_in() { snmp ns1 Icmp InDestUnreachs; }
 icmp6_in() { snmp6 ns1 Icmp6InDestUnreachs; }
 connect() {
-	ip netns exec ns1 python3 -c '
+	nsx ns1 python3 -S -c '
 import socket, sys
 try:
     socket.create_connection((sys.argv[1], 7777), timeout=3)
@@ -138,4 +138,4 @@ for family in 4 6; do
 	fi
 done
 rf ns2 "flush"
-must ip netns exec ns1 ping -c 1 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 1 -W 2 -q 10.9.0.2

@@ -23,7 +23,7 @@ routed_topology || fail "cannot build the A - R - B topology"
 
 ask() { ip netns exec "$1" sh -c "cat > /proc/net/rroute" <<<"$2" || fail "rroute refused '$2'"; }
 # said NS LINE: one line of the last answer (rule, fib or route), without its label.
-said() { ip netns exec "$1" cat /proc/net/rroute | sed -n "s/^$2: //p"; }
+said() { nsx "$1" cat /proc/net/rroute | sed -n "s/^$2: //p"; }
 # agree NS QUESTION: asks rroute, asks `ip route get` the same, and requires the same
 # route (type, gateway, device, source, MTU) or the same error.
 agree() {
@@ -33,8 +33,8 @@ agree() {
 	# shellcheck disable=SC2086 # the question's options are ip route get's words
 	ip -n "$ns" $fam -j route get ${q#* } >/tmp/ipget.out 2>&1
 	rc=$?
-	ip netns exec "$ns" cat /proc/net/rroute >/tmp/rroute.out
-	python3 - "$rc" <<'PY' || fail "rroute and ip route get disagree on '$q' (above)"
+	nsx "$ns" cat /proc/net/rroute >/tmp/rroute.out
+	python3 -S - "$rc" <<'PY' || fail "rroute and ip route get disagree on '$q' (above)"
 import json, re, sys
 rc = int(sys.argv[1])
 ip = open("/tmp/ipget.out").read().strip()
@@ -77,8 +77,8 @@ elif "(learned)" in route:
 print(f"ok: both say {route}")
 PY
 }
-ping4() { ip netns exec ra ping -c "${2:-1}" -i 0.2 -W 1 ${3:-} 10.2.0.9 2>&1; }
-ping6() { ip netns exec ra ping -6 -c "${2:-1}" -i 0.2 -W 1 ${3:-} fd02::9 2>&1; }
+ping4() { nsx ra ping -c "${2:-1}" -i 0.2 -W 1 ${3:-} 10.2.0.9 2>&1; }
+ping6() { nsx ra ping -6 -c "${2:-1}" -i 0.2 -W 1 ${3:-} fd02::9 2>&1; }
 # snmp6 NS FIELD: a counter of /proc/net/snmp6.
 snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k {print $2}' /proc/net/snmp6; }
 
@@ -110,7 +110,7 @@ expect_eq "$(snmp6 rr Ip6InAddrErrors)" "$((before + 1))" "R's Ip6InAddrErrors a
 
 # --- Forwarding on: A reaches B; rfilter in R counts exactly what it forwarded, at
 # PRE_ROUTING, FORWARD and POST_ROUTING.
-must ip netns exec rr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+must nsx rr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 agree rr "lookup 10.2.0.9 from 10.1.0.1 iif r0"
 expect_eq "$(said rr route | cut -d' ' -f1-4)" "type unicast dev r1" "R's route for A -> B, forwarding on"
 agree rr "lookup 10.1.0.254 from 10.1.0.1 iif r0"
@@ -123,7 +123,7 @@ for rule in "add accept hook forward family ip proto icmp src 10.1.0.1" \
 	"add accept hook forward family ip6 proto icmp src fd01::1"; do
 	ip netns exec rr sh -c "echo '$rule' > /proc/net/rfilter" || fail "rfilter refused '$rule'"
 done
-hits() { ip netns exec rr cat /proc/net/rfilter | sed -n "s/^$1: .* packets \([0-9]*\) bytes.*/\1/p"; }
+hits() { nsx rr cat /proc/net/rfilter | sed -n "s/^$1: .* packets \([0-9]*\) bytes.*/\1/p"; }
 must ping4 ra 3
 must ping6 ra 2
 expect_eq "$(hits 1) $(hits 2)" "3 3" "forward hook: 3 echo requests A -> B, 3 replies B -> A"
@@ -206,9 +206,9 @@ must ip -n rr -6 rule del pref 300
 # --- Bad questions: refused with EINVAL (ENODEV for a device R does not have); the
 # last answer stays.
 ask rr "lookup 10.2.0.9"
-good=$(ip netns exec rr cat /proc/net/rroute)
+good=$(nsx rr cat /proc/net/rroute)
 expect_eq "$(write_errnos rr /proc/net/rroute 'b"lookup"' 'b"lookup 10.2.0.256"' 'b"lookup6 10.2.0.9"' \
 	'b"lookup 10.2.0.9 mark 1 mark 2"' 'b"lookup 10.2.0.9 tos 256"' 'b"route 10.2.0.9"' \
 	'b"lookup 10.2.0.9\nlookup 10.2.0.8"' 'b"\xff\xfe"' 'b"lookup 10.2.0.9 iif nosuch"')" \
 	"EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL ENODEV" "errnos for bad questions"
-expect_eq "$(ip netns exec rr cat /proc/net/rroute)" "$good" "the answer after refused questions"
+expect_eq "$(nsx rr cat /proc/net/rroute)" "$good" "the answer after refused questions"

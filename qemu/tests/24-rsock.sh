@@ -31,13 +31,13 @@ must rsock_cmd ns2 'tcp-echo 7'
 rsock_listing ns2
 expect_eq "$(rsock_listing ns2 | awk '$2 == "udp-echo" {print $1, $3}')" "1 [::]:7" "the UDP server's line"
 expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-echo" {print $1, $3, $5}')" "2 [::]:7 TCP_LISTEN" "the TCP server's line"
-wait_for "the servers to listen" 30 sh -c "ip netns exec ns2 ss -uln | grep -q ':7 ' && ip netns exec ns2 ss -tln | grep -q ':7 '"
+wait_for "the servers to listen" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -uln | grep -q ':7 ' && nsenter --net=/run/netns/ns2 -- ss -tln | grep -q ':7 '"
 expect_eq "$(pgrep -c '^rsock-(udp|tcp)/7$' || true)" 2 "server threads"
 
 # echo_check PROTO ADDR SIZE...: sends each size (random bytes) to ADDR port 7 and
 # requires the same bytes back (sha256).
 echo_check() {
-	ip netns exec ns1 python3 - "$@" <<'PY' || fail "echo over $1 to $2 (above)"
+	nsx ns1 python3 -S - "$@" <<'PY' || fail "echo over $1 to $2 (above)"
 import hashlib, os, socket, sys, threading
 proto, addr, sizes = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3:]]
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -94,19 +94,19 @@ expect_eq "$(rsock_listing ns2)" "$before" "the listing after bad lines"
 
 # A connection held open: the listing shows it ESTABLISHED with its peer; closing the
 # server closes it (the client reads EOF), and no socket is left.
-ip netns exec ns1 python3 - <<'PY' &
+nsx ns1 python3 -S - <<'PY' &
 import socket, time
 s = socket.create_connection(("10.9.0.2", 7), timeout=60)
 s.sendall(b"hello")
 assert s.recv(5) == b"hello"
 time.sleep(60)
 PY
-wait_for "the connection to show" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock | grep -q 'tcp-conn.*TCP_ESTABLISHED'"
+wait_for "the connection to show" 30 sh -c "nsenter --net=/run/netns/ns2 -- cat /proc/net/rsock | grep -q 'tcp-conn.*TCP_ESTABLISHED'"
 expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-conn" {print $4, $5, $7, $9}' | sed 's/:[0-9]* / /')" \
 	"[::ffff:10.9.0.1] TCP_ESTABLISHED 5 5" "the open connection's peer, state, bytes"
 must rsock_cmd ns2 'close 2'
 expect_eq "$(rsock_listing ns2 | grep -c 'tcp-')" 0 "TCP lines after close"
-wait_for "no TCP socket on port 7 in ns2" 30 sh -c "! ip netns exec ns2 ss -tan | grep -q ':7 .*ESTAB\|LISTEN.*:7 '"
+wait_for "no TCP socket on port 7 in ns2" 30 sh -c "! nsenter --net=/run/netns/ns2 -- ss -tan | grep -q ':7 .*ESTAB\|LISTEN.*:7 '"
 kill %1 2>/dev/null
 
 # SO_REUSEPORT: two servers share a port, a third without the option is refused, and
@@ -116,7 +116,7 @@ must rsock_cmd ns2 'tcp-echo 12 reuseport'
 must rsock_cmd ns2 'tcp-echo 12 reuseport'
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'tcp-echo 12'")" EADDRINUSE "a server without reuseport on a shared port"
 rm -f /tmp/rsock-reuse.ready
-ip netns exec ns1 python3 - <<'PY' &
+nsx ns1 python3 -S - <<'PY' &
 import socket, time
 conns = []
 for _ in range(20):
@@ -141,7 +141,7 @@ for id in $(rsock_listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print 
 rm -f /tmp/rsock-reuse.ready
 
 # In-kernel clients (ns2) to user-space servers (ns1): TCP over IPv4, UDP over IPv6.
-ip netns exec ns1 python3 - <<'PY' &
+nsx ns1 python3 -S - <<'PY' &
 import socket, threading
 def tcp():
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -162,14 +162,14 @@ threading.Thread(target=udp, daemon=True).start()
 tcp()
 PY
 SERVERS=$!
-wait_for "the user-space servers in ns1" 30 sh -c "ip netns exec ns1 ss -ltn | grep -q '10.9.0.1:9 ' && ip netns exec ns1 ss -lun | grep -q 'fd00::1\]:9 '"
+wait_for "the user-space servers in ns1" 30 sh -c "nsenter --net=/run/netns/ns1 -- ss -ltn | grep -q '10.9.0.1:9 ' && nsenter --net=/run/netns/ns1 -- ss -lun | grep -q 'fd00::1\]:9 '"
 must rsock_cmd ns2 'connect tcp 10.9.0.1 9'
 must rsock_cmd ns2 'connect udp fd00::1 9'
 tid=$(rsock_listing ns2 | awk '$2 == "tcp-client" {print $1}')
 uid=$(rsock_listing ns2 | awk '$2 == "udp-client" {print $1}')
 must rsock_cmd ns2 "send $tid hello  kernel"
 must rsock_cmd ns2 "send $uid hello"
-wait_for "the echoes to come back" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock | grep -q 'tcp-client.* in 14 out 14' && ip netns exec ns2 cat /proc/net/rsock | grep -q 'udp-client.* in 6 out 6'"
+wait_for "the echoes to come back" 30 sh -c "nsenter --net=/run/netns/ns2 -- cat /proc/net/rsock | grep -q 'tcp-client.* in 14 out 14' && nsenter --net=/run/netns/ns2 -- cat /proc/net/rsock | grep -q 'udp-client.* in 6 out 6'"
 expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-client" {print $4, $5, $7, $9}')" "10.9.0.1:9 TCP_ESTABLISHED 14 14" "the TCP client's peer, state, bytes"
 expect_eq "$(rsock_listing ns2 | awk '$2 == "udp-client" {print $4, $7, $9}')" "[fd00::1]:9 6 6" "the UDP client's peer, bytes"
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 10'" "b'send 1 x'" "b'send 99 x'" \
@@ -184,7 +184,7 @@ expect_eq "$(rsock_listing ns2 | grep -c client)" 0 "client lines after close"
 
 # Ports: with the namespace's ephemeral range narrowed to two ports, two clients to one
 # server get them, the third connect finds none (EADDRNOTAVAIL, from inet_hash_connect).
-ip netns exec ns1 python3 - <<'PY' &
+nsx ns1 python3 -S - <<'PY' &
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.9.0.1", 11)); s.listen(8)
@@ -192,20 +192,20 @@ held = [s.accept()[0] for _ in range(2)]
 time.sleep(60)
 PY
 PORTS_SERVER=$!
-wait_for "the user-space server on port 11" 30 sh -c "ip netns exec ns1 ss -ltn | grep -q '10.9.0.1:11 '"
-ip netns exec ns2 sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+wait_for "the user-space server on port 11" 30 sh -c "nsenter --net=/run/netns/ns1 -- ss -ltn | grep -q '10.9.0.1:11 '"
+nsx ns2 sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 11'" "b'connect tcp 10.9.0.1 11'" \
 	"b'connect tcp 10.9.0.1 11'")" "ok ok EADDRNOTAVAIL" "three connects through two ephemeral ports"
 expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}' | sort | tr '\n' ' ')" \
 	"40000 40001 " "the clients' local ports"
 for id in $(rsock_listing ns2 | awk '$2 == "tcp-client" {print $1}'); do must rsock_cmd ns2 "close $id"; done
-ip netns exec ns2 sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+nsx ns2 sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 kill $PORTS_SERVER 2>/dev/null
 
 # rmmod under traffic, with connections open: every thread ends, every socket goes.
 must rsock_cmd ns2 'tcp-echo 9'
 for i in 1 2; do
-	ip netns exec ns1 python3 - <<'PY' &
+	nsx ns1 python3 -S - <<'PY' &
 import socket
 s = socket.create_connection(("fd00::2", 9), timeout=60)
 try:
@@ -216,11 +216,11 @@ except OSError:
     pass
 PY
 done
-wait_for "two connections" 30 sh -c "[ \$(ip netns exec ns2 cat /proc/net/rsock | grep -c tcp-conn) = 2 ]"
+wait_for "two connections" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- cat /proc/net/rsock | grep -c tcp-conn) = 2 ]"
 sleep 1
 rmmod rsock || fail "rmmod rsock with connections open"
 expect_eq "$(pgrep -c '^rsock-' || true)" 0 "rsock threads after rmmod"
 for ns in ns2 ns3; do
-	wait_for "$ns's sockets to close" 30 sh -c "! ip netns exec $ns ss -antu | grep -qE ':(7|9) .*(LISTEN|ESTAB|UNCONN)'"
+	wait_for "$ns's sockets to close" 30 sh -c "! nsenter --net=/run/netns/$ns -- ss -antu | grep -qE ':(7|9) .*(LISTEN|ESTAB|UNCONN)'"
 done
 note "ok: rmmod under traffic left no socket"

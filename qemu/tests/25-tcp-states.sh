@@ -21,7 +21,7 @@ modprobe rveth || fail "modprobe rveth"
 modprobe rsock || fail "modprobe rsock"
 pair_in_namespaces rveth
 
-states() { ip netns exec "$1" cat /proc/net/rsock_states; }
+states() { nsx "$1" cat /proc/net/rsock_states; }
 clear_states() { ip netns exec "$1" sh -c 'echo clear > /proc/net/rsock_states'; }
 # transitions NS [ERE]: the namespace's changes ("FROM->TO", oldest first), of the
 # lines matching ERE if given.
@@ -42,10 +42,10 @@ must rsock_cmd ns1 'connect tcp 10.9.0.2 7'
 cid=$(rsock_listing ns1 | awk '$2 == "tcp-client" {print $1}')
 cport=$(rsock_listing ns1 | awk '$2 == "tcp-client" {sub(/.*:/, "", $3); print $3}')
 must rsock_cmd ns1 "send $cid hello"
-wait_for "the echo" 30 sh -c "ip netns exec ns1 cat /proc/net/rsock | grep -q 'tcp-client.* in 6 out 6'"
+wait_for "the echo" 30 sh -c "nsenter --net=/run/netns/ns1 -- cat /proc/net/rsock | grep -q 'tcp-client.* in 6 out 6'"
 must rsock_cmd ns1 "close $cid"
-wait_for "the server side to close" 30 sh -c "ip netns exec ns2 cat /proc/net/rsock_states | grep -q 'TCP_LAST_ACK -> TCP_CLOSE'"
-wait_for "the client side to close" 30 sh -c "ip netns exec ns1 cat /proc/net/rsock_states | grep -q 'TCP_FIN_WAIT2 -> TCP_CLOSE'"
+wait_for "the server side to close" 30 sh -c "nsenter --net=/run/netns/ns2 -- cat /proc/net/rsock_states | grep -q 'TCP_LAST_ACK -> TCP_CLOSE'"
+wait_for "the client side to close" 30 sh -c "nsenter --net=/run/netns/ns1 -- cat /proc/net/rsock_states | grep -q 'TCP_FIN_WAIT2 -> TCP_CLOSE'"
 states ns1
 states ns2
 expect_eq "$(transitions ns1)" \
@@ -54,7 +54,7 @@ expect_eq "$(transitions ns1)" \
 # The port is chosen just after SYN_SENT is entered (inet_hash_connect): 0 on that line.
 expect_eq "$(states ns1 | awk '!/^#/ {print $2, $3}' | sort -u | tr '\n' ' ')" \
 	"10.9.0.1:0 10.9.0.2:7 10.9.0.1:$cport 10.9.0.2:7 " "the client's addresses on its lines"
-expect_eq "$(ip netns exec ns1 ss -Htan state time-wait | awk '{print $3, $4}')" \
+expect_eq "$(nsx ns1 ss -Htan state time-wait | awk '{print $3, $4}')" \
 	"10.9.0.1:$cport 10.9.0.2:7" "the closed connection in TIME-WAIT (ss)"
 expect_eq "$(transitions ns2)" \
 	"TCP_LISTEN->TCP_SYN_RECV TCP_SYN_RECV->TCP_ESTABLISHED TCP_ESTABLISHED->TCP_CLOSE_WAIT TCP_CLOSE_WAIT->TCP_LAST_ACK TCP_LAST_ACK->TCP_CLOSE" \
@@ -69,7 +69,7 @@ expect_eq "$(transitions ns1)" "TCP_CLOSE->TCP_SYN_SENT TCP_SYN_SENT->TCP_CLOSE"
 
 # A user-space client (IPv6) is not rsock's: not recorded, until `trace all`.
 py_connect() {
-	ip netns exec ns1 python3 - "$1" <<'PY'
+	nsx ns1 python3 -S - "$1" <<'PY'
 import socket, sys
 for _ in range(int(sys.argv[1])):
     s = socket.create_connection(("fd00::2", 7), timeout=30)
@@ -85,7 +85,7 @@ py_connect 1 || fail "the user-space client"
 expect_eq "$(states ns1 | head -n 1)" "# rsock's TCP sockets: 0 changes, the last 0 shown" "a user-space socket without trace all"
 must rsock_cmd ns1 'trace all'
 py_connect 1 || fail "the user-space client"
-wait_for "the user-space socket to close" 30 sh -c "ip netns exec ns1 cat /proc/net/rsock_states | grep -q 'TCP_FIN_WAIT2 -> TCP_CLOSE'"
+wait_for "the user-space socket to close" 30 sh -c "nsenter --net=/run/netns/ns1 -- cat /proc/net/rsock_states | grep -q 'TCP_FIN_WAIT2 -> TCP_CLOSE'"
 states ns1
 expect_eq "$(transitions ns1)" \
 	"TCP_CLOSE->TCP_SYN_SENT TCP_SYN_SENT->TCP_ESTABLISHED TCP_ESTABLISHED->TCP_FIN_WAIT1 TCP_FIN_WAIT1->TCP_FIN_WAIT2 TCP_FIN_WAIT2->TCP_CLOSE" \

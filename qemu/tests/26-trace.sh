@@ -7,7 +7,7 @@
 # (NO_SOCKET); the SVG is well-formed XML with one lane per layer, the drop marked and
 # our Rust functions marked. Bad invocations fail with a message; no probe is left.
 . "$(dirname "$0")/../guest/testlib.sh"
-TRACE="python3 $ND_PROJ/qemu/trace/netdive-trace"
+TRACE="python3 -S $ND_PROJ/qemu/trace/netdive-trace"
 OUT=${ND_OUT:-/tmp}/trace
 cleanup() {
 	ip -n ns2 link set dev x1 xdpdrv off 2>/dev/null
@@ -21,11 +21,11 @@ cleanup
 mkdir -p "$OUT"
 modprobe rveth || fail "modprobe rveth"
 pair_in_namespaces rveth
-ip netns exec ns1 ping -c1 -W5 -q 10.9.0.2 >/dev/null || fail "the pair does not pass a ping"
+nsx ns1 ping -c1 -W5 -q 10.9.0.2 >/dev/null || fail "the pair does not pass a ping"
 
 # q FILE EXPR: evaluates a Python expression over the JSON netdive-trace wrote (`d`).
 q() {
-	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+	python3 -S -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 UDP='import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hi", ("10.9.0.2", int(sys.argv[1])))'
 # The drops of our datagram (what else the kernel sends meanwhile, an IPv6 multicast
@@ -40,7 +40,7 @@ cat "$OUT/ping.txt"
 # ("label@namespace"), in order (an ARP exchange may come first: packets are told by
 # what they do, not by their number).
 in_order() {
-	python3 - "$@" <<'PY' || fail "the packet with $2 in $1: the steps are not there in order (above)"
+	python3 -S - "$@" <<'PY' || fail "the packet with $2 in $1: the steps are not there in order (above)"
 import json, sys
 d = json.load(open(sys.argv[1]))
 ps = [p for p in d["packets"] if any(s["label"] == sys.argv[2] for s in p["steps"])]
@@ -70,7 +70,7 @@ grep -q '^tracing cost: the command took' "$OUT/ping.txt" || fail "no tracing co
 note "ok: $(grep '^tracing cost' "$OUT/ping.txt")"
 
 # The picture: well-formed, six lanes, the Rust steps marked.
-python3 - "$OUT/ping.svg" <<'PY' || fail "the SVG (above)"
+python3 -S - "$OUT/ping.svg" <<'PY' || fail "the SVG (above)"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 g = [e for e in root.iter("{http://www.w3.org/2000/svg}g")]
@@ -91,7 +91,7 @@ grep '=>' "$OUT/rfilter.txt"
 expect_eq "$(q "$OUT/rfilter.json" '[p["drop"] for p in d["packets"] if p["drop"] and any(s["function"] == "ip_output" for s in p["steps"])]')" \
 	"['dropped in nf_hook_slow at NF_INET_LOCAL_IN (IPv4): NETFILTER_DROP — rfilter rule 1 (its hit counter moved)']" \
 	"the rfilter drop"
-python3 - "$OUT/rfilter.svg" <<'PY' || fail "the drop in the SVG (above)"
+python3 -S - "$OUT/rfilter.svg" <<'PY' || fail "the drop in the SVG (above)"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 ns = "{http://www.w3.org/2000/svg}"
@@ -115,12 +115,12 @@ XDP_OBJ="/lib/modules/$(uname -r)/xdp/xdp_drop.o"
 export XDP_OBJ
 DROPS='set -e
 ip netns exec ns2 sh -c "echo \"attach x1 drop proto udp dport 9\" > /proc/net/rxdp"
-python3 -c "$UDP" 9
+python3 -S -c "$UDP" 9
 ip netns exec ns2 sh -c "echo \"detach x1\" > /proc/net/rxdp"
 ip -n ns2 link set dev x1 xdpdrv obj "$XDP_OBJ" sec xdp
-python3 -c "$UDP" 9
+python3 -S -c "$UDP" 9
 ip -n ns2 link set dev x1 xdpdrv off
-python3 -c "$UDP" 4242'
+python3 -S -c "$UDP" 4242'
 $TRACE --ns ns1 --raw "$OUT/drops.raw" --json "$OUT/drops.json" -- sh -c "$DROPS" >"$OUT/drops.txt" ||
 	fail "the traced command failed: $(tail -3 "$OUT/drops.txt")"
 grep '=>' "$OUT/drops.txt"

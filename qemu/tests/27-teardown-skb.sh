@@ -29,9 +29,9 @@ modprobe rxdp || fail "modprobe rxdp"
 pair_in_namespaces rveth
 
 ctl() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rxdp"; }
-hits() { ip netns exec ns2 cat /proc/net/rxdp | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
+hits() { nsx ns2 cat /proc/net/rxdp | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
 
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # No ARP may cross x0 -> x1 later (a 42-byte reply would be padded too): pin both ends.
 must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
 must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
@@ -39,14 +39,14 @@ quiet_ipv6 ns1 x0
 
 # --- defect 6: pad, on runts and on TCP super-packets ---------------------------------
 must ctl ns2 'attach x1 pad 60'
-expect_eq "$(ip netns exec ns2 cat /proc/net/rxdp)" "x1: pad 60 hits 0" "table after attach"
+expect_eq "$(nsx ns2 cat /proc/net/rxdp)" "x1: pad 60 hits 0" "table after attach"
 
 # tap_hold: a packet socket on x0 (ns1) that queues what x0 sends and reads nothing until
 # /tmp/tap.go exists; then it prints the lengths of the outgoing UDP datagrams to port 9
 # it holds. Each queued frame is a clone of the one rveth delivered to x1.
 tap_hold() {
 	rm -f /tmp/tap.ready /tmp/tap.go /tmp/tap.out
-	ip netns exec ns1 python3 - >/tmp/tap.out 2>&1 <<'PY' &
+	nsx ns1 python3 -S - >/tmp/tap.out 2>&1 <<'PY' &
 import os, socket, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.setsockopt(socket.SOL_SOCKET, 33, 1 << 20)  # SO_RCVBUFFORCE

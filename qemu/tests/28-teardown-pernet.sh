@@ -57,7 +57,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		fail "round $r: rule refused"
 	# The hooks are judging the flood when the module goes.
 	wait_for "round $r: the prerouting rule to count the flood" 30 sh -c \
-		"[ \"\$(ip netns exec tdn cat /proc/net/rfilter | sed -n 's/^1: .* packets \([0-9]*\) bytes.*/\1/p')\" -gt 100 ]"
+		"[ \"\$(nsenter --net=/run/netns/tdn -- cat /proc/net/rfilter | sed -n 's/^1: .* packets \([0-9]*\) bytes.*/\1/p')\" -gt 100 ]"
 	rmmod rfilter || fail "round $r: rmmod rfilter under the flood"
 	[ -e /proc/net/rfilter ] && fail "round $r: /proc/net/rfilter left after rmmod"
 done
@@ -93,7 +93,7 @@ rsock_threads() { pgrep -c '^rsock-' || true; }
 # tdb_server: a user-space TCP server on 10.8.0.2:9 in tdb that accepts one connection
 # and holds it (TDB_PID); returns once it listens.
 tdb_server() {
-	ip netns exec tdb python3 - <<'PY' &
+	nsx tdb python3 -S - <<'PY' &
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.8.0.2", 9)); s.listen(8)
@@ -101,7 +101,7 @@ held = [s.accept()[0]]
 time.sleep(300)
 PY
 	TDB_PID=$!
-	wait_for "the server in tdb" 30 sh -c "ip netns exec tdb ss -ltn | grep -q '10.8.0.2:9 '"
+	wait_for "the server in tdb" 30 sh -c "nsenter --net=/run/netns/tdb -- ss -ltn | grep -q '10.8.0.2:9 '"
 }
 trap 'kill $TDB_PID $TDB_CLIENT 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null; unload rsock; unload rplant' EXIT
 veth_pair
@@ -111,15 +111,15 @@ tdb_server
 must rsock_cmd tda 'udp-echo 7'
 must rsock_cmd tda 'tcp-echo 7'
 must rsock_cmd tda 'connect tcp 10.8.0.2 9'
-wait_for "tda's servers to listen" 30 sh -c "ip netns exec tda ss -tln | grep -q ':7 '"
-ip netns exec tdb python3 - <<'PY' &
+wait_for "tda's servers to listen" 30 sh -c "nsenter --net=/run/netns/tda -- ss -tln | grep -q ':7 '"
+nsx tdb python3 -S - <<'PY' &
 import socket, time
 c = socket.create_connection(("10.8.0.1", 7), timeout=30)
 c.sendall(b"x\n"); c.recv(2)
 time.sleep(300)
 PY
 TDB_CLIENT=$!
-wait_for "the connection accepted in tda" 30 sh -c "ip netns exec tda ss -tn state established | grep -q ':7 '"
+wait_for "the connection accepted in tda" 30 sh -c "nsenter --net=/run/netns/tda -- ss -tn state established | grep -q ':7 '"
 expect_eq "$(rsock_threads)" 4 "rsock threads in tda (udp, tcp listener, its connection, the client)"
 must ip netns del tda
 v1_gone_within 30 || fail "tda was not dismantled within 30 s of ip netns del (its kernel sockets hold it)"
@@ -139,13 +139,13 @@ note "ip netns del with rsock servers, a connection and a client inside: dismant
 # (tcp_close, for sk_net_refcnt 0) and the namespace would go at once.
 veth_pair
 tdb_server
-must ip netns exec tda sysctl -qw net.ipv4.tcp_orphan_retries=4
+must nsx tda sysctl -qw net.ipv4.tcp_orphan_retries=4
 must rsock_cmd tda 'connect tcp 10.8.0.2 9'
 id=$(rsock_listing tda | awk '$2 == "tcp-client" {print $1}')
 [ -n "$id" ] || fail "no rsock client in tda"
 # From here on tdb drops everything that arrives from tda.
-must ip netns exec tdb nft add table inet drop_all
-must ip netns exec tdb nft add chain inet drop_all in '{ type filter hook prerouting priority -300; policy drop; }'
+must nsx tdb nft add table inet drop_all
+must nsx tdb nft add chain inet drop_all in '{ type filter hook prerouting priority -300; policy drop; }'
 must rsock_cmd tda "send $id unacknowledged"
 must rsock_cmd tda "close $id"
 orphans=$(ip netns exec tda awk '$1 == "TCP:" {for (i = 2; i < NF; i++) if ($i == "orphan") print $(i + 1)}' /proc/net/sockstat)

@@ -12,10 +12,10 @@ modprobe rxdp || fail "modprobe rxdp"
 pair_in_namespaces rveth
 
 ctl() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rxdp"; }
-table() { ip netns exec ns2 cat /proc/net/rxdp; }
+table() { nsx ns2 cat /proc/net/rxdp; }
 # fp NS DEV VERDICT: a fast-path verdict counter of DEV, summed over its receive queues.
 fp() {
-	ip netns exec "$1" ethtool -S "$2" |
+	nsx "$1" ethtool -S "$2" |
 		awk -v k="_fp_$3:" 'index($1, k) && substr($1, length($1) - length(k) + 1) == k {s += $2} END {print s + 0}'
 }
 hits() { table | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
@@ -27,7 +27,7 @@ send_udp() {
 		fail "sending UDP from ns1"
 }
 
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # reflect and redirect below take ARP too, which would leave ns1's neighbour entry for
 # 10.9.0.2 FAILED and hold back later datagrams: pin x1's address.
 must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
@@ -37,10 +37,10 @@ must ctl ns2 'attach x1 drop proto udp dport 9'
 expect_eq "$(table)" "x1: drop proto udp dport 9 hits 0" "table after attach"
 before=$(noports)
 send_udp 5 9
-wait_for "5 fast-path drops on x1" 30 sh -c "[ \$(ip netns exec ns2 ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') = 5 ]"
+wait_for "5 fast-path drops on x1" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') = 5 ]"
 expect_eq "$(hits x1)" "5" "drop program hits"
 expect_eq "$(noports)" "$before" "Udp NoPorts in ns2 (dropped before the stack)"
-must ip netns exec ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
 expect_ge "$(fp ns2 x1 pass)" 3 "x1 fp_pass with the drop program attached"
 send_udp 3 10
 wait_for "3 datagrams to port 10 to reach ns2's UDP" 30 sh -c "[ \$(ip netns exec ns2 awk '\$1 == \"Udp:\" && \$3 ~ /^[0-9]+\$/ {print \$3}' /proc/net/snmp) -ge $((before + 3)) ]"
@@ -57,7 +57,7 @@ expect_eq "$(fp ns2 x1 drop)" "$drops" "x1 fp_drop after detach"
 
 # count: every frame counted and passed.
 must ctl ns2 'attach x1 count'
-must ip netns exec ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
 expect_ge "$(hits x1)" 3 "count program hits after 3 pings"
 must ctl ns2 'detach x1'
 
@@ -65,9 +65,9 @@ must ctl ns2 'detach x1'
 # sees it (so a ping gets no answer).
 must ctl ns2 'attach x1 reflect'
 tx1=$(fp ns2 x1 tx)
-reflected ns1 x0 ns2 x1 3 ip netns exec ns1 ping -c 3 -i 0.2 -W 1 -q 10.9.0.2
+reflected ns1 x0 ns2 x1 3 nsx ns1 ping -c 3 -i 0.2 -W 1 -q 10.9.0.2
 expect_ge "$(($(fp ns2 x1 tx) - tx1))" 3 "x1 fp_tx for 3 echo requests"
-must_fail "100% packet loss" ip netns exec ns1 ping -c 2 -i 0.2 -W 1 -q 10.9.0.2
+must_fail "100% packet loss" nsx ns1 ping -c 2 -i 0.2 -W 1 -q 10.9.0.2
 must ctl ns2 'detach x1'
 
 # redirect: frames arriving on x1 leave through r0 and arrive on its peer r1.
@@ -85,7 +85,7 @@ expect_ge "$(fp ns2 x1 redirect)" 6 "x1 fp_redirect"
 ip -n ns2 link set r0 down
 errors=$(fp ns2 x1 errors)
 send_udp 2 9
-wait_for "2 redirect errors" 30 sh -c "[ \$(ip netns exec ns2 ethtool -S x1 | awk '/_fp_errors:/ {s+=\$2} END {print s}') -ge $((errors + 2)) ]"
+wait_for "2 redirect errors" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- ethtool -S x1 | awk '/_fp_errors:/ {s+=\$2} END {print s}') -ge $((errors + 2)) ]"
 note "ok: redirect to a down device counted as errors"
 must ctl ns2 'detach x1'
 
@@ -109,7 +109,7 @@ expect_eq "$(table | sed 's/ hits [0-9]*//')" "$want" "table after 20 refused co
 must ctl ns2 'detach x1'
 
 # The file is per namespace: ns1's is empty and cannot see ns2's devices.
-expect_eq "$(ip netns exec ns1 cat /proc/net/rxdp)" "" "ns1 table"
+expect_eq "$(nsx ns1 cat /proc/net/rxdp)" "" "ns1 table"
 expect_eq "$(write_errnos ns1 /proc/net/rxdp 'b"attach x1 count"')" "ENODEV" "ns1 attaching ns2's device"
 
 # Malformed frames through the fast path: runts, lying IPv4/IPv6 headers.
@@ -119,7 +119,7 @@ quiet_ipv6 ns1 x0
 passes=$(fp ns2 x1 pass)
 send_malformed_frames ns1 x0
 expect_count "x1 fp_pass for 9 malformed frames" $((passes + 9)) fp ns2 x1 pass
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 note "ok: malformed frames passed through the fast path without harm"
 
 # rmmod while attached is refused: the attached program holds a reference on rxdp, whose
@@ -130,12 +130,12 @@ echo "$err" | grep -q "in use" || fail "rmmod rxdp refused for another reason: $
 grep -q '^rxdp ' /proc/modules || fail "rxdp is gone"
 drops=$(fp ns2 x1 drop)
 send_udp 3 9
-wait_for "3 more fast-path drops after the refused rmmod" 30 sh -c "[ \$(ip netns exec ns2 ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') -ge $((drops + 3)) ]"
+wait_for "3 more fast-path drops after the refused rmmod" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') -ge $((drops + 3)) ]"
 note "ok: rmmod rxdp refused while attached ($err)"
 
 # rmmod rveth while the program is attached and traffic flows: the devices go, and with
 # them the program and its module reference; then rxdp unloads.
-ip netns exec ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
+nsx ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
 flood=$!
 wait_for "the flood to reach x1" 60 sh -c '[ "$(ip netns exec ns2 cat /sys/class/net/x1/statistics/rx_packets)" -ge 100 ]'
 must rmmod rveth

@@ -18,24 +18,24 @@ pair_in_namespaces rveth
 
 # xdp NS DEV VERDICT: an eBPF verdict counter of DEV, summed over its receive queues.
 xdp() {
-	ip netns exec "$1" ethtool -S "$2" |
+	nsx "$1" ethtool -S "$2" |
 		awk -v k="_xdp_$3:" 'index($1, k) && substr($1, length($1) - length(k) + 1) == k {s += $2} END {print s + 0}'
 }
 # ethstat NS DEV NAME: one device-wide ethtool -S counter.
-ethstat() { ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k {print $2}'; }
+ethstat() { nsx "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k {print $2}'; }
 attach() { ip -force -n "$1" link set dev "$2" xdpdrv obj "$P/xdp_$3.o" sec xdp; }
 detach() { ip -n "$1" link set dev "$2" xdpdrv off; }
 # xdp_mode NS DEV: the attach mode `ip -j -d link` reports (1 = native driver mode).
 xdp_mode() {
 	ip -n "$1" -j -d link show dev "$2" |
-		python3 -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp", {}).get("mode", 0))'
+		python3 -S -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp", {}).get("mode", 0))'
 }
 # map_of NS DEV: the id of the (only) map of the program attached to DEV.
 map_of() {
 	local id
 	id=$(ip -n "$1" link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
 	[ -n "$id" ] || fail "no program on $2"
-	ip netns exec "$1" bpftool prog show id "$id" | sed -n 's/.*map_ids \([0-9]*\).*/\1/p'
+	nsx "$1" bpftool prog show id "$id" | sed -n 's/.*map_ids \([0-9]*\).*/\1/p'
 }
 noports() { ip netns exec ns2 awk '$1 == "Udp:" && $3 ~ /^[0-9]+$/ {print $3}' /proc/net/snmp; }
 send_udp() {
@@ -52,7 +52,7 @@ wait_counter() {
 	fail "timed out waiting for $what: $dev xdp_$v = $(xdp "$ns" "$dev" "$v"), expected >= $min"
 }
 
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # The programs below reflect, abort or redirect everything, ARP included, which would
 # leave ns1's neighbour entry for 10.9.0.2 FAILED and hold back the datagrams that follow:
 # pin x1's address so each one leaves x0 whatever happened to ARP.
@@ -67,9 +67,9 @@ send_udp 5 9
 wait_counter "5 eBPF drops on x1" ns2 x1 drop 5
 expect_eq "$(noports)" "$before" "Udp NoPorts in ns2 (dropped before the stack)"
 passes=$(xdp ns2 x1 pass)
-must ip netns exec ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
 expect_ge "$(($(xdp ns2 x1 pass) - passes))" 3 "x1 xdp_pass for 3 echo requests"
-expect_eq "$(ip netns exec ns2 ethtool -S x1 | awk '/_fp_/ {s+=$2} END {print s+0}')" "0" "x1 Rust fast-path counters (no Rust program ran)"
+expect_eq "$(nsx ns2 ethtool -S x1 | awk '/_fp_/ {s+=$2} END {print s+0}')" "0" "x1 Rust fast-path counters (no Rust program ran)"
 
 # One program per device: a Rust program cannot join an eBPF one, nor the other way.
 modprobe rxdp || fail "modprobe rxdp"
@@ -93,7 +93,7 @@ expect_eq "$(xdp ns2 x1 drop)" "$drops" "x1 xdp_drop after detach"
 # tx: x1 swaps the MACs and sends each frame back; x0 receives it, x1's stack never does.
 must attach ns2 x1 tx
 tx1=$(xdp ns2 x1 tx)
-reflected ns1 x0 ns2 x1 3 ip netns exec ns1 ping -c 3 -i 0.2 -W 1 -q 10.9.0.2
+reflected ns1 x0 ns2 x1 3 nsx ns1 ping -c 3 -i 0.2 -W 1 -q 10.9.0.2
 expect_ge "$(($(xdp ns2 x1 tx) - tx1))" 3 "x1 xdp_tx for 3 echo requests"
 
 # XDP_TX in bulk: 1000 frames from pktgen into x0; x1's program sends each back, its
@@ -139,7 +139,7 @@ unload pktgen
 # aborted: dropped and counted.
 must attach ns2 x1 aborted
 ab=$(xdp ns2 x1 aborted)
-must_fail "100% packet loss" ip netns exec ns1 ping -c 3 -i 0.2 -W 1 -q 10.9.0.2
+must_fail "100% packet loss" nsx ns1 ping -c 3 -i 0.2 -W 1 -q 10.9.0.2
 expect_ge "$(($(xdp ns2 x1 aborted) - ab))" 3 "x1 xdp_aborted for 3 echo requests"
 must detach ns2 x1
 
@@ -154,7 +154,7 @@ must attach ns2 x1 redirect
 must attach ns2 r1 pass
 ifindex=$(ip netns exec ns2 cat /sys/class/net/r0/ifindex)
 le() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
-must ip netns exec ns2 bpftool map update id "$(map_of ns2 x1)" key 0 0 0 0 value $(le "$ifindex")
+must nsx ns2 bpftool map update id "$(map_of ns2 x1)" key 0 0 0 0 value $(le "$ifindex")
 rx1=$(stat ns2 r1 rx_packets)
 send_udp 6 9
 wait_for "r1 to receive 6 redirected frames" 30 sh -c "[ \$(ip netns exec ns2 cat /sys/class/net/r1/statistics/rx_packets) -ge $((rx1 + 6)) ]"
@@ -179,10 +179,10 @@ for d in v0 v1; do
 done
 detach ns2 x1
 must ip -n ns2 link set dev v1 xdpdrv obj "$P/xdp_redirect.o" sec xdp
-must ip netns exec ns2 bpftool map update id "$(map_of ns2 v1)" key 0 0 0 0 value $(le "$ifindex")
+must nsx ns2 bpftool map update id "$(map_of ns2 v1)" key 0 0 0 0 value $(le "$ifindex")
 xmit=$(ethstat ns2 r0 xdp_xmit)
 pass=$(xdp ns2 r1 pass)
-ip netns exec ns2 python3 - <<'PY' || fail "sending raw frames on v0"
+nsx ns2 python3 -S - <<'PY' || fail "sending raw frames on v0"
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("v0", 0))
@@ -195,9 +195,9 @@ ip -n ns2 link set dev v1 xdpdrv off
 # Without a program on r1, redirected frames become sk_buffs for r1's stack.
 must detach ns2 r1
 must ip -n ns2 link set dev v1 xdpdrv obj "$P/xdp_redirect.o" sec xdp
-must ip netns exec ns2 bpftool map update id "$(map_of ns2 v1)" key 0 0 0 0 value $(le "$ifindex")
+must nsx ns2 bpftool map update id "$(map_of ns2 v1)" key 0 0 0 0 value $(le "$ifindex")
 rx1=$(stat ns2 r1 rx_packets)
-ip netns exec ns2 python3 -c '
+nsx ns2 python3 -S -c '
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("v0", 0))
@@ -209,9 +209,9 @@ note "ok: frames without a program on r1 reached its stack"
 # The Rust fast path sees redirected frames as they are: rxdp's drop program on r1
 # drops each once, before any sk_buff is built for it; its reflect
 # program sends them back out through r0's ring (XDP_TX), where they become sk_buffs.
-fp() { ip netns exec ns2 ethtool -S "$1" | awk -v k="_fp_$2:" 'index($1, k) {s += $2} END {print s + 0}'; }
+fp() { nsx ns2 ethtool -S "$1" | awk -v k="_fp_$2:" 'index($1, k) {s += $2} END {print s + 0}'; }
 raw_on_v0() {
-	ip netns exec ns2 python3 -c "
+	nsx ns2 python3 -S -c "
 import socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(('v0', 0))
@@ -252,15 +252,15 @@ expect_eq "$(ip -n ns1 -d link show x0 | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p')
 ip -n ns1 link set x0 mtu 3506 || fail "x0 mtu 3506 refused"
 ip -n ns2 link set x1 mtu 3506 || fail "x1 mtu 3506 refused"
 passes=$(xdp ns2 x1 pass)
-must ip netns exec ns1 ping -c 1 -W 2 -M do -s 3478 -q 10.9.0.2
+must nsx ns1 ping -c 1 -W 2 -M do -s 3478 -q 10.9.0.2
 expect_ge "$(($(xdp ns2 x1 pass) - passes))" 1 "x1 xdp_pass for a 3520-byte frame"
 ip -n ns1 link set x0 mtu 1500
 ip -n ns2 link set x1 mtu 1500
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 
 # Attach, replace and detach while a flood runs: the poll reads the program once per
 # poll under RCU; the old program is freed after a grace period.
-ip netns exec ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
+nsx ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
 flood=$!
 for i in 1 2 3 4 5; do
 	attach ns2 x1 pass || fail "attach pass under traffic"
@@ -268,7 +268,7 @@ for i in 1 2 3 4 5; do
 	detach ns2 x1 || fail "detach under traffic"
 done
 wait $flood
-must ip netns exec ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
+must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 
 # Deleting a device with a program attached detaches it (dev_xdp_uninstall).
 must attach ns2 r1 pass
