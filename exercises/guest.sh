@@ -22,31 +22,63 @@ demangle() {
 ex_dir() { ls -1d "$here"/"$(printf '%02d' "$1")"-*/ | head -1 | sed 's#/$##'; }
 meta() { sed -n "s/^$2=//p" "$1/meta" | head -1; }
 
-# run_check N KO: the checker's steps, then one more: the kernel log of the check holds
-# no splat. Prints the steps and a last line; returns 0 when every step passed.
+# run_check N KO [DIR]: the checker's steps (of exercise N, or the one in DIR), then one
+# more: the kernel log of the check holds no splat. Prints the steps and a last line;
+# returns 0 when every step passed. A checker states its plan ("1..N", checklib's `plan`):
+# one that ends before its last step without a failed one (a `fail` outside a step, a
+# crash), or exits non-zero, is not passed.
 run_check() {
-	local n=$1 ko=$2 d mod from to splat steps bad
-	d=$(ex_dir "$n")
+	local n=$1 ko=$2 d=${3:-} mod from to splat steps bad plan rc km leaked blind
+	[ -n "$d" ] || d=$(ex_dir "$n")
 	mod=$(meta "$d" module)
+	kmemleak_reported /tmp/ex-km-before
 	from=$(mark "start exercise $n")
 	(cd /tmp && EX_KO=$ko EX_FIRST_FAILURE_ONLY=${EX_FIRST_FAILURE_ONLY:-} timeout -k 10 300 bash "$d/check.sh") \
 		>/tmp/ex-check.out 2>&1 </dev/null
-	[ $? = 124 ] && echo "not ok - the checker ran out of time (300 s)" >>/tmp/ex-check.out
+	rc=$?
+	[ $rc = 124 ] && echo "not ok - the checker ran out of time (300 s)" >>/tmp/ex-check.out
+	steps=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/ex-check.out)
+	plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' /tmp/ex-check.out | head -n 1)
+	if ! grep -q '^not ok' /tmp/ex-check.out; then
+		if [ -z "$plan" ]; then
+			echo "not ok $((steps + 1)) - the checker states its plan (1..N)" >>/tmp/ex-check.out
+		elif [ "$steps" != "$plan" ]; then
+			echo "not ok $((steps + 1)) - the checker gave $steps of the $plan steps it planned (exit $rc)" >>/tmp/ex-check.out
+			tail -n 3 /tmp/ex-check.out | grep -v '^not ok' | sed 's/^/#   /' >>/tmp/ex-check.out
+		elif [ "$rc" != 0 ]; then
+			echo "not ok $((steps + 1)) - the checker exited with status $rc after its last step" >>/tmp/ex-check.out
+		fi
+	fi
 	# Whatever the module left, whatever the check stopped in the middle of.
 	ip -all netns delete 2>/dev/null
-	grep -q "^$mod " /proc/modules && rmmod "$mod" 2>/dev/null
-	[ "$(meta "$d" kernel)" = test ] && kmemleak_scan
+	[ -n "$mod" ] && grep -q "^$mod " /proc/modules && rmmod "$mod" 2>/dev/null
+	# What kmemleak reports now that it did not before the check (the debug kernel).
+	leaked=0
+	if [ "$(meta "$d" kernel)" = test ]; then
+		km=$(kmemleak_new /tmp/ex-km-before /tmp/ex-km-new.txt) || km="1 0"
+		leaked=${km%% *}
+	fi
 	sleep 1
 	to=$(mark "end exercise $n")
-	cat /tmp/ex-check.out
+	grep -v '^1\.\.[0-9]*$' /tmp/ex-check.out
 	steps=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/ex-check.out)
 	splat=$(splats "$from" "$to" | head -3)
+	if [ "$leaked" != 0 ]; then
+		splat+="${splat:+$'\n'}kmemleak: $leaked leaked object(s)"
+	fi
+	blind=$(kcheck_blind)
+	[ -n "$blind" ] && splat+="${splat:+$'\n'}the kernel log was not read: $blind"
+	[ -n "$blind" ] && echo "# the kernel log of this check was not read: $blind"
 	if [ -z "$splat" ]; then
 		echo "ok $((steps + 1)) - the kernel log stayed clean (no KASAN, lockdep, WARN, BUG or leak report)"
 	else
 		echo "not ok $((steps + 1)) - the kernel log stayed clean (no KASAN, lockdep, WARN, BUG or leak report)"
 		echo "#   hint: the report below names what went wrong and where; read it from the top"
 		show_splat "$from" "$to" | demangle
+		if [ "$leaked" != 0 ]; then
+			echo "# | kmemleak: $leaked object(s) unreferenced since the check started (or kmemleak refused to scan):"
+			head -n 30 /tmp/ex-km-new.txt | demangle | sed 's/^/# | /'
+		fi
 		if [ -n "${ND_OUT:-}" ]; then
 			window "$from" "$to" | demangle >"$ND_OUT/exercise-$n-kernel.log"
 			echo "#   the kernel log of the whole check: $ND_OUT/exercise-$n-kernel.log"
@@ -67,9 +99,35 @@ run_check() {
 # (fails=...): a skeleton that fails for another reason (it does not load, the set-up
 # broke) proves nothing about the checker.
 first_failure_is() {
-	local want
+	local want report
 	want=$(meta "$(ex_dir "$1")" fails)
-	grep -m1 '^not ok' /tmp/ex-run.out | grep -qF -- "- $want"
+	grep -m1 '^not ok' /tmp/ex-run.out | grep -qF -- "- $want" || return 1
+	# An exercise about one report (meta: report=...) must show that one, not any splat.
+	report=$(meta "$(ex_dir "$1")" report)
+	[ -z "$report" ] || grep -qF -- "$report" /tmp/ex-run.out
+}
+
+# planted_checker T: a checker that gives up outside a step (a set-up `fail` at top level)
+# after one of its three steps passed must not read as passed: it is caught, or the
+# harness has gone blind to checkers that end early.
+planted_checker() {
+	local d=/tmp/ex-planted
+	rm -rf "$d"
+	mkdir -p "$d"
+	printf 'module=\nkernel=lab\n' >"$d/meta"
+	cat >"$d/check.sh" <<-EOF
+		. "$here/checklib.sh"
+		plan 3
+		step "a first step that passes" "-" true
+		fail "a set-up step outside any step gave up"
+		step "never reached" "-" true
+	EOF
+	if run_check 0 none "$d" >/tmp/ex-run.out 2>&1; then
+		echo "not ok $1 planted: a checker that ends early is not passed # it read: $(tail -n 1 /tmp/ex-run.out)"
+		sed 's/^/# /' /tmp/ex-run.out
+		return 1
+	fi
+	echo "ok $1 planted: a checker that ends early is not passed # $(grep -m1 '^not ok' /tmp/ex-run.out)"
 }
 
 kcheck_start /tmp/ex-kmsg.log
@@ -96,6 +154,7 @@ prove)
 			rc=1
 		fi
 	done <"$2"
+	planted_checker $((t + 1)) || rc=1
 	;;
 *) echo "usage: guest.sh check N KO | prove LIST T"; rc=2 ;;
 esac

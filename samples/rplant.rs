@@ -2,8 +2,9 @@
 
 //! rplant: bugs on purpose, to prove the test harness catches them.
 //!
-//! Not a lesson, and never loaded by the lab; in the normal test suite only tests 28 and
-//! 29 load it, for its misuse commands (below). `make test PLANT=<bug>` adds a test
+//! Not a lesson, and never loaded by the lab; in the normal test suite tests 28 and 29
+//! load it for its misuse commands (below), and the final sweep for `memory-leak`, the
+//! leak kmemleak must catch in every run. `make test PLANT=<bug>` adds a test
 //! (`qemu/tests/planted/`) that loads this module and makes it misbehave through
 //! `/proc/net/rplant`, and that run must fail with the detector's message. A detector
 //! nobody has seen fire is a detector nobody can trust.
@@ -16,6 +17,10 @@
 //!   `ARef<Device>`) and keeps it, so deleting the device waits in
 //!   `netdev_wait_allrefs_any` (net/core/dev.c), which prints "unregister_netdevice:
 //!   waiting for DEV to become free" every ten seconds; `release` (or unloading) lets go.
+//! - `memory-leak N`: allocates N blocks of 64 bytes, each filled with `ndplant!`, and
+//!   forgets them. Every `make test` plants these first: kmemleak must report at least one
+//!   by the final sweep (it may miss some, which a stale copy of the pointer on a stack
+//!   still references), and the sweep tells them from real leaks by their contents.
 //!
 //! More commands run misuse sequences that safe code may write, and which the
 //! abstractions must keep sound (tests 28 and 29 run them in the normal suite; they fail,
@@ -129,6 +134,22 @@ fn leak_skbs(count: u32) -> Result {
         core::mem::forget(skb);
     }
     pr_info!("leaked {} sk_buffs on purpose\n", count);
+    Ok(())
+}
+
+/// What each block `memory-leak` forgets is filled with (kmemleak's report shows it).
+const PLANTED_FILL: &[u8; 8] = b"ndplant!";
+
+/// Allocates `count` blocks of 64 bytes filled with [`PLANTED_FILL`] and forgets them.
+fn leak_memory(count: u32) -> Result {
+    for _ in 0..count {
+        let mut block = KBox::new([0u8; 64], GFP_KERNEL)?;
+        for chunk in block.chunks_mut(PLANTED_FILL.len()) {
+            chunk.copy_from_slice(PLANTED_FILL);
+        }
+        core::mem::forget(block);
+    }
+    pr_info!("leaked {} blocks of 64 bytes on purpose\n", count);
     Ok(())
 }
 
@@ -353,7 +374,7 @@ impl procfs::ControlFile for Rplant {
         }
     }
 
-    /// One command per write: `skb-leak N`, `warn`, `hold DEV`, `release`,
+    /// One command per write: `skb-leak N`, `memory-leak N`, `warn`, `hold DEV`, `release`,
     /// `leak-thread`, `rcu-write-in-guard`, `rcu-write-in-bh-guard`, `irq-order`,
     /// `block-in-guard`, `rcu-write-in-spinlock`, `drop-attachment-under-rtnl DEV`,
     /// `drop-attachment-in-guard DEV`.
@@ -363,6 +384,9 @@ impl procfs::ControlFile for Rplant {
         match (words.next(), words.next(), words.next()) {
             (Some("skb-leak"), Some(n), None) => {
                 leak_skbs(n.parse::<u32>().map_err(|_| EINVAL)?.min(100_000))
+            }
+            (Some("memory-leak"), Some(n), None) => {
+                leak_memory(n.parse::<u32>().map_err(|_| EINVAL)?.min(1000))
             }
             (Some("warn"), None, None) => {
                 warn(c_str!("rplant: a warning planted on purpose"));

@@ -224,9 +224,10 @@ build_proofs() {
 		{print}
 		END {for (i = 1; i <= h; i++) print held[i]}' >"$root.list"
 	echo "$t" >"$root.builds"
-	# The plan: every build, and a proof for each that built (a guest that dies leaves
-	# proofs missing, which the plan shows).
-	echo "1..$((t + ${#list[@]}))"
+	# The plan: every build, a proof for each that built (a guest that dies leaves proofs
+	# missing, which the plan shows), and the planted checker that ends early
+	# (exercises/guest.sh prove).
+	echo "1..$((t + ${#list[@]} + 1))"
 	printf '%s\n' "${lines[@]}"
 }
 

@@ -172,10 +172,10 @@ elif [ "$reported" -lt "$plan" ]; then
 fi
 # Splats outside any test (boot, a guest that died mid-test) fail the run too: the same
 # patterns, on the console log, unless a test already failed for them.
-# The exercise proofs come after a marker: their splats are theirs (a skeleton's on
-# purpose), each held to its own window by exercises/guest.sh.
+# The exercise proofs and the planted detectors come after a marker: their splats are
+# theirs (on purpose), each held to its own window.
 splat=$(paste -sd'|' "$ND_PROJ/qemu/guest/splat-patterns")
-sed '/netdive: exercise proofs start/q' "$out/console.log" >"$out/console-suite.log"
+sed "/netdive: the suite's windows end here/q" "$out/console.log" >"$out/console-suite.log"
 if grep -qE "$splat" "$out/console-suite.log" && ! grep -qE 'splat (in the kernel log|after the last test)' "$out/ktap.txt"; then
 	echo "not ok - kernel splat in the console log outside the tests:"
 	grep -E -A20 "$splat" "$out/console-suite.log" | head -40 | sed 's/^/# /'
@@ -185,7 +185,11 @@ fi
 passed=$((passed + ok - sk))
 failed=$((failed + nok))
 skipped=$((skipped + sk))
-summary+=("guest tests: $((ok - sk)) passed, $nok failed, $sk skipped")
+# The detectors' proofs (a planted bug each, in the same boot) apart from the tests.
+pok=$(grep -cE '^ok [0-9]+ planted: ' "$out/ktap.txt")
+pnok=$(grep -cE '^not ok [0-9]+ planted: ' "$out/ktap.txt")
+summary+=("guest tests: $((ok - sk - pok)) passed, $((nok - pnok)) failed, $sk skipped")
+summary+=("planted detectors: $pok caught, $pnok missed")
 
 # The exercises: the builds' lines and plan, then the proofs the guest ran; a proof the
 # guest never reached is missing from the plan, which fails it.

@@ -2,6 +2,7 @@
 # Exercise 1's checker (in the guest): an expair pair c0/c1 for the carrier, then x0 in
 # ns1 (10.9.0.1, fd00::1) and x1 in ns2 (10.9.0.2, fd00::2) for the traffic.
 . "$(dirname "$0")/../checklib.sh"
+plan 12
 
 # `type expair peer name X ...` is parsed by the iproute2 plugin make setup installs
 # (scripts/iproute2/install.sh: link_expair.so, veth's syntax, as for rveth).

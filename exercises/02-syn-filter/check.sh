@@ -2,6 +2,7 @@
 # Exercise 2's checker (in the guest): exsyn between two namespaces joined by a veth
 # pair, a listener on port 5000 and one on 5001 in ns2, clients in ns1.
 . "$(dirname "$0")/../checklib.sh"
+plan 13
 
 # syns_sent: the SYNs ns1's TCP has put on the wire so far (first tries and retries).
 syns_sent() {

@@ -3,6 +3,7 @@
 # ns2's own stack answers no ping (icmp_echo_ignore_all), so a reply can only be the
 # program's.
 . "$(dirname "$0")/../checklib.sh"
+plan 11
 
 ctl() { ip netns exec ns2 bash -c "echo '$1' > /proc/net/exfast"; }
 listing() { nsx ns2 cat /proc/net/exfast; }

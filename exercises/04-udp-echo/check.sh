@@ -2,6 +2,7 @@
 # Exercise 4's checker (in the guest): execho in ns2, user-space clients in ns1, across a
 # veth pair.
 . "$(dirname "$0")/../checklib.sh"
+plan 13
 
 ctl() { ip netns exec "$1" bash -c "echo '$2' > /proc/net/execho"; }
 # echo_round NS ADDR PORT SIZE...: one datagram of each size (random bytes) from NS; each

@@ -3,6 +3,7 @@
 # sends across a veth pair, while a reader reads its counts; then the kernel log must be
 # clean (exercises/guest.sh checks it after these steps: lockdep, KASAN, WARN, ...).
 . "$(dirname "$0")/../checklib.sh"
+plan 6
 
 counts() { nsx ns2 cat /proc/net/exbug; }
 # reader SECONDS: reads the counts in ns2 without pause for a while.

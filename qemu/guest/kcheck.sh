@@ -18,6 +18,7 @@ PAGE_MARGIN=${ND_PAGE_MARGIN:-4096}
 kcheck_start() {
 	KMSG=$1
 	: >"$KMSG"
+	rm -f /tmp/kcheck-blind
 	# Every line written to /dev/kmsg is kept (the marks, a test's own lines): by
 	# default the kernel drops user lines past 10 per 5 s (printk.devkmsg=ratelimit).
 	sysctl -qw kernel.printk_devkmsg=on
@@ -35,7 +36,16 @@ mark() {
 		sleep 0.1
 	done
 	echo "netdive: the kernel log reader fell behind by 30 s" >&2
+	echo "fell behind by 30 s at mark '$1'" >>/tmp/kcheck-blind
 	wc -l <"$KMSG"
+}
+# kcheck_blind: why the log windows can no longer be trusted (the reader died, or fell
+# behind a mark), or nothing; a window the reader did not fill holds no splat, whatever
+# happened.
+kcheck_blind() {
+	kill -0 "$KMSG_PID" 2>/dev/null || echo "the kernel log reader died"
+	[ -s /tmp/kcheck-blind ] && head -n 1 /tmp/kcheck-blind
+	return 0
 }
 # window FROM TO: the log records between two marks (line numbers), without sequence numbers.
 window() { sed -n "$1,$2p" "$KMSG" | cut -d' ' -f2-; }
@@ -96,9 +106,38 @@ settle() {
 	done
 	sleep 0.5
 }
-# kmemleak_scan: one scan now (the debug kernel has kmemleak; the lab kernel does not).
+# kmemleak_scan: one scan now (the debug kernel has kmemleak; the lab kernel does not);
+# fails if kmemleak refuses it (turned itself off after an error, or disabled at boot).
+KMEMLEAK=/sys/kernel/debug/kmemleak
 kmemleak_scan() {
-	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	[ -e $KMEMLEAK ] || return 0
 	sleep 6 # objects younger than 5 s are not reported
-	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >$KMEMLEAK 2>/dev/null
+}
+# kmemleak_reported FILE: the addresses of the objects kmemleak reports now (no scan), to
+# tell a later report's new objects from these.
+kmemleak_reported() {
+	: >"$1"
+	[ -e $KMEMLEAK ] || return 0
+	awk '/^unreferenced object/ {print $3}' $KMEMLEAK >"$1"
+}
+# kmemleak_new BEFORE OUT: scans, then writes to OUT the objects reported that are
+# neither in BEFORE (kmemleak_reported) nor planted (rplant's `memory-leak` blocks, whose
+# first bytes read `ndplant!`), whoever allocated them, and prints "NEW PLANTED": their
+# counts. Fails (printing nothing) if kmemleak does not scan.
+kmemleak_new() {
+	: >"$2"
+	[ -e $KMEMLEAK ] || { echo "0 0"; return 0; }
+	kmemleak_scan || return 1
+	awk -v before="$1" -v out="$2" '
+		function judge() {
+			if (blk == "") return
+			if (blk ~ /ndplant!/) planted++
+			else if (!(addr in old)) { fresh++; print blk > out }
+			blk = ""
+		}
+		BEGIN { while ((getline a < before) > 0) old[a] = 1 }
+		/^unreferenced object/ { judge(); addr = $3; blk = $0; next }
+		{ if (blk != "") blk = blk "\n" $0 }
+		END { judge(); print fresh + 0, planted + 0 }' $KMEMLEAK
 }

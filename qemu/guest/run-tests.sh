@@ -16,7 +16,9 @@
 #    drivers and page pools hold) must come back to where they were before the test,
 #    within a margin for per-CPU caches, once its devices are gone.
 # After the last test a final sweep deletes every namespace, waits for RCU and kmemleak,
-# and checks the log once more: a late splat fails the run (as test "final-sweep").
+# and checks the log once more: a late splat, an object kmemleak reports, lockdep off fail
+# the run (as test "final-sweep"); on the debug kernel kmemleak must also catch the leak
+# planted there ("planted: kmemleak caught").
 # ND_TEST_FILTER (a grep -E pattern on the test name) selects tests; ND_TEST_PLANT adds
 # qemu/tests/planted/<name>.sh, a test with a planted bug that must fail the run;
 # ND_TEST_EXERCISES runs the exercise proofs after the sweep (see the end).
@@ -39,15 +41,14 @@ if [ -n "${ND_TEST_PLANT:-}" ]; then
 fi
 
 kcheck_start /tmp/netdive-kmsg.log
+# What kmemleak reports already (boot's), so that the sweep's new objects are the run's.
+kmemleak_reported /tmp/kmemleak-before
 
-total=${#paths[@]}
-echo "KTAP version 1"
-echo "# netdive tests on $(uname -r), $(nproc) CPUs"
-echo "1..$((total + 1))"
-n=0
-for path in "${paths[@]}"; do
+# run_test N PATH: test PATH as number N, with its window and balances; prints its
+# output as diagnostics and its KTAP line last.
+run_test() {
+	local n=$1 path=$2 t name log skb0 pages0 from to start rc secs splat leak blind
 	t=$(basename "$path")
-	n=$((n + 1))
 	name=${t%.sh}
 	name=${name#[0-9][0-9]-}
 	log=/tmp/test-$name.log
@@ -65,7 +66,10 @@ for path in "${paths[@]}"; do
 	sed 's/^/# /' "$log"
 	leak=""
 	[ -z "$splat" ] && [ "$rc" = 0 ] && leak=$(leak_since "$skb0" "$pages0")
-	if [ -n "$splat" ]; then
+	blind=$(kcheck_blind)
+	if [ -n "$blind" ]; then
+		echo "not ok $n $name # the kernel log was not read for this test: $blind"
+	elif [ -n "$splat" ]; then
 		echo "# kernel splat during $name:"
 		show_splat "$from" "$to"
 		echo "not ok $n $name # splat in the kernel log: $(echo "$splat" | head -1 | cut -c1-120)"
@@ -80,23 +84,104 @@ for path in "${paths[@]}"; do
 	else
 		echo "not ok $n $name # exit $rc: $(grep -m1 '^FAIL' "$log" | cut -c1-150)"
 	fi
+}
+
+# The detectors' own proofs at the end of a whole run (no T=, no PLANT=): each planted bug
+# of qemu/tests/planted/ runs as a test and must be failed, by its detector, for the
+# reason named here; and a kernel log reader that dies must blind every later window.
+# They run last, after the exercise proofs, as what they leave (2000 sk_buffs, a wrapped
+# log) would spoil anything after them.
+planted=()
+if [ -z "${ND_TEST_FILTER:-}" ] && [ -z "${ND_TEST_PLANT:-}" ]; then
+	planted=(
+		"skb-leak;sk_buff balance;leak: [0-9]+ sk_buffs not freed"
+		"log-wrap;splat window past a wrapped log ring;splat in the kernel log: .*(WARNING|kernel log records lost)"
+		"dev-ref;netdev refcount;splat in the kernel log: .*unregister_netdevice: waiting for d0"
+	)
+fi
+# planted_detector N FILE DETECTOR ERE: runs planted bug FILE as test N; caught if its
+# line is "not ok" for ERE.
+planted_detector() {
+	local n=$1 file=$2 what=$3 ere=$4 out verdict
+	out=$(run_test "$n" "$tests_dir/planted/$file.sh")
+	verdict=$(grep -E "^(not )?ok $n " <<<"$out" | tail -n 1)
+	if [[ $verdict == "not ok "* ]] && grep -qE -- "$ere" <<<"$verdict"; then
+		echo "ok $n planted: $what caught # ${verdict#*# }"
+	else
+		sed 's/^# /# | /' <<<"$out" | grep -vE "^(not )?ok $n " | tail -n 20
+		echo "not ok $n planted: $what missed # the planted $file gave: ${verdict:-no result}"
+	fi
+}
+
+total=${#paths[@]}
+# The sweep; on the debug kernel kmemleak's planted proof; the planted detectors and the
+# dead reader's.
+extra=1
+[ -e "$KMEMLEAK" ] && extra=2
+[ ${#planted[@]} -gt 0 ] && extra=$((extra + ${#planted[@]} + 1))
+echo "KTAP version 1"
+echo "# netdive tests on $(uname -r), $(nproc) CPUs"
+echo "1..$((total + extra))"
+n=0
+for path in "${paths[@]}"; do
+	n=$((n + 1))
+	run_test "$n" "$path"
 done
 
 # The final sweep: whatever the last test left to RCU callbacks, work items and
-# kmemleak's next scan shows up here, not after the run has been declared clean.
+# kmemleak's next scan shows up here, not after the run has been declared clean. Every
+# object kmemleak reports that it did not report before the first test fails the run,
+# whoever allocated it (an sk_buff the stack allocated and a Rust driver leaked has no
+# Rust frame), and so does a kmemleak that no longer scans or a lockdep that turned
+# itself off. kmemleak proves it still sees every run: rplant forgets 16 marked blocks
+# first (from a shell that exits, so no stack of ours keeps a pointer to them), and at
+# least one must be reported (a stale copy of a pointer somewhere may hide a few).
+PLANTED_LEAKS=16
 n=$((n + 1))
 from=$(mark "start final-sweep")
 settle
-kmemleak_scan
+planted=0
+if [ -e "$KMEMLEAK" ]; then
+	sh -c "modprobe rplant && echo 'memory-leak $PLANTED_LEAKS' >/proc/net/rplant && rmmod rplant" &&
+		planted=$PLANTED_LEAKS
+fi
+problems=()
+km=$(kmemleak_new /tmp/kmemleak-before /tmp/kmemleak-new.txt) ||
+	problems+=("kmemleak refused to scan (it turns itself off after an internal error)")
+read -r km_new km_planted <<<"${km:-0 0}"
 to=$(mark "end final-sweep")
 splat=$(splats 1 "$to" | head -5)
 # A splat a test already failed for is that test's; only new ones count here.
 late=$(splats "$from" "$to" | head -5)
 if [ -n "$late" ]; then
 	show_splat "$from" "$to"
-	echo "not ok $n final-sweep # splat after the last test: $(echo "$late" | head -1 | cut -c1-120)"
+	problems+=("splat after the last test: $(echo "$late" | head -1 | cut -c1-100)")
+fi
+if [ "$km_new" -gt 0 ]; then
+	echo "# kmemleak: $km_new object(s) unreferenced since the first test (the first shown):"
+	head -n 60 /tmp/kmemleak-new.txt | sed 's/^/# | /'
+	[ -n "${ND_OUT:-}" ] && cp /tmp/kmemleak-new.txt "$ND_OUT/kmemleak.txt"
+	problems+=("kmemleak: $km_new leaked object(s)")
+fi
+blind=$(kcheck_blind)
+[ -n "$blind" ] && problems+=("the kernel log was not read to the end: $blind")
+if [ -e /proc/lockdep_stats ] && ! grep -Eq 'debug_locks: +1$' /proc/lockdep_stats; then
+	problems+=("lockdep turned itself off (debug_locks 0): a report it made stopped it")
+fi
+if [ ${#problems[@]} = 0 ]; then
+	echo "ok $n final-sweep # $(wc -l <"$KMSG") kernel log records read, $(echo -n "$splat" | grep -c .) splat line(s) in all; no leaked object"
 else
-	echo "ok $n final-sweep # $(wc -l <"$KMSG") kernel log records read, $(echo -n "$splat" | grep -c .) splat line(s) in all"
+	echo "not ok $n final-sweep # $(printf '%s; ' "${problems[@]}" | sed 's/; $//')"
+fi
+if [ -e "$KMEMLEAK" ]; then
+	n=$((n + 1))
+	if [ "$planted" = 0 ]; then
+		echo "not ok $n planted: kmemleak caught # could not plant the leak (modprobe rplant, memory-leak)"
+	elif [ "$km_planted" -gt 0 ]; then
+		echo "ok $n planted: kmemleak caught # $km_planted of the $planted blocks rplant forgot"
+	else
+		echo "not ok $n planted: kmemleak caught # none of the $planted blocks rplant forgot was reported: kmemleak is blind"
+	fi
 fi
 kcheck_stop
 [ -n "${ND_OUT:-}" ] && cp "$KMSG" "$ND_OUT/kmsg.log" 2>/dev/null
@@ -106,9 +191,32 @@ kcheck_stop
 # exercise is about, which turns lockdep off for the rest of the boot. Their KTAP lines go
 # to their own file; the host counts them against the plan it printed. The console's
 # splats after the marker are theirs (exercises/guest.sh holds each to its window).
+# After this line on the console, splats are the proofs' own (each judged in its window).
+if [ -n "${ND_TEST_EXERCISES:-}" ] || [ ${#planted[@]} -gt 0 ]; then
+	echo "netdive: the suite's windows end here; proofs follow" >/dev/kmsg
+fi
 if [ -n "${ND_TEST_EXERCISES:-}" ] && [ -n "${ND_OUT:-}" ]; then
-	echo "netdive: exercise proofs start" >/dev/kmsg
 	# shellcheck disable=SC2086 # two words: the list and the count of builds
 	bash "$here/../../exercises/guest.sh" prove $ND_TEST_EXERCISES >"$ND_OUT/exercise-proofs.ktap" 2>&1
+fi
+
+if [ ${#planted[@]} -gt 0 ]; then
+	echo "# the detectors, each fed its bug (qemu/tests/planted/):"
+	kcheck_start /tmp/netdive-kmsg-planted.log
+	for p in "${planted[@]}"; do
+		n=$((n + 1))
+		IFS=';' read -r file what ere <<<"$p"
+		planted_detector "$n" "$file" "$what" "$ere"
+	done
+	# The reader killed: the next window must be refused, not read as clean.
+	n=$((n + 1))
+	kcheck_stop
+	wait "$KMSG_PID" 2>/dev/null
+	blind=$(kcheck_blind)
+	if [ -n "$blind" ]; then
+		echo "ok $n planted: dead log reader caught # $blind"
+	else
+		echo "not ok $n planted: dead log reader missed # kcheck_blind saw nothing wrong"
+	fi
 fi
 exit 0

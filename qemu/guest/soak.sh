@@ -45,8 +45,9 @@ stop_jobs() {
 	for t in $PG/kpktgend_*; do [ -e "$t" ] && echo rem_device_all >"$t" 2>/dev/null; done
 	return 0
 }
-# A cycle's step fails by returning non-zero with the reason on stderr; the soak goes on.
-say() { echo "$*" >&2; return 1; }
+# A cycle's check fails by saying why (a line on stderr, marked) and returning non-zero;
+# the cycle goes on, and every check that said so fails it, not only its last command.
+say() { echo "soak-check: $*" >&2; return 1; }
 in_ns() { if [ -n "$1" ]; then ip netns exec "$@"; else shift; "$@"; fi; }
 # up_pair KIND A B NS [ip link add arguments]: A in init_net, B in NS (or init_net if
 # NS is empty), both up, no IPv6 autoconfiguration.
@@ -239,8 +240,9 @@ while True:
 	stop_jobs
 	echo "detach c0" >/proc/net/rxdp 2>/dev/null
 	echo flush >/proc/net/rfilter || say "rfilter flush failed"
-	[ -z "$(grep '^[0-9]*:' /proc/net/rfilter)" ] || say "rfilter table not empty after flush"
-	[ -z "$(cat /proc/net/rxdp)" ] || say "rxdp table not empty after detach"
+	# A control file that cannot be read is no empty table.
+	out=$(cat /proc/net/rfilter) && [ -z "$(grep '^[0-9]*:' <<<"$out")" ] || say "rfilter table not empty (or unreadable) after flush"
+	out=$(cat /proc/net/rxdp) && [ -z "$out" ] || say "rxdp table not empty (or unreadable) after detach"
 	ip link del c0 && ip link del d0 || say "ip link del failed"
 	# rsock goes with whatever servers the writers left open, in both namespaces.
 	rmmod rsock || say "rmmod rsock with servers open failed"
@@ -315,13 +317,18 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	to=$(mark "soak $cycles $kind end")
 	done_[$kind]=$((variant + 1))
 	found=$(splats "$from" "$to" | head -3)
+	# The cycle's verdict: every failed check in it, and its status (a step that ended
+	# the cycle early).
+	said=$(grep -c '^soak-check: ' <<<"$why")
 	if [ -n "$found" ]; then
 		splat_count=$((splat_count + 1))
 		echo "cycle $cycles $kind.$variant: SPLAT ($(($(date +%s) - t0)) s)"
 		show_splat "$from" "$to"
-	elif [ $rc != 0 ]; then
+	elif [ $rc != 0 ] || [ "$said" != 0 ]; then
 		failures=$((failures + 1))
-		echo "cycle $cycles $kind.$variant: FAILED ($(($(date +%s) - t0)) s): $(echo "$why" | head -n 3 | paste -sd'|')"
+		echo "cycle $cycles $kind.$variant: FAILED ($(($(date +%s) - t0)) s, $said failed check(s), exit $rc):" \
+			"$(grep '^soak-check: ' <<<"$why" | sed 's/^soak-check: //' | head -n 3 | paste -sd'|')"
+		[ "$said" = 0 ] && echo "$why" | tail -n 3 | sed 's/^/#   /'
 	else
 		echo "cycle $cycles $kind.$variant: ok ($(($(date +%s) - t0)) s)"
 	fi

@@ -18,6 +18,14 @@ nsx() {
 skip() { echo "$*"; exit 4; } # KSFT_SKIP
 note() { echo "$*"; }
 
+# expect_empty WHAT CMD...: CMD succeeds and prints nothing (an empty table, say). A CMD
+# that fails (the control file missing) fails too: "" would equal "" otherwise.
+expect_empty() {
+	local what=$1 out
+	shift
+	out=$("$@" 2>&1) || fail "$what: '$*' failed: $(echo "$out" | tail -n 2)"
+	[ -z "$out" ] || fail "$what: got '$(echo "$out" | head -n 3)', expected nothing"
+}
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() {
 	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"

@@ -166,7 +166,7 @@ ip netns del tdb
 # rplant (the test fixture) starts a thread that wakes every 10 ms and keeps its handle only
 # in the thread's own data (a cycle nothing drops); unloading rplant must stop it
 # (kernel::kthread's registry, at MODULE_STATE_GOING) or it would wake in freed module
-# memory. Stopped, it drops its own handle: test 99 (kmemleak) finds nothing of it left.
+# memory. Stopped, it drops its own handle: the final sweep (kmemleak) finds nothing of it left.
 unload rplant
 modprobe rplant || fail "modprobe rplant"
 echo leak-thread >/proc/net/rplant || fail "rplant refused leak-thread"

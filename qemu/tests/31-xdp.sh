@@ -111,6 +111,8 @@ rx1=$(stat ns2 x1 rx_packets)
 tx1=$(xdp ns2 x1 tx)
 err1=$(xdp ns2 x1 errors)
 drop0=$(xdp ns1 x0 drop)
+x0_tx1=$(stat ns1 x0 tx_packets)
+x0_drop1=$(stat ns1 x0 tx_dropped)
 pg kpktgend_0 "rem_device_all"
 pg kpktgend_0 "add_device x0"
 for setting in "count 1000" "pkt_size 60" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" \
@@ -118,6 +120,8 @@ for setting in "count 1000" "pkt_size 60" "delay 0" "flag NO_TIMESTAMP" "flag !S
 	pg x0 "$setting"
 done
 pg pgctrl start
+# pktgen's own count of what it handed to x0's transmit (read before the device goes).
+pktgen_sent=$(ip netns exec ns1 sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/x0)
 pg kpktgend_0 "rem_device_all"
 bounced() { echo $(($(xdp ns1 x0 drop) - drop0 + $(xdp ns2 x1 errors) - err1)); }
 settled() {
@@ -128,11 +132,18 @@ settled() {
 for _ in $(seq 50); do settled && break; sleep 0.2; done
 received=$(($(stat ns2 x1 rx_packets) - rx1))
 sent_back=$(($(xdp ns2 x1 tx) - tx1))
+x0_sent=$(($(stat ns1 x0 tx_packets) - x0_tx1))
+x0_dropped=$(($(stat ns1 x0 tx_dropped) - x0_drop1))
+# Every one of pktgen's 1000 frames is accounted for: into x1's ring, or dropped at x0
+# (the ring full) and counted; what x1 received is exactly what x0 sent.
+expect_eq "$pktgen_sent" 1000 "frames pktgen handed to x0 (pkts-sofar)"
+expect_eq "$((x0_sent + x0_dropped))" 1000 "x0 tx_packets + tx_dropped for pktgen's 1000"
+expect_eq "$received" "$x0_sent" "x1 rx_packets = x0 tx_packets"
 expect_ge "$received" 1 "frames pktgen got across to x1"
 expect_eq "$sent_back" "$received" "x1 xdp_tx = frames x1 received"
 expect_eq "$(bounced)" "$sent_back" "x0 xdp_drop + x1 xdp_errors = x1 xdp_tx"
 expect_ge "$(($(xdp ns1 x0 drop) - drop0))" 1 "frames back on x0, dropped by its program"
-note "ok: $received frames in, $sent_back sent back, $(($(xdp ns2 x1 errors) - err1)) not taken by x0's ring"
+note "ok: 1000 frames from pktgen: $received into x1 ($x0_dropped dropped at x0, ring full), $sent_back sent back, $(($(xdp ns2 x1 errors) - err1)) not taken by x0's ring"
 must detach ns1 x0
 unload pktgen
 
