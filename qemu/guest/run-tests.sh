@@ -45,21 +45,23 @@ kcheck_start /tmp/netdive-kmsg.log
 kmemleak_reported /tmp/kmemleak-before
 
 # run_test N PATH: test PATH as number N, with its window and balances; prints its
-# output as diagnostics and its KTAP line last.
+# output as diagnostics and its KTAP line last. Starts from a settled state (the caller
+# settles once before the first; each test settles after itself).
 run_test() {
 	local n=$1 path=$2 t name log skb0 pages0 from to start rc secs splat leak blind
 	t=$(basename "$path")
 	name=${t%.sh}
 	name=${name#[0-9][0-9]-}
 	log=/tmp/test-$name.log
-	settle
+	# The state left by the previous test's own settle (below), or by the caller's.
 	skb0=$(skb_objs)
 	pages0=$(pages_held)
 	from=$(mark "start $name")
-	start=$(date +%s.%N)
+	start=${EPOCHREALTIME/./}
 	(cd /tmp && ND_TEST_NAME=$name timeout -k 10 "$per_test_timeout" bash "$path") >"$log" 2>&1
 	rc=$?
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	secs=$(((${EPOCHREALTIME/./} - start) / 100000))
+	secs=$((secs / 10)).$((secs % 10))
 	settle
 	to=$(mark "end $name")
 	splat=$(splats "$from" "$to" | head -5)
@@ -76,7 +78,7 @@ run_test() {
 	elif [ -n "$leak" ]; then
 		echo "not ok $n $name # leak: $leak after the test"
 	elif [ $rc = 0 ]; then
-		printf 'ok %d %s # %.1fs\n' "$n" "$name" "$secs"
+		echo "ok $n $name # ${secs}s"
 	elif [ $rc = 4 ] || [ $rc = 77 ]; then
 		echo "ok $n $name # SKIP $(tail -n 1 "$log")"
 	elif [ $rc = 124 ] || [ $rc = 137 ]; then
@@ -123,6 +125,7 @@ echo "KTAP version 1"
 echo "# netdive tests on $(uname -r), $(nproc) CPUs"
 echo "1..$((total + extra))"
 n=0
+settle
 for path in "${paths[@]}"; do
 	n=$((n + 1))
 	run_test "$n" "$path"
@@ -203,6 +206,7 @@ fi
 if [ ${#planted[@]} -gt 0 ]; then
 	echo "# the detectors, each fed its bug (qemu/tests/planted/):"
 	kcheck_start /tmp/netdive-kmsg-planted.log
+	settle
 	for p in "${planted[@]}"; do
 		n=$((n + 1))
 		IFS=';' read -r file what ere <<<"$p"
