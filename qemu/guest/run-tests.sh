@@ -57,6 +57,9 @@ run_test() {
 	skb0=$(skb_objs)
 	pages0=$(pages_held)
 	from=$(mark "start $name")
+	# Windows are contiguous: this one starts where the last ended, so a late report
+	# logged in between (a work item, an RCU callback) is this test's, not nobody's.
+	[ -n "${WINDOW_END:-}" ] && from=$WINDOW_END
 	start=${EPOCHREALTIME/./}
 	(cd /tmp && ND_TEST_NAME=$name timeout -k 10 "$per_test_timeout" bash "$path") >"$log" 2>&1
 	rc=$?
@@ -64,6 +67,7 @@ run_test() {
 	secs=$((secs / 10)).$((secs % 10))
 	settle
 	to=$(mark "end $name")
+	WINDOW_END=$to
 	splat=$(splats "$from" "$to" | head -5)
 	sed 's/^/# /' "$log"
 	leak=""
@@ -142,6 +146,7 @@ done
 PLANTED_LEAKS=16
 n=$((n + 1))
 from=$(mark "start final-sweep")
+[ -n "${WINDOW_END:-}" ] && from=$WINDOW_END
 settle
 planted=0
 if [ -e "$KMEMLEAK" ]; then
@@ -168,6 +173,13 @@ if [ "$km_new" -gt 0 ]; then
 fi
 blind=$(kcheck_blind)
 [ -n "$blind" ] && problems+=("the kernel log was not read to the end: $blind")
+# The debug kernel's detectors were there from boot (its log, read from the first record).
+if [ -e "$KMEMLEAK" ]; then
+	for d in "kasan: KernelAddressSanitizer initialized" "Lock dependency validator" \
+		"kmemleak: Kernel memory leak detector initialized"; do
+		grep -qF -- "$d" "$KMSG" || problems+=("the boot log lacks '$d': that detector is not on")
+	done
+fi
 if [ -e /proc/lockdep_stats ] && ! grep -Eq 'debug_locks: +1$' /proc/lockdep_stats; then
 	problems+=("lockdep turned itself off (debug_locks 0): a report it made stopped it")
 fi
@@ -206,6 +218,7 @@ fi
 if [ ${#planted[@]} -gt 0 ]; then
 	echo "# the detectors, each fed its bug (qemu/tests/planted/):"
 	kcheck_start /tmp/netdive-kmsg-planted.log
+	WINDOW_END=
 	settle
 	for p in "${planted[@]}"; do
 		n=$((n + 1))
