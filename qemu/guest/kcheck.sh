@@ -121,13 +121,16 @@ settle() {
 	[ $removed = 1 ] && sleep 0.5
 	return 0
 }
-# kmemleak_scan: one scan now (the debug kernel has kmemleak; the lab kernel does not);
-# fails if kmemleak refuses it (turned itself off after an error, or disabled at boot).
+# kmemleak_scan: scans now (the debug kernel has kmemleak; the lab kernel does not), twice:
+# an object is reported only once it is 5 s old and unreferenced in a scan after the one
+# that first saw its contents (a changed checksum keeps it gray for one scan,
+# mm/kmemleak.c kmemleak_scan), so one scan misses every leak younger than the last
+# scan. Fails if kmemleak refuses (turned itself off after an error, or off at boot).
 KMEMLEAK=/sys/kernel/debug/kmemleak
 kmemleak_scan() {
 	[ -e $KMEMLEAK ] || return 0
 	sleep 6 # objects younger than 5 s are not reported
-	echo scan >$KMEMLEAK 2>/dev/null
+	echo scan >$KMEMLEAK 2>/dev/null && echo scan >$KMEMLEAK 2>/dev/null
 }
 # kmemleak_reported FILE: the addresses of the objects kmemleak reports now (no scan), to
 # tell a later report's new objects from these.

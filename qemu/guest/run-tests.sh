@@ -109,6 +109,10 @@ fi
 # line is "not ok" for ERE.
 planted_detector() {
 	local n=$1 file=$2 what=$3 ere=$4 out verdict
+	if [ -z "$ere" ] || [ ! -f "$tests_dir/planted/$file.sh" ]; then
+		echo "not ok $n planted: ${what:-?} missed # no planted bug '$file' or no reason to expect"
+		return
+	fi
 	out=$(run_test "$n" "$tests_dir/planted/$file.sh")
 	verdict=$(grep -E "^(not )?ok $n " <<<"$out" | tail -n 1)
 	if [[ $verdict == "not ok "* ]] && grep -qE -- "$ere" <<<"$verdict"; then
@@ -148,10 +152,10 @@ n=$((n + 1))
 from=$(mark "start final-sweep")
 [ -n "${WINDOW_END:-}" ] && from=$WINDOW_END
 settle
-planted=0
+leaks_planted=0
 if [ -e "$KMEMLEAK" ]; then
 	sh -c "modprobe rplant && echo 'memory-leak $PLANTED_LEAKS' >/proc/net/rplant && rmmod rplant" &&
-		planted=$PLANTED_LEAKS
+		leaks_planted=$PLANTED_LEAKS
 fi
 problems=()
 km=$(kmemleak_new /tmp/kmemleak-before /tmp/kmemleak-new.txt) ||
@@ -190,12 +194,12 @@ else
 fi
 if [ -e "$KMEMLEAK" ]; then
 	n=$((n + 1))
-	if [ "$planted" = 0 ]; then
+	if [ "$leaks_planted" = 0 ]; then
 		echo "not ok $n planted: kmemleak caught # could not plant the leak (modprobe rplant, memory-leak)"
 	elif [ "$km_planted" -gt 0 ]; then
-		echo "ok $n planted: kmemleak caught # $km_planted of the $planted blocks rplant forgot"
+		echo "ok $n planted: kmemleak caught # $km_planted of the $leaks_planted blocks rplant forgot"
 	else
-		echo "not ok $n planted: kmemleak caught # none of the $planted blocks rplant forgot was reported: kmemleak is blind"
+		echo "not ok $n planted: kmemleak caught # none of the $leaks_planted blocks rplant forgot was reported: kmemleak is blind"
 	fi
 fi
 kcheck_stop
