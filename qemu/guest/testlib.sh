@@ -146,6 +146,11 @@ pair_in_namespaces() {
 	printf '%s\n' "addr add 10.9.0.2/24 dev x1" "addr add fd00::2/64 dev x1 nodad" \
 		"link set x1 up" "link set lo up" | ip -n ns2 -batch - || fail "setting up x1 in ns2"
 }
+
+# rsock_cmd NS LINE: one command to rsock's control file in namespace NS (its errors on
+# stdout); rsock_listing NS: the namespace's rsock sockets (lesson 3, tests 24 and 25).
+rsock_cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
+rsock_listing() { nsx "$1" cat /proc/net/rsock; }
 cleanup_namespaces() {
 	ip netns del ns1 2>/dev/null
 	ip netns del ns2 2>/dev/null

@@ -11,8 +11,8 @@ must nsx ns1 ping -6 -c 3 -i 0.2 -W 2 fd00::2
 must nsx ns2 ping -6 -c 3 -i 0.2 -W 2 fd00::1
 
 # Counters agree: what x0 sent is what x1 received, packets and bytes. IPv6 keeps
-# sending on its own (router solicitations, MLD), so compare a snapshot that is equal on
-# both sides, i.e. taken when nothing is in flight.
+# sending on its own (router solicitations, MLD) until it is turned off below, so compare
+# a snapshot that is equal on both sides, i.e. taken when nothing is in flight.
 agree() {
 	[ "$(stat ns1 x0 tx_packets) $(stat ns1 x0 tx_bytes)" = "$(stat ns2 x1 rx_packets) $(stat ns2 x1 rx_bytes)" ]
 }
@@ -56,7 +56,7 @@ note "ok: ethtool -S rx_queue_*_packets sum = rx_packets = $(stat ns2 x1 rx_pack
 # tcpdump on x1 sees the frames sent on x0.
 # Echo requests only, coming in (x1's own replies go out and must not count); tcpdump
 # stops after the 5th, and not before it has counted them.
-ip netns exec ns2 tcpdump -i x1 -Q in -n -c 5 -w /tmp/x1.pcap 'icmp[icmptype] == icmp-echo' >/tmp/tcpdump.log 2>&1 &
+ip netns exec ns2 timeout 60 tcpdump -i x1 -Q in -n -c 5 -w /tmp/x1.pcap 'icmp[icmptype] == icmp-echo' >/tmp/tcpdump.log 2>&1 &
 tpid=$!
 wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/tcpdump.log
 nsx ns1 ping -c 5 -i 0.2 -q 10.9.0.2 >/dev/null

@@ -29,6 +29,8 @@ same_features() {
 	for e in 0 1; do
 		v=$(features v$e)
 		r=$(features r$e)
+		# A read that failed gives nothing, and nothing would equal nothing.
+		[ -n "$v" ] && [ -n "$r" ] || fail "ethtool -k gave nothing for v$e or r$e ($1)"
 		[ "$v" = "$r" ] ||
 			fail "ethtool -k differs ($1): veth v$e vs rveth r$e:$(printf '\n%s' "$(diff <(echo "$v") <(echo "$r"))")"
 	done
