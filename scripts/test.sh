@@ -32,16 +32,63 @@ if wants exercises; then
 	fi
 fi
 
-# --- the in-guest suite starts now and runs beside the host checks -------------------
-# Its KTAP goes to a file, shown once it is done. The guest is the long pole; the host
-# checks mostly wait on a compiler or a browser while it runs.
-nd_stage "booting the $flavour kernel; the in-guest tests run in the background (output: $out)"
+# --- the in-guest suite: shared between guests, started now, beside the host checks --
+# Each test runs alone in its guest, in a window of its own (qemu/guest/run-tests.sh): two
+# guests run two tests at once without sharing a kernel, a log or a balance. A test is a
+# chain of short processes that mostly keeps one of the guest's two CPUs busy, so a
+# second guest uses the host's second core. qemu/tests/times says what each costs: the
+# longest first, each to the guest with the least so far. The exercise proofs and the
+# planted detectors go to one guest each, after its tests and its sweep.
+nguests=${ND_TEST_GUESTS:-2}
+case $nguests in [1-9]) ;; *) nd_die "ND_TEST_GUESTS wants 1 to 9 guests, got '$nguests'" ;; esac
+mapfile -t suite < <(cd "$ND_PROJ/qemu/tests" && ls -1 [0-9]*.sh | sort)
+if [ -n "${ND_TEST_FILTER:-}" ]; then
+	mapfile -t suite < <(printf '%s\n' "${suite[@]}" | grep -E -- "$ND_TEST_FILTER")
+fi
+want_planted=
+if [ -z "${ND_TEST_PLANT:-}" ] && { [ -z "${ND_TEST_FILTER:-}" ] || [ -n "${ND_TEST_PLANTED:-}" ]; }; then
+	want_planted=1
+fi
+secs_of() { awk -v n="$1" '$1 == n { print $2; f = 1; exit } END { if (!f) print 60 }' "$ND_PROJ/qemu/tests/times"; }
+items=()
+for t in "${suite[@]}"; do items+=("$(secs_of "${t%.sh}") test $t"); done
+[ -n "${ND_TEST_EXERCISES:-}" ] && items+=("$(secs_of exercise-proofs) exercises -")
+[ -n "$want_planted" ] && items+=("$(secs_of planted) planted -")
+[ "$nguests" -gt ${#items[@]} ] && nguests=${#items[@]}
+[ "$nguests" -lt 1 ] && nguests=1
+load=() glist=() gex=() gplanted=()
+for ((g = 0; g < nguests; g++)); do load[g]=0 glist[g]= gex[g]= gplanted[g]=; done
+while read -r secs kind name; do
+	[ -n "$kind" ] || continue
+	least=0
+	for ((g = 1; g < nguests; g++)); do [ "${load[g]}" -lt "${load[least]}" ] && least=$g; done
+	load[least]=$((load[least] + secs))
+	case $kind in
+	test) glist[least]+=" $name" ;;
+	exercises) gex[least]=$ND_TEST_EXERCISES ;;
+	planted) gplanted[least]=1 ;;
+	esac
+done < <(printf '%s\n' "${items[@]}" | sort -k1,1nr -k3,3)
+
+nd_stage "booting $nguests $flavour kernels; the in-guest tests run in the background (output: $out)"
 guest_start=$(date +%s)
-bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$out" --timeout "${ND_GUEST_TIMEOUT:-3600}" \
-	-- "bash $ND_PROJ/qemu/guest/run-tests.sh" >"$out/ktap.txt" 2>"$out/run.err" &
-guest_pid=$!
-# Stopped early (Ctrl-C, an error above): the guest goes too.
-trap 'kill "$guest_pid" 2>/dev/null' EXIT
+guest_pids=()
+for ((g = 0; g < nguests; g++)); do
+	gout=$out/guest-$((g + 1))
+	mkdir -p "$gout"
+	nd_info "guest $((g + 1)): ${glist[g]:- no tests}${gex[g]:+ + the exercise proofs}${gplanted[g]:+ + the planted detectors} (about $((load[g] / 60)) min)"
+	# "-" is no tests (an empty list would not reach the guest). A PLANT= bug joins the
+	# first guest's tests.
+	ND_TEST_LIST=${glist[g]# } ND_TEST_PLANTED=${gplanted[g]} ND_TEST_EXERCISES=${gex[g]} \
+		ND_TEST_PLANT=$([ "$g" = 0 ] && echo "${ND_TEST_PLANT:-}") \
+		setsid bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$gout" --timeout "${ND_GUEST_TIMEOUT:-3600}" \
+		-- "ND_TEST_LIST=\${ND_TEST_LIST:--} bash $ND_PROJ/qemu/guest/run-tests.sh" >"$gout/ktap.txt" 2>"$gout/run.err" &
+	guest_pids+=($!)
+done
+# Stopped early (Ctrl-C, an error above): the guests go too, QEMU with them (each guest
+# is a process group of its own: run.sh, timeout, QEMU).
+stop_guests() { for p in "${guest_pids[@]}"; do kill -- "-$p" 2>/dev/null; done; }
+trap stop_guests EXIT
 
 # --- host-side unit tests (pure logic: header parsing, rule matching) ---------------
 if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
@@ -152,47 +199,72 @@ fi
 
 # --- the in-guest suite: wait for it ------------------------------------------------
 nd_stage "in-guest tests (running for $(($(date +%s) - guest_start))s so far; output: $out)"
-wait "$guest_pid"
-grc=$?
-cat "$out/ktap.txt"
-grep -v '^$' "$out/run.err" | sed 's/^/# /'
-echo "# the guest ran for $(($(date +%s) - guest_start))s"
-
-plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$out/ktap.txt" | head -1)
-ok=$(grep -cE '^ok [0-9]+ ' "$out/ktap.txt")
-sk=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/ktap.txt")
-nok=$(grep -cE '^not ok [0-9]+ ' "$out/ktap.txt")
-reported=$((ok + nok))
-if [ -z "$plan" ]; then
-	echo "not ok - the test suite did not start in the guest (exit $grc)"
-	nok=$((nok + 1))
-elif [ "$reported" -lt "$plan" ]; then
-	echo "not ok - $((plan - reported)) test(s) never reported: the guest stopped (exit $grc) during test $((reported + 1))"
-	nok=$((nok + plan - reported))
-elif [ "$reported" -gt "$plan" ]; then
-	echo "not ok - the guest gave $reported results, more than the $plan it announced"
-	nok=$((nok + 1))
-fi
-# Splats outside any test (boot, a guest that died mid-test) fail the run too: the same
-# patterns, on the console log, unless a test already failed for them.
-# The exercise proofs and the planted detectors come after a marker: their splats are
-# theirs (on purpose), each held to its own window.
+# The guests' results as one KTAP list (renumbered in guest order) and the accounting:
+# each guest's results against the plan it printed; a guest that never started, stopped
+# early or gave more than it planned fails; and each console is held to the splat
+# patterns outside the tests (boot, a guest that died mid-test).
 splat=$(paste -sd'|' "$ND_PROJ/qemu/guest/splat-patterns")
-sed "/netdive: the suite's windows end here/q" "$out/console.log" >"$out/console-suite.log"
-# (A planted detector's line quotes its splat: it does not count as the suite's.)
-if grep -qE "$splat" "$out/console-suite.log" &&
-	! grep -E '^not ok [0-9]+ ' "$out/ktap.txt" | grep -v ' planted: ' | grep -qE 'splat (in the kernel log|after the last test)'; then
-	echo "not ok - kernel splat in the console log outside the tests:"
-	grep -E -A20 "$splat" "$out/console-suite.log" | head -40 | sed 's/^/# /'
-	nok=$((nok + 1))
-fi
+ok=0 sk=0 nok=0 pok=0 pnok=0 count=0 body=$out/ktap-body.txt plans=0
+: >"$body"
+for ((g = 0; g < nguests; g++)); do
+	gout=$out/guest-$((g + 1))
+	wait "${guest_pids[g]}"
+	grc=$?
+	G="guest $((g + 1))"
+	echo "# $G of $nguests ran for $(($(date +%s) - guest_start))s (its output: $gout)" >>"$body"
+	awk -v base="$count" '
+		/^KTAP version|^1\.\.[0-9]+$/ { next }
+		match($0, /^(not )?ok [0-9]+ /) {
+			$0 = ($0 ~ /^not / ? "not ok " : "ok ") (++c + base) " " substr($0, RLENGTH + 1)
+		}
+		{ print }' "$gout/ktap.txt" >>"$body"
+	grep -v '^$' "$gout/run.err" | sed "s/^/# $G: /" >>"$body"
+	plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$gout/ktap.txt" | head -1)
+	gok=$(grep -cE '^ok [0-9]+ ' "$gout/ktap.txt")
+	gnok=$(grep -cE '^not ok [0-9]+ ' "$gout/ktap.txt")
+	count=$((count + gok + gnok))
+	ok=$((ok + gok))
+	nok=$((nok + gnok))
+	sk=$((sk + $(grep -cE '^ok [0-9]+ .*# SKIP' "$gout/ktap.txt")))
+	pok=$((pok + $(grep -cE '^ok [0-9]+ planted: ' "$gout/ktap.txt")))
+	pnok=$((pnok + $(grep -cE '^not ok [0-9]+ planted: ' "$gout/ktap.txt")))
+	reported=$((gok + gnok))
+	plans=$((plans + ${plan:-0}))
+	read -r -a mine <<<"${glist[g]}"
+	if [ -z "$plan" ]; then
+		echo "not ok - $G: the test suite did not start (exit $grc)" >>"$body"
+		nok=$((nok + 1))
+	elif [ "$reported" -lt "$plan" ]; then
+		echo "not ok - $G: $((plan - reported)) result(s) never reported: the guest stopped (exit $grc) during its result $((reported + 1))${mine[reported]:+ (${mine[reported]%.sh})}" >>"$body"
+		nok=$((nok + plan - reported))
+	elif [ "$reported" -gt "$plan" ]; then
+		echo "not ok - $G gave $reported results, more than the $plan it announced" >>"$body"
+		nok=$((nok + 1))
+	fi
+	# The exercise proofs and the planted detectors come after a marker: their splats
+	# are theirs (on purpose), each held to its own window. A planted detector's line
+	# quotes its splat: it does not count as the suite's.
+	sed "/netdive: the suite's windows end here/q" "$gout/console.log" >"$gout/console-suite.log"
+	if grep -qE "$splat" "$gout/console-suite.log" &&
+		! grep -E '^not ok [0-9]+ ' "$gout/ktap.txt" | grep -v ' planted: ' | grep -qE 'splat (in the kernel log|after the last test)'; then
+		echo "not ok - $G: kernel splat in the console log outside the tests:" >>"$body"
+		grep -E -A20 "$splat" "$gout/console-suite.log" | head -40 | sed 's/^/# /' >>"$body"
+		nok=$((nok + 1))
+	fi
+	[ -f "$gout/exercise-proofs.ktap" ] && cp "$gout/exercise-proofs.ktap" "$out/exercise-proofs.ktap"
+done
+{
+	echo "KTAP version 1"
+	echo "1..$plans"
+	cat "$body"
+} >"$out/ktap.txt"
+cat "$out/ktap.txt"
+echo "# the guests ran for $(($(date +%s) - guest_start))s"
 
 passed=$((passed + ok - sk))
 failed=$((failed + nok))
 skipped=$((skipped + sk))
 # The detectors' proofs (a planted bug each, in the same boot) apart from the tests.
-pok=$(grep -cE '^ok [0-9]+ planted: ' "$out/ktap.txt")
-pnok=$(grep -cE '^not ok [0-9]+ planted: ' "$out/ktap.txt")
 summary+=("guest tests: $((ok - sk - pok)) passed, $((nok - pnok)) failed, $sk skipped")
 summary+=("planted detectors: $pok caught, $pnok missed")
 

@@ -22,6 +22,9 @@
 # ND_TEST_FILTER (a grep -E pattern on the test name) selects tests; ND_TEST_PLANT adds
 # qemu/tests/planted/<name>.sh, a test with a planted bug that must fail the run;
 # ND_TEST_EXERCISES runs the exercise proofs after the sweep (see the end).
+# make test boots two guests and gives each its share (scripts/test.sh): ND_TEST_LIST
+# names this guest's tests (file names, "-" for none; it replaces the filter), and then
+# the planted detectors run only where ND_TEST_PLANTED is set.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/testlib.sh"
@@ -30,7 +33,13 @@ tests_dir=$here/../tests
 per_test_timeout=${ND_TEST_TIMEOUT:-600}
 
 mapfile -t tests < <(cd "$tests_dir" && ls -1 [0-9]*.sh | sort)
-if [ -n "${ND_TEST_FILTER:-}" ]; then
+if [ -n "${ND_TEST_LIST+set}" ]; then
+	# make test's share of the suite for this guest (scripts/test.sh splits it).
+	read -r -a tests <<<"${ND_TEST_LIST#-}"
+	for t in "${tests[@]}"; do
+		[ -f "$tests_dir/$t" ] || { echo "Bail out! no test '$t' in qemu/tests/"; exit 1; }
+	done
+elif [ -n "${ND_TEST_FILTER:-}" ]; then
 	mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -E -- "$ND_TEST_FILTER")
 fi
 paths=()
@@ -100,7 +109,14 @@ run_test() {
 # They run last, after the exercise proofs, as what they leave (2000 sk_buffs, a wrapped
 # log) would spoil anything after them.
 planted=()
-if { [ -z "${ND_TEST_FILTER:-}" ] || [ -n "${ND_TEST_PLANTED:-}" ]; } && [ -z "${ND_TEST_PLANT:-}" ]; then
+if [ -n "${ND_TEST_LIST+set}" ]; then
+	want_planted=${ND_TEST_PLANTED:-}
+elif [ -z "${ND_TEST_FILTER:-}" ] || [ -n "${ND_TEST_PLANTED:-}" ]; then
+	want_planted=1
+else
+	want_planted=
+fi
+if [ -n "$want_planted" ] && [ -z "${ND_TEST_PLANT:-}" ]; then
 	planted=(
 		"skb-leak;sk_buff balance;leak: [0-9]+ sk_buffs not freed"
 		"log-wrap;splat window past a wrapped log ring;splat in the kernel log: .*(WARNING|kernel log records lost)"
