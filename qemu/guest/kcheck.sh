@@ -18,7 +18,7 @@ PAGE_MARGIN=${ND_PAGE_MARGIN:-4096}
 kcheck_start() {
 	KMSG=$1
 	: >"$KMSG"
-	rm -f /tmp/kcheck-blind
+	rm -rf /tmp/kcheck-blind "$KMSG.marks"
 	# Every line written to /dev/kmsg is kept (the marks, a test's own lines): by
 	# default the kernel drops user lines past 10 per 5 s (printk.devkmsg=ratelimit).
 	sysctl -qw kernel.printk_devkmsg=on
@@ -28,11 +28,14 @@ kcheck_start() {
 kcheck_stop() { kill "$KMSG_PID" 2>/dev/null; }
 
 mark() {
-	local m="netdive-mark $1 $RANDOM$RANDOM" i line
-	echo "$m" >/dev/kmsg
+	local id=$RANDOM$RANDOM i line
+	echo "netdive-mark $1 $id" >/dev/kmsg
+	# The reader answers with the mark's line number (kmsg.py): builtins only, no search.
 	for ((i = 0; i < 300; i++)); do
-		line=$(grep -nF -- "$m" "$KMSG" | head -1 | cut -d: -f1)
-		[ -n "$line" ] && { echo "$line"; return; }
+		if [ -e "$KMSG.marks/$id" ] && read -r line <"$KMSG.marks/$id" && [ -n "$line" ]; then
+			echo "$line"
+			return
+		fi
 		sleep 0.1
 	done
 	echo "netdive: the kernel log reader fell behind by 30 s" >&2
@@ -48,9 +51,13 @@ kcheck_blind() {
 	return 0
 }
 # window FROM TO: the log records between two marks (line numbers), without sequence numbers.
-window() { sed -n "$1,$2p" "$KMSG" | cut -d' ' -f2-; }
-# splats FROM TO: the splat lines in a window.
-splats() { window "$1" "$2" | grep -E "$SPLAT"; }
+window() { sed -n "$1,$2{s/^[^ ]* //;p}" "$KMSG"; }
+# splats FROM TO: the splat lines in a window (one process: this runs after every test).
+# (The patterns reach awk through its environment: -v would take their backslashes.)
+splats() {
+	ND_SPLAT=$SPLAT awk -v a="$1" -v b="$2" \
+		'NR > b { exit } NR >= a { sub(/^[^ ]* /, ""); if ($0 ~ ENVIRON["ND_SPLAT"]) print }' "$KMSG"
+}
 # show_splat FROM TO: the first splats of a window with their context, as diagnostics.
 show_splat() { window "$1" "$2" | grep -E -A25 "$SPLAT" | head -60 | sed 's/^/# | /'; }
 

@@ -5,12 +5,17 @@
 # file instead of `dmesg`, so a ring that wraps during a noisy test loses nothing; if
 # records are overwritten before this reader gets to them (the kernel says so with
 # EPIPE), a line saying how many goes into the file in their place, and the harness
-# fails the run on it.
+# fails the run on it. A mark the harness writes ("netdive-mark <what> <id>") is
+# answered with its line number in <file>.marks/<id>, so the harness waits for the file
+# instead of searching the log.
 import errno
 import os
 import sys
 
 out = open(sys.argv[1], "a", buffering=1)
+marks = sys.argv[1] + ".marks"
+os.makedirs(marks, exist_ok=True)
+lines = 0
 fd = os.open("/dev/kmsg", os.O_RDONLY)
 last = None
 while True:
@@ -28,6 +33,14 @@ while True:
         continue
     if last is not None and seq > last + 1:
         out.write(f"{seq} netdive: kernel log records lost: {seq - last - 1} overwritten before they were read\n")
+        lines += 1
     last = seq
     # The first line is the message; continuation lines (" KEY=value") are metadata.
-    out.write(f"{seq} {body.split(chr(10), 1)[0]}\n")
+    text = body.split("\n", 1)[0]
+    out.write(f"{seq} {text}\n")
+    lines += 1
+    if text.startswith("netdive-mark "):
+        tmp = f"{marks}/.{lines}"
+        with open(tmp, "w") as m:
+            m.write(f"{lines}\n")
+        os.rename(tmp, f"{marks}/{text.rsplit(' ', 1)[-1]}")

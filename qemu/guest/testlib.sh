@@ -5,6 +5,22 @@
 ND_PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 fail() { echo "FAIL: $*"; exit 1; }
+
+# sleep S: a pause that starts no process. On the debug kernel under TCG every program
+# costs 0.15 s or more to start (the C locale; 0.3 s under C.UTF-8), which a polling loop
+# paid on each turn: here bash's own `read` times out on a FIFO that nobody writes (held
+# open for reading and writing, so it never ends early). Anything but plain seconds
+# goes to sleep(1).
+if [ -z "${ND_SLEEP_FD:-}" ] && { [ -p /tmp/.nd-sleep ] || mkfifo /tmp/.nd-sleep 2>/dev/null; }; then
+	exec {ND_SLEEP_FD}<>/tmp/.nd-sleep
+fi
+sleep() {
+	if [ $# = 1 ] && [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]] && [ -n "${ND_SLEEP_FD:-}" ]; then
+		read -rt "$1" -u "$ND_SLEEP_FD" _
+		return 0
+	fi
+	command sleep "$@"
+}
 # nsx NS CMD...: CMD in network namespace NS, for commands that reach the namespace through
 # sockets, netlink, ioctls or /proc (which follows the caller's namespace): one setns and
 # one exec (nsenter), where `ip netns exec` also starts `ip` and remounts /sys for the

@@ -261,10 +261,13 @@ sleep 0.5
 kill -INT $tpid
 wait $tpid
 grep -q "^0 packets dropped by kernel" /tmp/gso.log || fail "tcpdump lost packets: $(cat /tmp/gso.log)"
-seen=$(tcpdump -n -r /tmp/gso.pcap 2>/dev/null | wc -l)
 longest=$(tcpdump -n -r /tmp/gso.pcap 2>/dev/null | sed -n 's/.* length \([0-9]*\)$/\1/p' | sort -n | tail -1)
 expect_ge "$longest" 2897 "longest TCP payload tcpdump saw leave x0 (two segments or more in one skb)"
+# What the capture socket received on x0 (the kernel's count, "received by filter"), not
+# what tcpdump wrote: stopped by SIGINT, it leaves unwritten what is still in its ring
+# (a run here counted 313 hits against 309 in the file, with no drop).
+seen=$(sed -n 's/^\([0-9]*\) packets\? received by filter$/\1/p' /tmp/gso.log)
 hits=$(nsx ns1 cat /proc/net/rfilter | sed -n 's/^1: .* packets \([0-9]*\) bytes.*/\1/p')
-expect_eq "$hits" "$seen" "rfilter output-hook hits = packets tcpdump saw leave x0"
+expect_eq "$hits" "$seen" "rfilter output-hook hits = packets the capture on x0 received"
 [ "$hits" -lt 2897 ] || fail "rfilter saw $hits packets for 2897 segments' worth of data: GSO split before the hook"
 note "ok: $hits super-packets carried 4 MiB (2897 segments' worth)"
