@@ -81,7 +81,10 @@ accel_args() {
 				verdict=kvm
 			fi
 		fi
-		printf '%s\n%s\n' "$KERNEL $(stat -c %Y "$KERNEL")" "$verdict" >"$probe"
+		# Written whole, then renamed: a guest started beside this one reads the old
+		# answer or the new, never half a file.
+		printf '%s\n%s\n' "$KERNEL $(stat -c %Y "$KERNEL")" "$verdict" >"$probe.$$"
+		mv -f "$probe.$$" "$probe"
 	fi
 	if [ "$(tail -1 "$probe")" = kvm ]; then
 		echo "-accel kvm -cpu host"

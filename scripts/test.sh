@@ -50,7 +50,12 @@ want_planted=
 if [ -z "${ND_TEST_PLANT:-}" ] && { [ -z "${ND_TEST_FILTER:-}" ] || [ -n "${ND_TEST_PLANTED:-}" ]; }; then
 	want_planted=1
 fi
-secs_of() { awk -v n="$1" '$1 == n { print $2; f = 1; exit } END { if (!f) print 60 }' "$ND_PROJ/qemu/tests/times"; }
+# secs_of NAME: whole seconds (a figure copied from a KTAP line, 161.8, is rounded; one
+# that is no number counts as 60), so the sharing below never does arithmetic on text.
+secs_of() {
+	awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+(\.[0-9]*)?$/ { s = int($2 + 0.5); f = 1; exit }
+		END { print f ? s : 60 }' "$ND_PROJ/qemu/tests/times"
+}
 items=()
 for t in "${suite[@]}"; do items+=("$(secs_of "${t%.sh}") test $t"); done
 [ -n "${ND_TEST_EXERCISES:-}" ] && items+=("$(secs_of exercise-proofs) exercises -")
@@ -70,10 +75,32 @@ while read -r secs kind name; do
 	planted) gplanted[least]=1 ;;
 	esac
 done < <(printf '%s\n' "${items[@]}" | sort -k1,1nr -k3,3)
+# Every test, the proofs and the detectors went somewhere (a loop that stopped early would
+# leave a plan that matches a smaller suite); each guest runs its share in file order.
+placed=0
+for ((g = 0; g < nguests; g++)); do
+	read -r -a mine <<<"${glist[g]}"
+	placed=$((placed + ${#mine[@]}))
+	[ -n "${gex[g]}" ] && placed=$((placed + 1))
+	[ -n "${gplanted[g]}" ] && placed=$((placed + 1))
+	glist[g]=$(printf '%s\n' "${mine[@]}" | sort | paste -sd' ')
+done
+[ "$placed" = ${#items[@]} ] || nd_die "the suite's sharing placed $placed of ${#items[@]} items (qemu/tests/times?)"
 
 nd_stage "booting $nguests $flavour kernels; the in-guest tests run in the background (output: $out)"
 guest_start=$(date +%s)
 guest_pids=()
+# Stopped early (Ctrl-C, an error): the guests go too. QEMU stays in this process group
+# (a signal to the group reaches it); a TERM to run.sh's child, timeout, is passed on to
+# QEMU. Once the guests have been waited for, the list is emptied (no stale pid to hit).
+stop_guests() {
+	local p
+	for p in "${guest_pids[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+}
+trap stop_guests EXIT
 for ((g = 0; g < nguests; g++)); do
 	gout=$out/guest-$((g + 1))
 	mkdir -p "$gout"
@@ -82,14 +109,10 @@ for ((g = 0; g < nguests; g++)); do
 	# first guest's tests.
 	ND_TEST_LIST=${glist[g]# } ND_TEST_PLANTED=${gplanted[g]} ND_TEST_EXERCISES=${gex[g]} \
 		ND_TEST_PLANT=$([ "$g" = 0 ] && echo "${ND_TEST_PLANT:-}") \
-		setsid bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$gout" --timeout "${ND_GUEST_TIMEOUT:-3600}" \
+		bash "$ND_PROJ/qemu/run.sh" --kernel "$flavour" --out "$gout" --timeout "${ND_GUEST_TIMEOUT:-3600}" \
 		-- "ND_TEST_LIST=\${ND_TEST_LIST:--} bash $ND_PROJ/qemu/guest/run-tests.sh" >"$gout/ktap.txt" 2>"$gout/run.err" &
 	guest_pids+=($!)
 done
-# Stopped early (Ctrl-C, an error above): the guests go too, QEMU with them (each guest
-# is a process group of its own: run.sh, timeout, QEMU).
-stop_guests() { for p in "${guest_pids[@]}"; do kill -- "-$p" 2>/dev/null; done; }
-trap stop_guests EXIT
 
 # --- host-side unit tests (pure logic: header parsing, rule matching) ---------------
 if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
@@ -241,6 +264,10 @@ for ((g = 0; g < nguests; g++)); do
 	elif [ "$reported" -gt "$plan" ]; then
 		echo "not ok - $G gave $reported results, more than the $plan it announced" >>"$body"
 		nok=$((nok + 1))
+	elif [ "$grc" != 0 ] && [ "$gnok" = 0 ]; then
+		# Every result given and ok, but the guest did not end well (run-tests.sh exits 0).
+		echo "not ok - $G exited with status $grc after its last result: see $gout/run.err" >>"$body"
+		nok=$((nok + 1))
 	fi
 	# The exercise proofs and the planted detectors come after a marker: their splats
 	# are theirs (on purpose), each held to its own window. A planted detector's line
@@ -254,6 +281,7 @@ for ((g = 0; g < nguests; g++)); do
 	fi
 	[ -f "$gout/exercise-proofs.ktap" ] && cp "$gout/exercise-proofs.ktap" "$out/exercise-proofs.ktap"
 done
+guest_pids=()
 {
 	echo "KTAP version 1"
 	echo "1..$plans"

@@ -5,9 +5,9 @@
 # file instead of `dmesg`, so a ring that wraps during a noisy test loses nothing; if
 # records are overwritten before this reader gets to them (the kernel says so with
 # EPIPE), a line saying how many goes into the file in their place, and the harness
-# fails the run on it. A mark the harness writes ("netdive-mark <what> <id>") is
-# answered with its line number in <file>.marks/<id>, so the harness waits for the file
-# instead of searching the log.
+# fails the run on it. A mark the harness writes ("netdive-mark <what> <digits>") is
+# answered with its line number and text in <file>.marks/<digits>, so the harness waits
+# for the file instead of searching the log.
 import errno
 import os
 import sys
@@ -39,8 +39,9 @@ while True:
     text = body.split("\n", 1)[0]
     out.write(f"{seq} {text}\n")
     lines += 1
-    if text.startswith("netdive-mark "):
+    mark_id = text.rsplit(" ", 1)[-1]
+    if text.startswith("netdive-mark ") and mark_id.isdigit():
         tmp = f"{marks}/.{lines}"
         with open(tmp, "w") as m:
-            m.write(f"{lines}\n")
-        os.rename(tmp, f"{marks}/{text.rsplit(' ', 1)[-1]}")
+            m.write(f"{lines} {text}\n")
+        os.rename(tmp, f"{marks}/{mark_id}")

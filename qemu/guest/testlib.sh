@@ -17,6 +17,8 @@ fi
 sleep() {
 	if [ $# = 1 ] && [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]] && [ -n "${ND_SLEEP_FD:-}" ]; then
 		read -rt "$1" -u "$ND_SLEEP_FD" _
+		# Only a timeout (status above 128) is a pause; a read that failed was none.
+		(($? > 128)) || command sleep "$1"
 		return 0
 	fi
 	command sleep "$@"
@@ -101,6 +103,46 @@ print(" ".join(out))
 PY
 }
 
+# refused_writes NS FILE TEXT LINE...: writes each LINE to control file FILE in namespace NS,
+# one open and one write(2) each, in one Python process (not a handful of programs per
+# line), and prints one line per LINE: the errno's name (or ok), "same" or "changed" (the
+# file read back before and after the write), and "logged" or "silent" (a kernel log
+# record containing TEXT written during the write: /dev/kmsg read from its end).
+refused_writes() {
+	local ns=$1
+	shift
+	nsx "$ns" python3 -S - "$@" <<'PY'
+import errno, os, sys
+path, text, lines = sys.argv[1], sys.argv[2], sys.argv[3:]
+kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+def table():
+    with open(path, "rb") as f:
+        return f.read()
+def logged():
+    found = False
+    while True:
+        try:
+            rec = os.read(kmsg, 16384)
+        except BlockingIOError:
+            return found
+        except BrokenPipeError:
+            continue  # records overwritten: the next read has the oldest left
+        found |= text in rec.decode("utf-8", "replace").partition(";")[2]
+for line in lines:
+    before = table()
+    os.lseek(kmsg, 0, os.SEEK_END)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, os.fsencode(line))
+        err = "ok"
+    except OSError as e:
+        err = errno.errorcode[e.errno]
+    finally:
+        os.close(fd)
+    print(err, "same" if table() == before else "changed", "logged" if logged() else "silent")
+PY
+}
+
 # expect_count WHAT EXPECTED CMD...: waits up to 30 s for the number CMD prints to reach
 # EXPECTED, then requires exactly EXPECTED (a counter that overshoots fails).
 expect_count() {
@@ -110,7 +152,7 @@ expect_count() {
 		[ "$("$@")" -ge "$want" ] 2>/dev/null && break
 		sleep 0.2
 	done
-	sleep 0.3 # what was still in flight shows by now
+	sleep 0.5 # what was still in flight shows by now
 	expect_eq "$("$@")" "$want" "$what"
 }
 

@@ -100,13 +100,19 @@ must ctl ns2 'detach x1'
 # compare without its hits).
 must ctl ns2 'attach x1 count'
 want=$(table | sed 's/ hits [0-9]*//')
-for bad in "" "attach" "attach x1" "attach x1 frob" "attach x1 drop dport 9" \
-	"attach x1 drop proto sctp" "attach x1 drop proto udp dport 70000" \
-	"attach x1 drop proto udp proto tcp" "attach x1 count extra" "attach x1 redirect" \
-	"attach averyveryverylongname count" "detach" "frob x1" "attach x1 count
-detach x1"; do
-	expect_eq "$(BAD=$bad write_errnos ns2 /proc/net/rxdp 'os.environ["BAD"].encode()')" "EINVAL" "refused: '$bad'"
+bad=("" "attach" "attach x1" "attach x1 frob" "attach x1 drop dport 9"
+	"attach x1 drop proto sctp" "attach x1 drop proto udp dport 70000"
+	"attach x1 drop proto udp proto tcp" "attach x1 count extra" "attach x1 redirect"
+	"attach averyveryverylongname count" "detach" "frob x1" $'attach x1 count\ndetach x1')
+# One Python process writes them all, one write(2) each (through the environment: any
+# byte but NUL reaches the file as it is here).
+exprs=() einvals=
+for i in "${!bad[@]}"; do
+	export "ND_BAD$i=${bad[i]}"
+	exprs+=("os.environb[b'ND_BAD$i']")
+	einvals+="EINVAL "
 done
+expect_eq "$(write_errnos ns2 /proc/net/rxdp "${exprs[@]}")" "${einvals% }" "errnos of ${#bad[@]} malformed commands"
 # The errno says why: busy, not an rveth device, no such device or target, nothing
 # attached, not text.
 expect_eq "$(write_errnos ns2 /proc/net/rxdp 'b"attach x1 drop"' 'b"attach lo count"' 'b"attach nosuch count"' \
