@@ -107,12 +107,14 @@ PY
 # one open and one write(2) each, in one Python process (not a handful of programs per
 # line), and prints one line per LINE: the errno's name (or ok), "same" or "changed" (the
 # file read back before and after the write), and "logged" or "silent" (a kernel log
-# record containing TEXT written during the write: /dev/kmsg read from its end).
+# record containing TEXT written during the write: /dev/kmsg read from its end). The
+# writes are 0.6 s apart: our refusals are logged through net_ratelimit, which lets 10
+# lines through per 5 s (to all of networking), and a faster burst would go unlogged.
 refused_writes() {
 	local ns=$1
 	shift
 	nsx "$ns" python3 -S - "$@" <<'PY'
-import errno, os, sys
+import errno, os, sys, time
 path, text, lines = sys.argv[1], sys.argv[2], sys.argv[3:]
 kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
 def table():
@@ -128,7 +130,9 @@ def logged():
         except BrokenPipeError:
             continue  # records overwritten: the next read has the oldest left
         found |= text in rec.decode("utf-8", "replace").partition(";")[2]
-for line in lines:
+for i, line in enumerate(lines):
+    if i:
+        time.sleep(0.6)
     before = table()
     os.lseek(kmsg, 0, os.SEEK_END)
     fd = os.open(path, os.O_WRONLY)
@@ -210,10 +214,53 @@ pair_in_namespaces() {
 rsock_cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
 rsock_listing() { nsx "$1" cat /proc/net/rsock; }
 cleanup_namespaces() {
+	unanchor ns1
+	unanchor ns2
 	ip netns del ns1 2>/dev/null
 	ip netns del ns2 2>/dev/null
 	return 0
 }
+
+# anchor NS: a process that lives in namespace NS (a sleep, entered with nsenter) so that
+# the test reads and writes NS's /proc/net files through /proc/PID/net, ND_NET[NS], with
+# bash's own redirections: no program started per read or write (each costs 0.15 s or
+# more here), where `nsx NS cat /proc/net/F` starts two. /proc/PID/net is the namespace of
+# PID whoever opens it (proc_net's inode names it), and our control files find their
+# namespace through the file (pde_data), not the writer. An anchored namespace is not
+# dismantled until its anchor goes: `unanchor NS` before deleting it (cleanup_namespaces
+# does); settle kills any anchor a test left (their pids are in /tmp/nd-anchors).
+declare -A ND_NET=()
+ND_ANCHOR_ARG=86400.$$
+anchor() {
+	local ns=$1 pid comm i
+	unanchor "$ns"
+	nsenter --net="/run/netns/$ns" -- sleep "$ND_ANCHOR_ARG" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	echo "$pid" >>/tmp/nd-anchors
+	# In the namespace once nsenter has become the sleep (setns comes before the exec).
+	for ((i = 0; i < 150; i++)); do
+		read -r comm 2>/dev/null <"/proc/$pid/comm" || fail "anchor for $ns: nsenter ended"
+		[ "$comm" = sleep ] && break
+		sleep 0.1
+	done
+	[ "$comm" = sleep ] || fail "anchor for $ns: not in the namespace after 15 s"
+	ND_NET[$ns]=/proc/$pid/net
+}
+unanchor() {
+	local path=${ND_NET[$1]:-} pid
+	[ -n "$path" ] || return 0
+	pid=${path#/proc/}
+	pid=${pid%/net}
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "ND_NET[$1]"
+	return 0
+}
+# net_write NS FILE TEXT: TEXT and a newline to NS's /proc/net/FILE, one write(2) (bash
+# writes a builtin's output when the builtin ends); fails with the kernel's errno text.
+net_write() { printf '%s\n' "$3" >"${ND_NET[$1]:?no anchor for $1}/$2"; }
+# net_read NS FILE: NS's /proc/net/FILE.
+net_read() { local l; while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done <"${ND_NET[$1]:?no anchor for $1}/$2"; }
 
 # snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts).
 snmp() {

@@ -8,15 +8,23 @@ unload rfilter
 modprobe rfilter || fail "modprobe rfilter"
 [ -f /proc/net/rfilter ] || fail "no /proc/net/rfilter in init_net"
 
-rf() { ip netns exec "$1" sh -c "cat > /proc/net/rfilter" <<<"$2"; }
-rules() { nsx "$1" cat /proc/net/rfilter; }
-hits() { rules "$1" | sed -n "s/^$2: .* packets \([0-9]*\) bytes.*/\1/p"; }
+# Each namespace's /proc/net/rfilter, read and written by bash itself (testlib's anchor).
+rf() { net_write "$1" rfilter "$2"; }
+rules() { net_read "$1" rfilter; }
+hits() {
+	local l
+	while IFS= read -r l; do
+		[[ $l =~ ^$2:\ .*\ packets\ ([0-9]+)\ bytes ]] && echo "${BASH_REMATCH[1]}"
+	done <"${ND_NET[$1]}/rfilter"
+}
 ping_ok() { nsx "$1" ping "${@:3}" -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 
 for kind in veth rveth; do
 	note "--- namespaces joined by $kind"
 	cleanup_namespaces
 	pair_in_namespaces $kind
+	anchor ns1
+	anchor ns2
 	ping_ok ns1 10.9.0.2 || fail "$kind: ping before any rule"
 	expect_empty "$kind: a new namespace starts with no rules" rules ns2
 
@@ -110,9 +118,10 @@ note "ok: log line: $(dmesg_since_mark | grep -m1 'rfilter: rule')"
 # rmmod while traffic flows through a rule.
 nsx ns1 ping -f -w 20 10.9.0.2 >/dev/null 2>&1 &
 pid=$!
-wait_for "the flood to hit rule 2" 60 sh -c '[ "$(nsenter --net=/run/netns/ns2 -- cat /proc/net/rfilter | sed -n "s/^2: .* packets \([0-9]*\) .*/\1/p")" -ge 20 ]'
+flooded() { [ "$(hits ns2 2)" -ge 20 ] 2>/dev/null; }
+wait_for "the flood to hit rule 2" 60 flooded
 must rmmod rfilter
-ip netns exec ns1 test -e /proc/net/rfilter && fail "/proc/net/rfilter survived rmmod"
+[ -e "${ND_NET[ns1]}/rfilter" ] && fail "/proc/net/rfilter survived rmmod"
 kill $pid 2>/dev/null
 wait $pid
 ping_ok ns1 10.9.0.2 || fail "ping after rmmod"
