@@ -234,6 +234,7 @@ for ((g = 0; g < nguests; g++)); do
 	gout=$out/guest-$((g + 1))
 	wait "${guest_pids[g]}"
 	grc=$?
+	unset "guest_pids[g]" # reaped: no stale pid for stop_guests
 	G="guest $((g + 1))"
 	echo "# $G of $nguests ran for $(($(date +%s) - guest_start))s (its output: $gout)" >>"$body"
 	awk -v base="$count" '

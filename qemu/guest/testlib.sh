@@ -237,14 +237,23 @@ anchor() {
 	nsenter --net="/run/netns/$ns" -- sleep "$ND_ANCHOR_ARG" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	echo "$pid" >>/tmp/nd-anchors
-	# In the namespace once nsenter has become the sleep (setns comes before the exec).
+	# Ready once it is in NS itself (nsenter's setns, then the exec): the same nsfs inode.
 	for ((i = 0; i < 150; i++)); do
-		read -r comm 2>/dev/null <"/proc/$pid/comm" || fail "anchor for $ns: nsenter ended"
-		[ "$comm" = sleep ] && break
+		[ -e "/proc/$pid" ] || fail "anchor for $ns: nsenter ended"
+		[ "/proc/$pid/ns/net" -ef "/run/netns/$ns" ] && break
 		sleep 0.1
 	done
-	[ "$comm" = sleep ] || fail "anchor for $ns: not in the namespace after 15 s"
+	[ "/proc/$pid/ns/net" -ef "/run/netns/$ns" ] || fail "anchor for $ns: not in the namespace after 15 s"
 	ND_NET[$ns]=/proc/$pid/net
+}
+# anchored NS FILE: sets NET_PATH to NS's /proc/net/FILE through its anchor, once the
+# anchor is checked to be alive and still in /run/netns/NS (a namespace deleted and added
+# again under the same name is another one).
+anchored() {
+	local net=${ND_NET[$1]:-}
+	[ -n "$net" ] || fail "no anchor for namespace $1"
+	[ "${net%/net}/ns/net" -ef "/run/netns/$1" ] || fail "the anchor of $1 died or is in another namespace"
+	NET_PATH=$net/$2
 }
 unanchor() {
 	local path=${ND_NET[$1]:-} pid
@@ -256,11 +265,26 @@ unanchor() {
 	unset "ND_NET[$1]"
 	return 0
 }
-# net_write NS FILE TEXT: TEXT and a newline to NS's /proc/net/FILE, one write(2) (bash
-# writes a builtin's output when the builtin ends); fails with the kernel's errno text.
-net_write() { printf '%s\n' "$3" >"${ND_NET[$1]:?no anchor for $1}/$2"; }
-# net_read NS FILE: NS's /proc/net/FILE.
-net_read() { local l; while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done <"${ND_NET[$1]:?no anchor for $1}/$2"; }
+# net_write NS FILE LINE: LINE and a newline to NS's /proc/net/FILE, in one write(2): bash
+# flushes a builtin's output at each newline, so one line only (a batch of lines goes
+# through a program, `nsx NS sh -c 'cat > F'`, to stay one write); fails, with the
+# kernel's errno text, when the write is refused.
+net_write() {
+	[[ $3 != *$'\n'* ]] || fail "net_write: one line at a time ('$3')"
+	anchored "$1" "$2"
+	printf '%s\n' "$3" >"$NET_PATH"
+}
+# net_lines NS FILE: NS's /proc/net/FILE into the array NET_LINES, read to its end in one
+# go (a seq_file renders again at each seek; bash's `read` seeks back after each line).
+net_lines() {
+	anchored "$1" "$2"
+	mapfile -t NET_LINES <"$NET_PATH"
+}
+# net_read NS FILE: NS's /proc/net/FILE, printed.
+net_read() {
+	net_lines "$1" "$2" || return
+	[ ${#NET_LINES[@]} = 0 ] || printf '%s\n' "${NET_LINES[@]}"
+}
 
 # snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts).
 snmp() {

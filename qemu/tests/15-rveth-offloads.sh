@@ -250,9 +250,10 @@ ip netns exec ns1 sh -c "echo 'add accept hook output proto tcp dport 5001' > /p
 	fail "rfilter rule refused"
 head -c 4194304 /dev/urandom >/tmp/payload
 want=$(sha256sum </tmp/payload | cut -d' ' -f1)
-# The capture socket counts whatever leaves x0 before its filter is attached: no IPv6
-# (router solicitations, MLD) from x0 from now on.
+# The capture socket counts whatever crosses x0 before its filter is attached: no IPv6
+# (router solicitations, MLD) on the link from now on, from either end.
 quiet_ipv6 ns1 x0
+quiet_ipv6 ns2 x1
 timeout 300 ip netns exec ns1 tcpdump -i x0 -n -s 96 -B 16384 -w /tmp/gso.pcap tcp dst port 5001 >/tmp/gso.log 2>&1 &
 tpid=$!
 wait_for "tcpdump listening on x0" 30 grep -q "listening on x0" /tmp/gso.log

@@ -13,9 +13,10 @@ rf() { net_write "$1" rfilter "$2"; }
 rules() { net_read "$1" rfilter; }
 hits() {
 	local l
-	while IFS= read -r l; do
+	net_lines "$1" rfilter
+	for l in "${NET_LINES[@]}"; do
 		[[ $l =~ ^$2:\ .*\ packets\ ([0-9]+)\ bytes ]] && echo "${BASH_REMATCH[1]}"
-	done <"${ND_NET[$1]}/rfilter"
+	done
 }
 ping_ok() { nsx "$1" ping "${@:3}" -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 
@@ -92,7 +93,7 @@ done
 
 # Bad lines: each refused with EINVAL, with a line in the kernel log, the table exactly as
 # it was (read back around each write).
-rf ns2 "add accept proto tcp dport 22"
+rf ns2 "add accept proto tcp dport 22" || fail "add accept refused"
 before=$(rules ns2)
 bad=(" " $'\n' "add" "add deny" "insert drop" "add drop hook inbound" "add drop src 10.0.0.0/33"
 	"add drop src 300.1.1.1" "add drop dport 22" "add drop proto tcp dport 70000"
@@ -121,6 +122,7 @@ pid=$!
 flooded() { [ "$(hits ns2 2)" -ge 20 ] 2>/dev/null; }
 wait_for "the flood to hit rule 2" 60 flooded
 must rmmod rfilter
+anchored ns1 rfilter # (the anchor alive: a dead one has no files either)
 [ -e "${ND_NET[ns1]}/rfilter" ] && fail "/proc/net/rfilter survived rmmod"
 kill $pid 2>/dev/null
 wait $pid

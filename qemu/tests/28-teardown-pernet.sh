@@ -55,9 +55,10 @@ wait_for "the flood to reach g1" 30 sh -c '[ "$(ip netns exec tdn cat /sys/class
 anchor tdn
 counting() {
 	local l
-	while IFS= read -r l; do
+	net_lines tdn rfilter
+	for l in "${NET_LINES[@]}"; do
 		[[ $l =~ ^1:\ .*\ packets\ ([0-9]+)\ bytes ]] && [ "${BASH_REMATCH[1]}" -gt 100 ] && return 0
-	done <"${ND_NET[tdn]}/rfilter"
+	done
 	return 1
 }
 for ((r = 1; r <= ROUNDS; r++)); do
