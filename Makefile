@@ -54,7 +54,7 @@ lab: setup
 
 test: setup
 	@bash $(ND)/scripts/test.sh
-test: export ND_TEST_FILTER = $(T)
+test: export ND_TEST_FILTER = $(value T)
 test: export ND_TEST_PLANT = $(PLANT)
 
 exercises:
