@@ -280,6 +280,16 @@ net_lines() {
 	anchored "$1" "$2"
 	mapfile -t NET_LINES <"$NET_PATH"
 }
+# rule_hits NS N: the packet count of rule N in NS's /proc/net/rfilter ("N: ... packets
+# P bytes B"), through its anchor; nothing if there is no rule N.
+rule_hits() {
+	local l
+	net_lines "$1" rfilter
+	for l in "${NET_LINES[@]}"; do
+		[[ $l =~ ^$2:\ .*\ packets\ ([0-9]+)\ bytes ]] && echo "${BASH_REMATCH[1]}"
+	done
+	return 0
+}
 # net_read NS FILE: NS's /proc/net/FILE, printed.
 net_read() {
 	net_lines "$1" "$2" || return

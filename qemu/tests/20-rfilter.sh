@@ -11,13 +11,7 @@ modprobe rfilter || fail "modprobe rfilter"
 # Each namespace's /proc/net/rfilter, read and written by bash itself (testlib's anchor).
 rf() { net_write "$1" rfilter "$2"; }
 rules() { net_read "$1" rfilter; }
-hits() {
-	local l
-	net_lines "$1" rfilter
-	for l in "${NET_LINES[@]}"; do
-		[[ $l =~ ^$2:\ .*\ packets\ ([0-9]+)\ bytes ]] && echo "${BASH_REMATCH[1]}"
-	done
-}
+hits() { rule_hits "$1" "$2"; }
 ping_ok() { nsx "$1" ping "${@:3}" -c 2 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 
 for kind in veth rveth; do

@@ -53,14 +53,7 @@ wait_for "the flood to reach g1" 30 sh -c '[ "$(ip netns exec tdn cat /sys/class
 # tdn's /proc/net/rfilter, written and read by bash itself (testlib's anchor): a round
 # starts no program but modprobe and rmmod.
 anchor tdn
-counting() {
-	local l
-	net_lines tdn rfilter
-	for l in "${NET_LINES[@]}"; do
-		[[ $l =~ ^1:\ .*\ packets\ ([0-9]+)\ bytes ]] && [ "${BASH_REMATCH[1]}" -gt 100 ] && return 0
-	done
-	return 1
-}
+counting() { [ "$(rule_hits tdn 1)" -gt 100 ] 2>/dev/null; }
 for ((r = 1; r <= ROUNDS; r++)); do
 	modprobe rfilter || fail "round $r: modprobe rfilter"
 	net_write tdn rfilter "add drop hook prerouting proto udp dport 9" || fail "round $r: rule refused"
