@@ -52,17 +52,19 @@ run_check() {
 	# Whatever the module left, whatever the check stopped in the middle of.
 	ip -all netns delete 2>/dev/null
 	[ -n "$mod" ] && grep -q "^$mod " /proc/modules && rmmod "$mod" 2>/dev/null
-	# What kmemleak reports now that it did not before the check (the debug kernel).
+	sleep 1
+	to=$(mark "end exercise $n")
+	splat=$(splats "$from" "$to" | head -3)
+	# What kmemleak reports now that it did not before the check (the debug kernel): a
+	# scan takes 20 s here, so a check whose log already failed it (make test's proof of
+	# exercise 5's skeleton) is spared one.
 	leaked=0
-	if [ "$(meta "$d" kernel)" = test ]; then
+	if [ "$(meta "$d" kernel)" = test ] && [ -z "$splat" ]; then
 		km=$(kmemleak_new /tmp/ex-km-before /tmp/ex-km-new.txt) || km="1 0"
 		leaked=${km%% *}
 	fi
-	sleep 1
-	to=$(mark "end exercise $n")
 	grep -v '^1\.\.[0-9]*$' /tmp/ex-check.out
 	steps=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/ex-check.out)
-	splat=$(splats "$from" "$to" | head -3)
 	if [ "$leaked" != 0 ]; then
 		splat+="${splat:+$'\n'}kmemleak: $leaked leaked object(s)"
 	fi

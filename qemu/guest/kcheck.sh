@@ -10,9 +10,12 @@
 kcheck_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # One extended regex per line of splat-patterns, shared with the host's console check.
 SPLAT=$(paste -sd'|' "$kcheck_dir/splat-patterns")
-# Margins for the balances: per-CPU skb caches (NAPI's 64 per CPU, slab per-CPU lists)
-# and page-pool rings may keep what was freed; a leak of a test's traffic is larger.
-SKB_MARGIN=${ND_SKB_MARGIN:-512}
+# Margins for the balances. sk_buffs are counted exactly (slab_objs), so the margin is
+# what the stack itself keeps per CPU: up to 64 heads in NAPI's cache
+# (NAPI_SKB_CACHE_SIZE, net/core/skbuff.c) and up to 64 freed sk_buffs waiting on the
+# CPU's defer list for its next softirq (net.core.skb_defer_max). Pages: the CPUs' free
+# page lists and page-pool rings hold pages no /proc/meminfo line shows.
+SKB_MARGIN=${ND_SKB_MARGIN:-$((128 * $(nproc)))}
 PAGE_MARGIN=${ND_PAGE_MARGIN:-4096}
 
 kcheck_start() {
@@ -35,6 +38,8 @@ mark() {
 	# The reader answers with the mark's line number and text (kmsg.py): builtins only.
 	deadline=$((${EPOCHREALTIME/./} + 60000000))
 	while [ "${EPOCHREALTIME/./}" -lt $deadline ]; do
+		# A dead reader answers nothing: kcheck_blind says so, no need to wait it out.
+		kill -0 "$KMSG_PID" 2>/dev/null || break
 		if [ -e "$KMSG.marks/$id" ] && read -r line text <"$KMSG.marks/$id" &&
 			[ "$text" = "netdive-mark $1 $id" ]; then
 			echo "$line"
@@ -42,8 +47,10 @@ mark() {
 		fi
 		sleep 0.1
 	done
-	echo "netdive: the kernel log reader fell behind by 60 s" >&2
-	echo "fell behind by 60 s at mark '$1'" >>/tmp/kcheck-blind
+	if kill -0 "$KMSG_PID" 2>/dev/null; then
+		echo "netdive: the kernel log reader fell behind by 60 s" >&2
+		echo "fell behind by 60 s at mark '$1'" >>/tmp/kcheck-blind
+	fi
 	wc -l <"$KMSG"
 }
 # kcheck_blind: why the log windows can no longer be trusted (the reader died, or fell
@@ -65,25 +72,46 @@ splats() {
 # show_splat FROM TO: the first splats of a window with their context, as diagnostics.
 show_splat() { window "$1" "$2" | grep -E -A25 "$SPLAT" | head -60 | sed 's/^/# | /'; }
 
-# skb_objs: sk_buff heads allocated (all skbuff_* slab caches); pages_held: pages in
-# use that no /proc/meminfo category accounts for (driver and page-pool pages, large
-# kmallocs), in pages.
-skb_objs() { awk '/^skbuff_/ {s += $2} END {print s + 0}' /proc/slabinfo 2>/dev/null; }
-pages_held() {
-	awk '{v[$1] = $2}
-		END {
-			used = v["MemTotal:"] - v["MemFree:"] - v["Buffers:"] - v["Cached:"] - v["SwapCached:"] \
-				- v["AnonPages:"] - v["Slab:"] - v["KernelStack:"] - v["PageTables:"] \
-				- v["SecPageTables:"] - v["Percpu:"] - v["VmallocUsed:"]
-			print int(used / 4)
-		}' /proc/meminfo
+# slab_objs GLOB: the objects in use in the slab caches named GLOB, counted exactly. SLUB's
+# /proc/slabinfo counts an object as active until its slab reaches the node's partial
+# list (one freed into a CPU's slab still counts), and KASAN's quarantine holds every
+# freed object back from its slab for a while (megabytes of them: after a test's ping
+# flood, 10,215 sk_buffs read as active that were all freed). Writing the cache's
+# `shrink` file first (kmem_cache_shrink, mm/slab_common.c) empties the quarantine of
+# that cache (kasan_cache_shrink) and flushes the CPUs' slabs (__kmem_cache_shrink,
+# mm/slub.c), so the count that follows is what the kernel has not freed. Builtins only.
+slab_objs() {
+	local f name active rest n=0
+	for f in /sys/kernel/slab/$1/shrink; do
+		[ -e "$f" ] && echo 1 >"$f" 2>/dev/null
+	done
+	while read -r name active rest; do
+		# shellcheck disable=SC2053 # GLOB is a pattern
+		[[ $name == $1 ]] && n=$((n + active))
+	done </proc/slabinfo
+	echo $n
 }
-# balanced NOW-CMD BEFORE MARGIN: waits up to 60 s for NOW-CMD to come back to within
-# MARGIN of BEFORE; prints the excess if it does not. What a namespace's devices and
-# sockets held is freed by its teardown, a work item that on the debug kernel under TCG
-# took more than 20 s after test rfilter's ping flood (2281 sk_buffs still out then).
+# skb_objs: sk_buff heads allocated (all skbuff_* caches); pages_held: pages in use that
+# no /proc/meminfo category accounts for (driver and page-pool pages, large kmallocs),
+# in pages.
+skb_objs() { slab_objs 'skbuff_*'; }
+pages_held() {
+	local k v used=0
+	local -A m
+	while read -r k v _; do m[$k]=$v; done </proc/meminfo
+	for k in MemFree: Buffers: Cached: SwapCached: AnonPages: Slab: KernelStack: PageTables: \
+		SecPageTables: Percpu: VmallocUsed:; do
+		used=$((used - ${m[$k]:-0}))
+	done
+	echo $(((${m[MemTotal:]:-0} + used) / 4))
+}
+# balanced NOW-CMD BEFORE MARGIN: waits up to BALANCE_WAIT seconds (60) for NOW-CMD to
+# come back to within MARGIN of BEFORE; prints the excess if it does not. What a
+# namespace's devices and sockets held is freed by its teardown, a work item
+# (cleanup_net, net/core/net_namespace.c) that waits for RCU.
 balanced() {
-	local cmd=$1 before=$2 margin=$3 now deadline=$((${EPOCHREALTIME/./} + 60000000))
+	local cmd=$1 before=$2 margin=$3 now deadline
+	deadline=$((${EPOCHREALTIME/./} + ${BALANCE_WAIT:-60} * 1000000))
 	while :; do
 		now=$($cmd)
 		[ "$now" -le $((before + margin)) ] && return 0
@@ -101,6 +129,26 @@ leak_since() {
 	elif ! excess=$(balanced pages_held "$2" "$PAGE_MARGIN"); then
 		echo "$excess pages not returned (unaccounted pages, margin $PAGE_MARGIN)"
 	fi
+}
+# netns_left: network namespaces still alive that nothing named holds (call after
+# settle): 0 when every one the run made is gone. A dead namespace's struct net is freed
+# by the next teardown round (cleanup_net frees the previous round's batch first,
+# net_complete_free, net/core/net_namespace.c), so the count alone cannot tell a leaked
+# namespace from a freed one: a throwaway namespace (unshare -n) starts a round, after
+# which the only struct net left should be the throwaway's own. A round may still be
+# tearing down another, so it tries again for up to 60 s.
+netns_left() {
+	local n deadline=$((${EPOCHREALTIME/./} + 60000000)) i
+	while :; do
+		unshare -n true || { echo "unshare -n failed"; return 1; }
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			n=$(slab_objs net_namespace)
+			[ "$n" -le 1 ] && { echo 0; return 0; }
+			sleep 0.5
+		done
+		[ "${EPOCHREALTIME/./}" -lt $deadline ] || break
+	done
+	echo $((n - 1))
 }
 # settle: whatever a test left (it may have failed before its cleanup) is removed:
 # pktgen devices, nftables rules, namespaces, virtual devices here, our modules.
