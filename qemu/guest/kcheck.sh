@@ -204,30 +204,44 @@ kmemleak_scan() {
 	sleep 6 # objects younger than 5 s are not reported
 	echo scan >$KMEMLEAK 2>/dev/null && echo scan >$KMEMLEAK 2>/dev/null
 }
-# kmemleak_reported FILE: the addresses of the objects kmemleak reports now (no scan), to
-# tell a later report's new objects from these.
+# kmemleak_reported FILE: the objects kmemleak reports now (no scan), "ADDRESS JIFFIES"
+# (where and when each was allocated), to tell a later report's new objects from these.
 kmemleak_reported() {
 	: >"$1"
 	[ -e $KMEMLEAK ] || return 0
-	awk '/^unreferenced object/ {print $3}' $KMEMLEAK >"$1"
+	awk '/^unreferenced object/ {addr = $3} /^  comm .* jiffies / {print addr, $NF}' $KMEMLEAK >"$1"
 }
-# kmemleak_new BEFORE OUT: scans, then writes to OUT the objects reported that are
-# neither in BEFORE (kmemleak_reported) nor planted (rplant's `memory-leak` blocks, whose
-# first bytes read `ndplant!`), whoever allocated them, and prints "NEW PLANTED": their
-# counts. Fails (printing nothing) if kmemleak does not scan.
+# jiffies_now: the kernel's jiffies (/proc/timer_list), the clock kmemleak stamps each
+# object's allocation with.
+jiffies_now() {
+	local k v
+	while read -r k v _; do
+		[ "$k" = jiffies: ] && { echo "$v"; return 0; }
+	done </proc/timer_list
+	return 1
+}
+# kmemleak_new BEFORE OUT [JIFFIES]: scans, then writes to OUT the objects reported that
+# are neither in BEFORE (kmemleak_reported: the same address allocated at the same
+# jiffy; and, given JIFFIES, allocated before it) nor planted (rplant's `memory-leak`
+# blocks, whose first bytes read `ndplant!`), whoever allocated them, and prints "NEW
+# PLANTED": their counts. Fails (printing nothing) if kmemleak does not scan.
 kmemleak_new() {
 	: >"$2"
 	[ -e $KMEMLEAK ] || { echo "0 0"; return 0; }
 	kmemleak_scan || return 1
-	awk -v before="$1" -v out="$2" '
+	awk -v before="$1" -v out="$2" -v j0="${3:-}" '
 		function judge() {
 			if (blk == "") return
 			if (blk ~ /ndplant!/) planted++
-			else if (!(addr in old)) { fresh++; print blk > out }
+			else if (!((addr " " jif) in old) || (j0 != "" && jif + 0 >= j0 + 0)) {
+				fresh++
+				print blk > out
+			}
 			blk = ""
 		}
 		BEGIN { while ((getline a < before) > 0) old[a] = 1 }
-		/^unreferenced object/ { judge(); addr = $3; blk = $0; next }
+		/^unreferenced object/ { judge(); addr = $3; jif = ""; blk = $0; next }
+		/^  comm .* jiffies / { jif = $NF }
 		{ if (blk != "") blk = blk "\n" $0 }
 		END { judge(); print fresh + 0, planted + 0 }' $KMEMLEAK
 }

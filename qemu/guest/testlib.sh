@@ -80,11 +80,17 @@ must_fail() {
 # each EXPR, a Python bytes expression, with one write(2) on that descriptor; prints
 # "ok" or the errno's name (EINVAL, ENOSPC) for each, space separated, or the open's
 # errno alone (95 is named EOPNOTSUPP, as the kernel calls it, not Python's ENOTSUP).
-# $AS, if set, prefixes python (setpriv to drop privileges).
+# $AS, if set, prefixes python (setpriv to drop privileges). A /proc/net file of an
+# anchored namespace is opened through its anchor, from here (no `ip netns exec`), except
+# for a writer without root's rights, which must meet the file's own permissions alone.
 write_errnos() {
-	local ns=$1
-	shift
-	${ns:+ip netns exec "$ns"} ${AS:-} python3 -S - "$@" <<'PY'
+	local ns=$1 file=$2
+	shift 2
+	if [ -n "$ns" ] && [ -z "${AS:-}" ] && [ -n "${ND_NET[$ns]:-}" ] && [[ $file == /proc/net/* ]]; then
+		anchored "$ns" "${file#/proc/net/}"
+		file=$NET_PATH ns=
+	fi
+	${ns:+ip netns exec "$ns"} ${AS:-} python3 -S - "$file" "$@" <<'PY'
 import errno, os, sys
 name = lambda e: "EOPNOTSUPP" if e.errno == errno.EOPNOTSUPP else errno.errorcode[e.errno]
 try:
@@ -211,8 +217,21 @@ pair_in_namespaces() {
 
 # rsock_cmd NS LINE: one command to rsock's control file in namespace NS (its errors on
 # stdout); rsock_listing NS: the namespace's rsock sockets (lesson 3, tests 24 and 25).
-rsock_cmd() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1; }
-rsock_listing() { nsx "$1" cat /proc/net/rsock; }
+# Through NS's anchor when it has one.
+rsock_cmd() {
+	if [ -n "${ND_NET[$1]:-}" ]; then
+		net_write "$1" rsock "$2" 2>&1
+	else
+		ip netns exec "$1" sh -c "echo '$2' > /proc/net/rsock" 2>&1
+	fi
+}
+rsock_listing() {
+	if [ -n "${ND_NET[$1]:-}" ]; then
+		net_read "$1" rsock
+	else
+		nsx "$1" cat /proc/net/rsock
+	fi
+}
 cleanup_namespaces() {
 	unanchor ns1
 	unanchor ns2
@@ -296,22 +315,62 @@ net_read() {
 	[ ${#NET_LINES[@]} = 0 ] || printf '%s\n' "${NET_LINES[@]}"
 }
 
-# snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts).
+# netfile_lines NS FILE: NS's /proc/net/FILE into NET_LINES, through NS's anchor when it
+# has one (no process), else by one nsenter.
+netfile_lines() {
+	if [ -n "${ND_NET[$1]:-}" ]; then
+		net_lines "$1" "$2"
+	else
+		mapfile -t NET_LINES < <(nsx "$1" cat "/proc/net/$2")
+	fi
+}
+# snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts):
+# its lines come in pairs, "Group: names..." then "Group: values...".
 snmp() {
-	nsx "$1" python3 -S -c '
-import sys
-rows = [l.split() for l in open("/proc/net/snmp")]
-for head, vals in zip(rows[::2], rows[1::2]):
-    if head[0] == sys.argv[1] + ":":
-        print(dict(zip(head[1:], vals[1:]))[sys.argv[2]])
-' "$2" "$3"
+	local i j names vals
+	netfile_lines "$1" snmp
+	for ((i = 0; i + 1 < ${#NET_LINES[@]}; i += 2)); do
+		read -r -a names <<<"${NET_LINES[i]}"
+		[ "${names[0]}" = "$2:" ] || continue
+		read -r -a vals <<<"${NET_LINES[i + 1]}"
+		for ((j = 1; j < ${#names[@]}; j++)); do
+			[ "${names[j]}" = "$3" ] && echo "${vals[j]}"
+		done
+	done
+	return 0
+}
+# snmp6 NS FIELD: a counter of /proc/net/snmp6 (snmp6 ns1 Icmp6InDestUnreachs).
+snmp6() {
+	local l k v
+	netfile_lines "$1" snmp6
+	for l in "${NET_LINES[@]}"; do
+		read -r k v <<<"$l"
+		[ "$k" = "$2" ] && echo "$v"
+	done
+	return 0
 }
 
-# snmp6 NS FIELD: a counter of /proc/net/snmp6 (snmp6 ns1 Icmp6InDestUnreachs).
-snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k {print $2}' /proc/net/snmp6; }
-
-# stat NS DEV FIELD: a counter from sysfs statistics (rx_packets, tx_bytes, ...).
-stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+# stat NS DEV FIELD: a device counter (rx_packets, tx_bytes, ...), as sysfs's statistics
+# give it. Those /proc/net/dev shows as they are (both read dev_get_stats, net-procfs.c
+# and net-sysfs.c) come from there, through NS's anchor if it has one; the rest from
+# sysfs, which only `ip netns exec` mounts for the namespace.
+stat() {
+	local l f i
+	local -A col=([rx_bytes]=1 [rx_packets]=2 [rx_errors]=3 [multicast]=8
+		[tx_bytes]=9 [tx_packets]=10 [tx_errors]=11 [tx_dropped]=12 [collisions]=14)
+	if [ -z "${col[$3]:-}" ]; then
+		ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+		return
+	fi
+	netfile_lines "$1" dev
+	for l in "${NET_LINES[@]}"; do
+		[[ $l =~ ^\ *"$2": ]] || continue
+		read -r -a f <<<"${l#*:}"
+		echo "${f[${col[$3]} - 1]}"
+		return 0
+	done
+	return 1
+}
 
 # wait_for WHAT SECONDS CMD...: poll CMD every 0.2 s until it succeeds (the debug kernel
 # under TCG is slow to start programs: no fixed sleeps).

@@ -4,6 +4,9 @@
 trap cleanup_namespaces EXIT
 cleanup_namespaces
 pair_in_namespaces rveth
+# Both namespaces' counters (/proc/net/dev) through a process in each (testlib's anchor).
+anchor ns1
+anchor ns2
 
 must nsx ns1 ping -c 3 -i 0.2 -W 2 10.9.0.2
 must nsx ns2 ping -c 3 -i 0.2 -W 2 10.9.0.1

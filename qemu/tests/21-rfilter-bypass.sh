@@ -11,9 +11,20 @@ unload rfilter
 modprobe rfilter || fail "modprobe rfilter"
 pair_in_namespaces rveth
 
-rf() { ip netns exec "$1" sh -c "cat > /proc/net/rfilter" <<<"$2" || fail "rule '$2' refused"; }
-hits() { nsx "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* packets \([0-9]*\) bytes.*/\1/p"; }
-bytes() { nsx "$1" cat /proc/net/rfilter | sed -n "s/^$2: .* bytes \([0-9]*\)$/\1/p"; }
+# Both namespaces' /proc/net files through a process in each (testlib's anchor): rules,
+# counters and SNMP counters are read and written without a process each.
+anchor ns1
+anchor ns2
+rf() { net_write "$1" rfilter "$2" || fail "rule '$2' refused"; }
+hits() { rule_hits "$1" "$2"; }
+bytes() {
+	local l
+	net_lines "$1" rfilter
+	for l in "${NET_LINES[@]}"; do
+		[[ $l =~ ^$2:\ .*\ bytes\ ([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}"
+	done
+	return 0
+}
 # Neighbours pinned both ways: no ARP or neighbour discovery adds to the counts.
 must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
 must ip -n ns1 neigh replace fd00::2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent

@@ -4,20 +4,23 @@
 # Each gets the errno it should, the table is unchanged, and the kernel log gets at
 # most one escaped, rate-limited line per refusal.
 . "$(dirname "$0")/../guest/testlib.sh"
-trap 'ip netns del nh 2>/dev/null; unload rxdp; unload rfilter; unload rroute' EXIT
+trap 'unanchor nh; ip netns del nh 2>/dev/null; unload rxdp; unload rfilter; unload rroute' EXIT
 ip netns del nh 2>/dev/null
 modprobe rveth && modprobe rfilter && modprobe rxdp && modprobe rroute || fail "modprobe rveth rfilter rxdp rroute"
 must ip netns add nh
 # Devices for rxdp to name; down and without addresses, so no traffic moves a counter.
 must ip -n nh link add name h0 type rveth peer name h1
+# nh's /proc/net files through a process in it (testlib's anchor): reads, and the writes
+# of a privileged writer, start no process of their own.
+anchor nh
 
 # wr FILE EXPR...: each EXPR (a Python bytes expression) written with one write(2) on
 # one descriptor of FILE in namespace nh; "ok" or the errno's name for each.
 wr() { write_errnos nh "$@"; }
 RF=/proc/net/rfilter
 XF=/proc/net/rxdp
-rftable() { ip netns exec nh cat $RF; }
-xtable() { ip netns exec nh cat $XF; }
+rftable() { net_read nh rfilter; }
+xtable() { net_read nh rxdp; }
 
 # --- what reaches the log: escaped, clipped, rate limited ---------------------------
 # net_ratelimit allows 10 lines per 5 s: wait out what an earlier test used of it.
@@ -82,7 +85,7 @@ expect_eq "$(wr $RF 'b"add drop proto icmp"' 'b"del 1\nadd drop proto icmp\nadd 
 	"rfilter: one more rule, and a batch that would pass the limit"
 expect_eq "$(rftable | head -n 2)" "$t0" "the first rules of the full table after the refusals"
 expect_eq "$(rftable | grep -c '^[0-9]*: ')" 1024 "rules in the full table after the refusals"
-must ip netns exec nh sh -c "echo flush > $RF"
+must net_write nh rfilter flush
 expect_empty "rfilter table after flush" rftable
 must ip netns exec nh sh -c "printf 'add drop proto udp dport 9\nadd accept family ip6 proto icmp src fd00::/64\n' > $RF"
 
@@ -97,7 +100,7 @@ ip netns exec nh setpriv --reuid=65534 --regid=65534 --clear-groups cat $RF >/de
 note "ok: a non-root user reads the table"
 
 # --- rxdp ---------------------------------------------------------------------------
-must ip netns exec nh sh -c "echo 'attach h1 drop proto udp dport 9' > $XF"
+must net_write nh rxdp 'attach h1 drop proto udp dport 9'
 x0=$(xtable)
 expect_eq "$x0" "h1: drop proto udp dport 9 hits 0" "rxdp table before the hostile writes"
 expect_eq "$(wr $XF 'b"attach h0 count " + b" " * 5000')" "EINVAL" "rxdp: a write larger than a page"
@@ -119,12 +122,12 @@ expect_eq "$(AS="setpriv --reuid=65534 --regid=65534 --clear-groups" wr $XF 'b"d
 expect_eq "$(AS="setpriv --inh-caps=-net_admin --bounding-set=-net_admin" wr $XF 'b"detach h1"')" "EPERM" \
 	"rxdp: root without CAP_NET_ADMIN"
 expect_eq "$(xtable)" "$x0" "rxdp table after the writers without the right"
-must ip netns exec nh sh -c "echo 'detach h1' > $XF"
+must net_write nh rxdp 'detach h1'
 
 # --- rroute -------------------------------------------------------------------------
 QF=/proc/net/rroute
-must ip netns exec nh sh -c "echo 'lookup 127.0.0.1' > $QF"
-q0=$(ip netns exec nh cat $QF)
+must net_write nh rroute 'lookup 127.0.0.1'
+q0=$(net_read nh rroute)
 expect_eq "$(echo "$q0" | head -n 1)" "lookup 127.0.0.1" "rroute's question before the hostile writes"
 expect_eq "$(wr $QF 'b"lookup 127.0.0.1 " + b" " * 5000')" "EINVAL" "rroute: a write larger than a page"
 expect_eq "$(wr $QF 'b"lookup 127.0.0.1\0"' 'b"lookup\0 127.0.0.1"' 'b"\0"')" "EINVAL EINVAL EINVAL" "rroute: questions with NUL bytes"
@@ -137,5 +140,5 @@ expect_eq "$(wr $QF 'b"lookup 127.0.0.1 iif abcdefghijklmno"')" "ENODEV" "rroute
 expect_eq "$(AS="setpriv --reuid=65534 --regid=65534 --clear-groups" wr $QF 'b"lookup 127.0.0.2"')" "EACCES" "rroute: a non-root writer"
 expect_eq "$(AS="setpriv --inh-caps=-net_admin --bounding-set=-net_admin" wr $QF 'b"lookup 127.0.0.2"')" "EPERM" \
 	"rroute: root without CAP_NET_ADMIN"
-expect_eq "$(ip netns exec nh cat $QF)" "$q0" "rroute's answer after the refused writes"
+expect_eq "$(net_read nh rroute)" "$q0" "rroute's answer after the refused writes"
 expect_eq "$(rftable)" "$t0" "rfilter table at the end"

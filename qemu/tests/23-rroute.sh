@@ -10,6 +10,9 @@
 . "$(dirname "$0")/../guest/testlib.sh"
 . "$(dirname "$0")/../../docs/examples/routed-topology.sh"
 cleanup() {
+	unanchor ra
+	unanchor rr
+	rm -f /tmp/agree.*
 	routed_topology_del
 	unload rfilter
 	unload rroute
@@ -20,67 +23,86 @@ cleanup
 modprobe rveth || fail "modprobe rveth"
 modprobe rroute || fail "modprobe rroute"
 routed_topology || fail "cannot build the A - R - B topology"
+# A's and R's /proc/net files are read and written through a process in each (testlib's
+# anchor): no process per question.
+anchor ra
+anchor rr
 
-ask() { ip netns exec "$1" sh -c "cat > /proc/net/rroute" <<<"$2" || fail "rroute refused '$2'"; }
+ask() { net_write "$1" rroute "$2" || fail "rroute refused '$2'"; }
 # said NS LINE: one line of the last answer (rule, fib or route), without its label.
-said() { nsx "$1" cat /proc/net/rroute | sed -n "s/^$2: //p"; }
-# agree NS QUESTION: asks rroute, asks `ip route get` the same, and requires the same
-# route (type, gateway, device, source, MTU) or the same error.
+said() {
+	local l
+	net_lines "$1" rroute
+	for l in "${NET_LINES[@]}"; do
+		[[ $l == "$2: "* ]] && echo "${l#"$2: "}"
+	done
+	return 0
+}
+# agree NS QUESTION: asks rroute and `ip route get` the same; agree_all, at the end,
+# requires of every question the same route (type, gateway, device, source, MTU) or the
+# same error (one Python for all: a start costs most of a second here).
+AGREED=0
 agree() {
 	local ns=$1 q=$2 fam=-4 rc
 	ask "$ns" "$q"
 	case $q in lookup6*) fam=-6 ;; esac
+	AGREED=$((AGREED + 1))
 	# shellcheck disable=SC2086 # the question's options are ip route get's words
-	ip -n "$ns" $fam -j route get ${q#* } >/tmp/ipget.out 2>&1
+	ip -n "$ns" $fam -j route get ${q#* } >/tmp/agree.$AGREED.ip 2>&1
 	rc=$?
-	nsx "$ns" cat /proc/net/rroute >/tmp/rroute.out
-	python3 -S - "$rc" <<'PY' || fail "rroute and ip route get disagree on '$q' (above)"
+	net_lines "$ns" rroute
+	printf '%s\n' "$ns: $q" "$rc" "${NET_LINES[@]}" >/tmp/agree.$AGREED.rr
+}
+agree_all() {
+	python3 -S - "$AGREED" <<'PY' || fail "rroute and ip route get disagree (above)"
 import json, re, sys
-rc = int(sys.argv[1])
-ip = open("/tmp/ipget.out").read().strip()
-rr = open("/tmp/rroute.out").read()
-route = re.search(r"^route: (.*)$", rr, re.M).group(1)
-def bad(why):
-    sys.exit(f"FAIL: {why}\n  rroute: {route}\n  ip route get (exit {rc}): {ip}")
-if route.startswith("error "):
-    m = re.search(r"\((.*)\)", route)
-    if rc == 0:
-        bad("rroute says error, ip route get found a route")
-    if not m or not ip.endswith(m.group(1)):
-        bad("not the same error")
-    print(f"ok: both say {m.group(1)}")
-    sys.exit(0)
-if rc != 0:
-    bad("ip route get failed, rroute found a route")
-j = json.loads(ip)[0]
-words = route.split()
-ours = dict(zip(words[0::2], words[1::2]))
-want = {"type": j.get("type", "unicast"), "dev": j.get("dev")}
-if "gateway" in j:
-    want["gateway"] = j["gateway"]
-if "prefsrc" in j:
-    want["src"] = j["prefsrc"]
-for k, v in want.items():
-    if ours.get(k) != v:
-        bad(f"{k}: rroute {ours.get(k)}, ip route get {v}")
-if "gateway" in ours and "gateway" not in j:
-    bad("rroute names a gateway, ip route get none")
-fib = re.search(r"^fib: (.*)$", rr, re.M).group(1).split()
-if "table" in j and dict(zip(fib[0::2], fib[1::2])).get("table") != str(j["table"]):
-    bad(f"table: rroute's FIB line says otherwise than ip route get's {j['table']}")
-learned = [m.get("mtu") for m in j.get("metrics", []) if isinstance(m, dict) and "mtu" in m]
-if learned:
-    if ours.get("mtu") != str(learned[0]) or "(learned)" not in route:
-        bad(f"ip route get shows a learned MTU {learned[0]}")
-elif "(learned)" in route:
-    bad("rroute says the MTU was learned, ip route get shows no such exception")
-print(f"ok: both say {route}")
+def check(q, rc, ip, rr):
+    route = re.search(r"^route: (.*)$", rr, re.M).group(1)
+    def bad(why):
+        sys.exit(f"FAIL: {q}: {why}\n  rroute: {route}\n  ip route get (exit {rc}): {ip}")
+    if route.startswith("error "):
+        m = re.search(r"\((.*)\)", route)
+        if rc == 0:
+            bad("rroute says error, ip route get found a route")
+        if not m or not ip.endswith(m.group(1)):
+            bad("not the same error")
+        return m.group(1)
+    if rc != 0:
+        bad("ip route get failed, rroute found a route")
+    j = json.loads(ip)[0]
+    words = route.split()
+    ours = dict(zip(words[0::2], words[1::2]))
+    want = {"type": j.get("type", "unicast"), "dev": j.get("dev")}
+    if "gateway" in j:
+        want["gateway"] = j["gateway"]
+    if "prefsrc" in j:
+        want["src"] = j["prefsrc"]
+    for k, v in want.items():
+        if ours.get(k) != v:
+            bad(f"{k}: rroute {ours.get(k)}, ip route get {v}")
+    if "gateway" in ours and "gateway" not in j:
+        bad("rroute names a gateway, ip route get none")
+    fib = re.search(r"^fib: (.*)$", rr, re.M).group(1).split()
+    if "table" in j and dict(zip(fib[0::2], fib[1::2])).get("table") != str(j["table"]):
+        bad(f"table: rroute's FIB line says otherwise than ip route get's {j['table']}")
+    learned = [m.get("mtu") for m in j.get("metrics", []) if isinstance(m, dict) and "mtu" in m]
+    if learned:
+        if ours.get("mtu") != str(learned[0]) or "(learned)" not in route:
+            bad(f"ip route get shows a learned MTU {learned[0]}")
+    elif "(learned)" in route:
+        bad("rroute says the MTU was learned, ip route get shows no such exception")
+    return route
+cases = int(sys.argv[1])
+for case in range(1, cases + 1):
+    q, rc, rr = open(f"/tmp/agree.{case}.rr").read().split("\n", 2)
+    ip = open(f"/tmp/agree.{case}.ip").read().strip()
+    print(f"ok: {q}: both say {check(q, int(rc), ip, rr)}")
+if cases < 21:
+    sys.exit(f"FAIL: only {cases} questions asked of both")
 PY
 }
 ping4() { nsx ra ping -c "${2:-1}" -i 0.2 -W 1 ${3:-} 10.2.0.9 2>&1; }
 ping6() { nsx ra ping -6 -c "${2:-1}" -i 0.2 -W 1 ${3:-} fd02::9 2>&1; }
-# snmp6 NS FIELD: a counter of /proc/net/snmp6.
-snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k {print $2}' /proc/net/snmp6; }
 
 # --- A's own lookups: output routes, the FIB behind them ---
 agree ra "lookup 10.2.0.9"
@@ -121,15 +143,15 @@ for rule in "add accept hook forward family ip proto icmp src 10.1.0.1" \
 	"add accept hook prerouting family ip proto icmp src 10.1.0.1" \
 	"add accept hook postrouting family ip proto icmp dst 10.2.0.9" \
 	"add accept hook forward family ip6 proto icmp src fd01::1"; do
-	ip netns exec rr sh -c "echo '$rule' > /proc/net/rfilter" || fail "rfilter refused '$rule'"
+	net_write rr rfilter "$rule" || fail "rfilter refused '$rule'"
 done
-hits() { nsx rr cat /proc/net/rfilter | sed -n "s/^$1: .* packets \([0-9]*\) bytes.*/\1/p"; }
+hits() { rule_hits rr "$1"; }
 must ping4 ra 3
 must ping6 ra 2
 expect_eq "$(hits 1) $(hits 2)" "3 3" "forward hook: 3 echo requests A -> B, 3 replies B -> A"
 expect_eq "$(hits 3) $(hits 4)" "3 3" "prerouting and postrouting hooks: the 3 requests"
 expect_eq "$(hits 5)" "2" "forward hook, IPv6: 2 echo requests"
-ip netns exec rr sh -c "echo flush > /proc/net/rfilter"
+net_write rr rfilter flush || fail "rfilter refused flush"
 
 # --- TTL: R may not forward a packet whose TTL would reach 0; it says so (ICMP time
 # exceeded, from its address on A's side).
@@ -205,10 +227,12 @@ must ip -n rr -6 rule del pref 300
 
 # --- Bad questions: refused with EINVAL (ENODEV for a device R does not have); the
 # last answer stays.
+agree_all
 ask rr "lookup 10.2.0.9"
-good=$(nsx rr cat /proc/net/rroute)
+good=$(net_read rr rroute)
+[ -n "$good" ] || fail "rroute's answer reads empty"
 expect_eq "$(write_errnos rr /proc/net/rroute 'b"lookup"' 'b"lookup 10.2.0.256"' 'b"lookup6 10.2.0.9"' \
 	'b"lookup 10.2.0.9 mark 1 mark 2"' 'b"lookup 10.2.0.9 tos 256"' 'b"route 10.2.0.9"' \
 	'b"lookup 10.2.0.9\nlookup 10.2.0.8"' 'b"\xff\xfe"' 'b"lookup 10.2.0.9 iif nosuch"')" \
 	"EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL ENODEV" "errnos for bad questions"
-expect_eq "$(nsx rr cat /proc/net/rroute)" "$good" "the answer after refused questions"
+expect_eq "$(net_read rr rroute)" "$good" "the answer after refused questions"

@@ -20,9 +20,12 @@ cleanup
 modprobe rveth || fail "modprobe rveth"
 modprobe rsock || fail "modprobe rsock"
 pair_in_namespaces rveth
+# Both namespaces' /proc/net files through a process in each (testlib's anchor).
+anchor ns1
+anchor ns2
 
-states() { nsx "$1" cat /proc/net/rsock_states; }
-clear_states() { ip netns exec "$1" sh -c 'echo clear > /proc/net/rsock_states'; }
+states() { net_read "$1" rsock_states; }
+clear_states() { net_write "$1" rsock_states clear; }
 # transitions NS [ERE]: the namespace's changes ("FROM->TO", oldest first), of the
 # lines matching ERE if given.
 transitions() {

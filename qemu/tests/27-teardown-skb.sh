@@ -27,9 +27,18 @@ unload rxdp
 modprobe rveth || fail "modprobe rveth"
 modprobe rxdp || fail "modprobe rxdp"
 pair_in_namespaces rveth
+# ns2's /proc/net files through a process in it (testlib's anchor): no process each.
+anchor ns2
 
-ctl() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rxdp"; }
-hits() { nsx ns2 cat /proc/net/rxdp | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
+ctl() { net_write "$1" rxdp "$2"; }
+hits() {
+	local l
+	net_lines ns2 rxdp
+	for l in "${NET_LINES[@]}"; do
+		[[ $l =~ ^$1:\ .*\ hits\ ([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+	done
+	return 0
+}
 
 must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # No ARP may cross x0 -> x1 later (a 42-byte reply would be padded too): pin both ends.
@@ -39,7 +48,7 @@ quiet_ipv6 ns1 x0
 
 # --- defect 6: pad, on runts and on TCP super-packets ---------------------------------
 must ctl ns2 'attach x1 pad 60'
-expect_eq "$(nsx ns2 cat /proc/net/rxdp)" "x1: pad 60 hits 0" "table after attach"
+expect_eq "$(net_read ns2 rxdp)" "x1: pad 60 hits 0" "table after attach"
 
 # tap_hold: a packet socket on x0 (ns1) that queues what x0 sends and reads nothing until
 # /tmp/tap.go exists; then it prints the lengths of the outgoing UDP datagrams to port 9
@@ -121,9 +130,8 @@ must ctl ns2 'detach x1'
 
 # --- defect 7: rmmod rxdp racing ip link del, a program attached ---------------------
 for round in $(seq 20); do
-	ip -n ns2 link add name r0 type rveth peer name r1 || fail "round $round: ip link add"
-	ip -n ns2 link set r0 up
-	ip -n ns2 link set r1 up
+	ip -n ns2 -batch - <<<$'link add name r0 type rveth peer name r1\nlink set r0 up\nlink set r1 up' ||
+		fail "round $round: ip link add, up"
 	must ctl ns2 'attach r0 count'
 	if [ "$round" = 1 ]; then
 		must_fail "in use" rmmod rxdp

@@ -10,17 +10,25 @@ unload rxdp
 modprobe rveth || fail "modprobe rveth"
 modprobe rxdp || fail "modprobe rxdp"
 pair_in_namespaces rveth
+# Both namespaces' /proc/net files through a process in each (testlib's anchor).
+anchor ns1
+anchor ns2
 
-ctl() { ip netns exec "$1" sh -c "echo '$2' > /proc/net/rxdp"; }
-table() { nsx ns2 cat /proc/net/rxdp; }
+ctl() { net_write "$1" rxdp "$2"; }
+table() { net_read ns2 rxdp; }
 # fp NS DEV VERDICT: a fast-path verdict counter of DEV, summed over its receive queues.
 fp() {
 	nsx "$1" ethtool -S "$2" |
 		awk -v k="_fp_$3:" 'index($1, k) && substr($1, length($1) - length(k) + 1) == k {s += $2} END {print s + 0}'
 }
+# fp_at_least DEV VERDICT N: ns2's DEV has counted N of VERDICT or more.
+fp_at_least() { [ "$(fp ns2 "$1" "$2")" -ge "$3" ]; }
 hits() { table | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
 # Datagrams that reached ns2's UDP layer and found no socket (Udp: NoPorts).
-noports() { ip netns exec ns2 awk '$1 == "Udp:" && $3 ~ /^[0-9]+$/ {print $3}' /proc/net/snmp; }
+noports() { snmp ns2 Udp NoPorts; }
+noports_at_least() { [ "$(noports)" -ge "$1" ]; }
+# rx_at_least NS DEV N: DEV has received N frames or more.
+rx_at_least() { [ "$(stat "$1" "$2" rx_packets)" -ge "$3" ]; }
 # send_udp N PORT: N datagrams from ns1 to 10.9.0.2:PORT.
 send_udp() {
 	ip netns exec ns1 bash -c "for i in \$(seq $1); do echo x >/dev/udp/10.9.0.2/$2; done" ||
@@ -43,14 +51,14 @@ must ctl ns2 'attach x1 drop proto udp dport 9'
 expect_eq "$(table)" "x1: drop proto udp dport 9 hits 0" "table after attach"
 before=$(noports)
 send_udp 5 9
-wait_for "5 fast-path drops on x1" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') = 5 ]"
+expect_count "fast-path drops on x1 (5 datagrams to port 9)" 5 fp ns2 x1 drop
 expect_eq "$(hits x1)" "5" "drop program hits"
 expect_eq "$(noports)" "$before" "Udp NoPorts in ns2 (dropped before the stack)"
 pass0=$(fp ns2 x1 pass)
 must nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
 expect_eq "$(($(fp ns2 x1 pass) - pass0))" 3 "x1 fp_pass for 3 echo requests with the drop program attached"
 send_udp 3 10
-wait_for "3 datagrams to port 10 to reach ns2's UDP" 30 sh -c "[ \$(ip netns exec ns2 awk '\$1 == \"Udp:\" && \$3 ~ /^[0-9]+\$/ {print \$3}' /proc/net/snmp) -ge $((before + 3)) ]"
+wait_for "3 datagrams to port 10 to reach ns2's UDP" 30 noports_at_least $((before + 3))
 note "ok: other UDP ports pass"
 
 # detach: the flow reaches the stack again and the counters stop.
@@ -59,7 +67,7 @@ expect_empty "table after detach" table
 before=$(noports)
 drops=$(fp ns2 x1 drop)
 send_udp 4 9
-wait_for "4 datagrams to port 9 to reach ns2's UDP" 30 sh -c "[ \$(ip netns exec ns2 awk '\$1 == \"Udp:\" && \$3 ~ /^[0-9]+\$/ {print \$3}' /proc/net/snmp) -ge $((before + 4)) ]"
+wait_for "4 datagrams to port 9 to reach ns2's UDP" 30 noports_at_least $((before + 4))
 expect_eq "$(fp ns2 x1 drop)" "$drops" "x1 fp_drop after detach"
 
 # count: every frame counted and passed.
@@ -86,13 +94,13 @@ done
 must ctl ns2 'attach x1 redirect r0'
 rx1=$(stat ns2 r1 rx_packets)
 send_udp 6 9
-wait_for "r1 to receive 6 redirected frames" 30 sh -c "[ \$(ip netns exec ns2 cat /sys/class/net/r1/statistics/rx_packets) -ge $((rx1 + 6)) ]"
+wait_for "r1 to receive 6 redirected frames" 30 rx_at_least ns2 r1 $((rx1 + 6))
 expect_eq "$(fp ns2 x1 redirect)" 6 "x1 fp_redirect for 6 datagrams"
 # A target that is down: the verdict is counted, the frame dropped as an error.
 ip -n ns2 link set r0 down
 errors=$(fp ns2 x1 errors)
 send_udp 2 9
-wait_for "2 redirect errors" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- ethtool -S x1 | awk '/_fp_errors:/ {s+=\$2} END {print s}') -ge $((errors + 2)) ]"
+wait_for "2 redirect errors" 30 fp_at_least x1 errors $((errors + 2))
 note "ok: redirect to a down device counted as errors"
 must ctl ns2 'detach x1'
 
@@ -143,14 +151,14 @@ echo "$err" | grep -q "in use" || fail "rmmod rxdp refused for another reason: $
 grep -q '^rxdp ' /proc/modules || fail "rxdp is gone"
 drops=$(fp ns2 x1 drop)
 send_udp 3 9
-wait_for "3 more fast-path drops after the refused rmmod" 30 sh -c "[ \$(nsenter --net=/run/netns/ns2 -- ethtool -S x1 | awk '/_fp_drop:/ {s+=\$2} END {print s}') -ge $((drops + 3)) ]"
+wait_for "3 more fast-path drops after the refused rmmod" 30 fp_at_least x1 drop $((drops + 3))
 note "ok: rmmod rxdp refused while attached ($err)"
 
 # rmmod rveth while the program is attached and traffic flows: the devices go, and with
 # them the program and its module reference; then rxdp unloads.
 nsx ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
 flood=$!
-wait_for "the flood to reach x1" 60 sh -c '[ "$(ip netns exec ns2 cat /sys/class/net/x1/statistics/rx_packets)" -ge 100 ]'
+wait_for "the flood to reach x1" 60 rx_at_least ns2 x1 100
 must rmmod rveth
 wait $flood
 expect_eq "$(table | sed 's/ hits [0-9]*//')" "x1: drop proto udp dport 9 (detached: device gone)" "table after the device went"

@@ -15,6 +15,9 @@ for p in pass drop tx redirect aborted; do
 	[ -s "$P/xdp_$p.o" ] || fail "missing $P/xdp_$p.o (built by scripts/build.sh)"
 done
 pair_in_namespaces rveth
+# Both namespaces' /proc/net files through a process in each (testlib's anchor).
+anchor ns1
+anchor ns2
 
 # xdp NS DEV VERDICT: an eBPF verdict counter of DEV, summed over its receive queues.
 xdp() {
@@ -37,7 +40,11 @@ map_of() {
 	[ -n "$id" ] || fail "no program on $2"
 	nsx "$1" bpftool prog show id "$id" | sed -n 's/.*map_ids \([0-9]*\).*/\1/p'
 }
-noports() { ip netns exec ns2 awk '$1 == "Udp:" && $3 ~ /^[0-9]+$/ {print $3}' /proc/net/snmp; }
+noports() { snmp ns2 Udp NoPorts; }
+noports_at_least() { [ "$(noports)" -ge "$1" ]; }
+# rx_at_least NS DEV N: DEV has received N frames or more.
+rx_at_least() { [ "$(stat "$1" "$2" rx_packets)" -ge "$3" ]; }
+rxdp_cmd() { net_write ns2 rxdp "$1"; }
 send_udp() {
 	ip netns exec ns1 bash -c "for i in \$(seq $1); do echo x >/dev/udp/10.9.0.2/$2; done" ||
 		fail "sending UDP from ns1"
@@ -76,18 +83,18 @@ modprobe rxdp || fail "modprobe rxdp"
 expect_eq "$(write_errnos ns2 /proc/net/rxdp 'b"attach x1 count"')" "EBUSY" "a Rust program next to an eBPF one"
 must detach ns2 x1
 expect_eq "$(xdp_mode ns2 x1)" "0" "x1 XDP attach mode after detach"
-must ip netns exec ns2 sh -c "echo 'attach x1 count' > /proc/net/rxdp"
+must rxdp_cmd 'attach x1 count'
 msg=$(attach ns2 x1 drop 2>&1) && fail "an eBPF program attached next to a Rust one"
 echo "$msg" | grep -q 'Rust fast-path program is attached' || fail "no reason given: $msg"
 note "ok: refused with: $(echo "$msg" | grep -o 'rveth: .*attached[^)]*)')"
-must ip netns exec ns2 sh -c "echo 'detach x1' > /proc/net/rxdp"
+must rxdp_cmd 'detach x1'
 rmmod rxdp || fail "rmmod rxdp"
 
 # detach: the flow reaches the stack again and the counters stop.
 before=$(noports)
 drops=$(xdp ns2 x1 drop)
 send_udp 4 9
-wait_for "4 datagrams to port 9 to reach ns2's UDP" 30 sh -c "[ \$(ip netns exec ns2 awk '\$1 == \"Udp:\" && \$3 ~ /^[0-9]+\$/ {print \$3}' /proc/net/snmp) -ge $((before + 4)) ]"
+wait_for "4 datagrams to port 9 to reach ns2's UDP" 30 noports_at_least $((before + 4))
 expect_eq "$(xdp ns2 x1 drop)" "$drops" "x1 xdp_drop after detach"
 
 # tx: x1 swaps the MACs and sends each frame back; x0 receives it, x1's stack never does.
@@ -100,7 +107,16 @@ expect_ge "$(($(xdp ns2 x1 tx) - tx1))" 3 "x1 xdp_tx for 3 echo requests"
 # frames gathered and put into x0's ring 16 at a time under one lock (when 16 wait and as
 # each poll ends); x0's program drops what comes back. Every frame x1 received went back
 # out, and every one of those was dropped at x0 or counted as an error at x1.
-pg() { ip netns exec ns1 sh -c "echo '$2' > /proc/net/pktgen/$1" || fail "pktgen refused '$2' on $1"; }
+# pg FILE LINE: a pktgen command. pgctrl acts on the pktgen of the writer's namespace
+# (pgctrl_write takes current's, net/core/pktgen.c), so it is written from ns1; a thread
+# or device file acts on its own namespace's, so through ns1's anchor.
+pg() {
+	if [ "$1" = pgctrl ]; then
+		nsx ns1 sh -c "echo '$2' > /proc/net/pktgen/pgctrl"
+	else
+		net_write ns1 "pktgen/$1" "$2"
+	fi || fail "pktgen refused '$2' on $1"
+}
 modprobe pktgen || fail "modprobe pktgen"
 # Nothing else crosses the link meanwhile: ns1's neighbour entry is pinned, and no IPv6
 # (router solicitations, MLD) from either end.
@@ -165,7 +181,7 @@ le() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255))
 must nsx ns2 bpftool map update id "$(map_of ns2 x1)" key 0 0 0 0 value $(le "$ifindex")
 rx1=$(stat ns2 r1 rx_packets)
 send_udp 6 9
-wait_for "r1 to receive 6 redirected frames" 30 sh -c "[ \$(ip netns exec ns2 cat /sys/class/net/r1/statistics/rx_packets) -ge $((rx1 + 6)) ]"
+wait_for "r1 to receive 6 redirected frames" 30 rx_at_least ns2 r1 $((rx1 + 6))
 expect_ge "$(xdp ns2 x1 redirect)" 6 "x1 xdp_redirect"
 expect_ge "$(ethstat ns2 r0 xdp_xmit)" 6 "r0 xdp_xmit (ndo_xdp_xmit)"
 expect_ge "$(xdp ns2 r1 pass)" 6 "r1 xdp_pass on redirected frames"
@@ -212,7 +228,7 @@ s.bind(("v0", 0))
 for i in range(4):
     s.send(bytes.fromhex("ffffffffffff" "020000000001" "88b5") + bytes(46))
 ' || fail "sending raw frames on v0"
-wait_for "r1 to receive 4 frames as sk_buffs" 30 sh -c "[ \$(ip netns exec ns2 cat /sys/class/net/r1/statistics/rx_packets) -ge $((rx1 + 4)) ]"
+wait_for "r1 to receive 4 frames as sk_buffs" 30 rx_at_least ns2 r1 $((rx1 + 4))
 note "ok: frames without a program on r1 reached its stack"
 # The Rust fast path sees redirected frames as they are: rxdp's drop program on r1
 # drops each once, before any sk_buff is built for it; its reflect
@@ -228,20 +244,20 @@ for i in range($1):
 " || fail "sending raw frames on v0"
 }
 modprobe rxdp || fail "modprobe rxdp"
-must ip netns exec ns2 sh -c "echo 'attach r1 drop' > /proc/net/rxdp"
+must rxdp_cmd 'attach r1 drop'
 drops=$(fp r1 drop)
 rx1=$(stat ns2 r1 rx_packets)
 raw_on_v0 5
 expect_count "r1 fast-path drops after 5 redirected frames" $((drops + 5)) fp r1 drop
 expect_eq "$(($(stat ns2 r1 rx_packets) - rx1))" "5" "r1 rx_packets for 5 frames (each counted once, as it arrives)"
-must ip netns exec ns2 sh -c "echo 'detach r1' > /proc/net/rxdp"
-must ip netns exec ns2 sh -c "echo 'attach r1 reflect' > /proc/net/rxdp"
+must rxdp_cmd 'detach r1'
+must rxdp_cmd 'attach r1 reflect'
 tx=$(fp r1 tx)
 rx0=$(stat ns2 r0 rx_packets)
 raw_on_v0 4
-wait_for "4 reflected frames back on r0" 30 sh -c "[ \$(ip netns exec ns2 cat /sys/class/net/r0/statistics/rx_packets) -ge $((rx0 + 4)) ]"
+wait_for "4 reflected frames back on r0" 30 rx_at_least ns2 r0 $((rx0 + 4))
 expect_eq "$(($(fp r1 tx) - tx))" "4" "r1 fast-path tx of 4 redirected frames"
-must ip netns exec ns2 sh -c "echo 'detach r1' > /proc/net/rxdp"
+must rxdp_cmd 'detach r1'
 rmmod rxdp || fail "rmmod rxdp"
 ip -n ns2 link set dev v1 xdpdrv off
 
