@@ -15,7 +15,7 @@ SPLAT=$(paste -sd'|' "$kcheck_dir/splat-patterns")
 # (NAPI_SKB_CACHE_SIZE, net/core/skbuff.c) and up to 64 freed sk_buffs waiting on the
 # CPU's defer list for its next softirq (net.core.skb_defer_max). Pages: the CPUs' free
 # page lists and page-pool rings hold pages no /proc/meminfo line shows.
-SKB_MARGIN=${ND_SKB_MARGIN:-$((128 * $(nproc)))}
+export SKB_MARGIN=${ND_SKB_MARGIN:-$((128 * $(nproc)))}
 PAGE_MARGIN=${ND_PAGE_MARGIN:-4096}
 
 kcheck_start() {
@@ -38,8 +38,11 @@ mark() {
 	# The reader answers with the mark's line number and text (kmsg.py): builtins only.
 	deadline=$((${EPOCHREALTIME/./} + 60000000))
 	while [ "${EPOCHREALTIME/./}" -lt $deadline ]; do
-		# A dead reader answers nothing: kcheck_blind says so, no need to wait it out.
-		kill -0 "$KMSG_PID" 2>/dev/null || break
+		# A dead reader answers nothing: no need to wait it out.
+		kill -0 "$KMSG_PID" 2>/dev/null || {
+			echo "the kernel log reader died (seen at mark '$1')" >>/tmp/kcheck-blind
+			break
+		}
 		if [ -e "$KMSG.marks/$id" ] && read -r line text <"$KMSG.marks/$id" &&
 			[ "$text" = "netdive-mark $1 $id" ]; then
 			echo "$line"
@@ -57,8 +60,11 @@ mark() {
 # behind a mark), or nothing; a window the reader did not fill holds no splat, whatever
 # happened.
 kcheck_blind() {
-	kill -0 "$KMSG_PID" 2>/dev/null || echo "the kernel log reader died"
-	[ -s /tmp/kcheck-blind ] && head -n 1 /tmp/kcheck-blind
+	if ! kill -0 "$KMSG_PID" 2>/dev/null; then
+		echo "the kernel log reader died"
+	elif [ -s /tmp/kcheck-blind ]; then
+		head -n 1 /tmp/kcheck-blind
+	fi
 	return 0
 }
 # window FROM TO: the log records between two marks (line numbers), without sequence numbers.
@@ -80,15 +86,18 @@ show_splat() { window "$1" "$2" | grep -E -A25 "$SPLAT" | head -60 | sed 's/^/# 
 # `shrink` file first (kmem_cache_shrink, mm/slab_common.c) empties the quarantine of
 # that cache (kasan_cache_shrink) and flushes the CPUs' slabs (__kmem_cache_shrink,
 # mm/slub.c), so the count that follows is what the kernel has not freed. Builtins only.
+# Fails, printing nothing, if no cache of that name has a line of its own (merged into
+# another: the test kernel boots with slab_nomerge) or /proc/slabinfo cannot be read.
 slab_objs() {
-	local f name active rest n=0
+	local f name active rest n=0 seen=
 	for f in /sys/kernel/slab/$1/shrink; do
 		[ -e "$f" ] && echo 1 >"$f" 2>/dev/null
 	done
 	while read -r name active rest; do
 		# shellcheck disable=SC2053 # GLOB is a pattern
-		[[ $name == $1 ]] && n=$((n + active))
-	done </proc/slabinfo
+		[[ $name == $1 ]] && n=$((n + active)) seen=1
+	done </proc/slabinfo || return 1
+	[ -n "$seen" ] || return 1
 	echo $n
 }
 # skb_objs: sk_buff heads allocated (all skbuff_* caches); pages_held: pages in use that
@@ -109,11 +118,13 @@ pages_held() {
 # come back to within MARGIN of BEFORE; prints the excess if it does not. What a
 # namespace's devices and sockets held is freed by its teardown, a work item
 # (cleanup_net, net/core/net_namespace.c) that waits for RCU.
+# Returns 2 if NOW-CMD cannot count.
 balanced() {
 	local cmd=$1 before=$2 margin=$3 now deadline
 	deadline=$((${EPOCHREALTIME/./} + ${BALANCE_WAIT:-60} * 1000000))
+	[ -n "$before" ] || return 2
 	while :; do
-		now=$($cmd)
+		now=$($cmd) || return 2
 		[ "$now" -le $((before + margin)) ] && return 0
 		[ "${EPOCHREALTIME/./}" -lt $deadline ] || break
 		sleep 0.2
@@ -123,8 +134,12 @@ balanced() {
 }
 # leak_since SKB0 PAGES0: says what did not come back since the balances were read.
 leak_since() {
-	local excess
-	if ! excess=$(balanced skb_objs "$1" "$SKB_MARGIN"); then
+	local excess rc
+	excess=$(balanced skb_objs "$1" "$SKB_MARGIN")
+	rc=$?
+	if [ $rc = 2 ]; then
+		echo "sk_buffs cannot be counted (no skbuff_* cache of its own in /proc/slabinfo)"
+	elif [ $rc = 1 ]; then
 		echo "$excess sk_buffs not freed (skbuff_* slab objects, margin $SKB_MARGIN)"
 	elif ! excess=$(balanced pages_held "$2" "$PAGE_MARGIN"); then
 		echo "$excess pages not returned (unaccounted pages, margin $PAGE_MARGIN)"
@@ -135,18 +150,26 @@ leak_since() {
 # by the next teardown round (cleanup_net frees the previous round's batch first,
 # net_complete_free, net/core/net_namespace.c), so the count alone cannot tell a leaked
 # namespace from a freed one: a throwaway namespace (unshare -n) starts a round, after
-# which the only struct net left should be the throwaway's own. A round may still be
-# tearing down another, so it tries again for up to 60 s.
+# which the only struct net left should be the throwaway's own. If that round took a
+# namespace still being torn down with it (both then wait for a next round), the count
+# stops moving: after 10 s without a change, another throwaway. Up to 90 s in all.
 netns_left() {
-	local n deadline=$((${EPOCHREALTIME/./} + 60000000)) i
+	local n last= still=0 deadline=$((${EPOCHREALTIME/./} + 90000000))
+	unshare -n true || { echo "? (unshare -n failed)"; return 1; }
 	while :; do
-		unshare -n true || { echo "unshare -n failed"; return 1; }
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			n=$(slab_objs net_namespace)
-			[ "$n" -le 1 ] && { echo 0; return 0; }
-			sleep 0.5
-		done
+		n=$(slab_objs net_namespace) || { echo "? (no net_namespace cache in /proc/slabinfo)"; return 1; }
+		[ "$n" -le 1 ] && { echo 0; return 0; }
 		[ "${EPOCHREALTIME/./}" -lt $deadline ] || break
+		if [ "$n" = "$last" ]; then
+			still=$((still + 1))
+		else
+			still=0 last=$n
+		fi
+		if [ $still -ge 20 ]; then
+			unshare -n true || { echo "? (unshare -n failed)"; return 1; }
+			still=0
+		fi
+		sleep 0.5
 	done
 	echo $((n - 1))
 }

@@ -158,7 +158,8 @@ run_skb0=$(skb_objs)
 run_pages0=$(pages_held)
 # What kmemleak reports of the boot is not the run's: objects allocated before this
 # moment (JIFFIES0) and reported by a scan made now. The scans (20 s) run beside the
-# first tests; a leak of theirs is younger than JIFFIES0, so never taken for the boot's.
+# first tests: what those tests allocate is younger than JIFFIES0, so never taken for
+# the boot's (an older object a first test orphaned while the scan ran would be).
 JIFFIES0=$(jiffies_now)
 (kmemleak_scan && kmemleak_reported /tmp/kmemleak-before) &
 km_before_pid=$!
@@ -200,6 +201,7 @@ if [ -e "$KMEMLEAK" ]; then
 		leaks_planted=$PLANTED_LEAKS
 fi
 wait "$km_before_pid" || problems+=("kmemleak refused the boot's scan")
+[ -e "$KMEMLEAK" ] && [ -z "$JIFFIES0" ] && problems+=("no jiffies in /proc/timer_list: the boot's kmemleak objects cannot be told apart")
 km=$(kmemleak_new /tmp/kmemleak-before /tmp/kmemleak-new.txt "$JIFFIES0") ||
 	problems+=("kmemleak refused to scan (it turns itself off after an internal error)")
 read -r km_new km_planted <<<"${km:-0 0}"

@@ -255,6 +255,8 @@ anchor() {
 	unanchor "$ns"
 	nsenter --net="/run/netns/$ns" -- sleep "$ND_ANCHOR_ARG" </dev/null >/dev/null 2>&1 &
 	pid=$!
+	# Not one of the test's jobs: its `kill %1` or `jobs -p` mean what the test started.
+	disown "$pid"
 	echo "$pid" >>/tmp/nd-anchors
 	# Ready once it is in NS itself (nsenter's setns, then the exec): the same nsfs inode.
 	for ((i = 0; i < 150; i++)); do
@@ -275,12 +277,16 @@ anchored() {
 	NET_PATH=$net/$2
 }
 unanchor() {
-	local path=${ND_NET[$1]:-} pid
+	local path=${ND_NET[$1]:-} pid i
 	[ -n "$path" ] || return 0
 	pid=${path#/proc/}
 	pid=${pid%/net}
 	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	# Gone from the namespace once it has exited (a zombie has left its namespaces).
+	for ((i = 0; i < 100; i++)); do
+		[ "/proc/$pid/ns/net" -ef "/run/netns/$1" ] || break
+		sleep 0.05
+	done
 	unset "ND_NET[$1]"
 	return 0
 }
@@ -297,17 +303,18 @@ net_write() {
 # go (a seq_file renders again at each seek; bash's `read` seeks back after each line).
 net_lines() {
 	anchored "$1" "$2"
-	mapfile -t NET_LINES <"$NET_PATH"
+	NET_LINES=()
+	mapfile -t NET_LINES <"$NET_PATH" || return 1
 }
 # rule_hits NS N: the packet count of rule N in NS's /proc/net/rfilter ("N: ... packets
-# P bytes B"), through its anchor; nothing if there is no rule N.
+# P bytes B"), through its anchor; nothing (status 1) if there is no rule N or no file.
 rule_hits() {
 	local l
-	net_lines "$1" rfilter
+	net_lines "$1" rfilter || return 1
 	for l in "${NET_LINES[@]}"; do
-		[[ $l =~ ^$2:\ .*\ packets\ ([0-9]+)\ bytes ]] && echo "${BASH_REMATCH[1]}"
+		[[ $l =~ ^$2:\ .*\ packets\ ([0-9]+)\ bytes ]] && { echo "${BASH_REMATCH[1]}"; return 0; }
 	done
-	return 0
+	return 1
 }
 # net_read NS FILE: NS's /proc/net/FILE, printed.
 net_read() {
@@ -318,36 +325,41 @@ net_read() {
 # netfile_lines NS FILE: NS's /proc/net/FILE into NET_LINES, through NS's anchor when it
 # has one (no process), else by one nsenter.
 netfile_lines() {
+	local out
 	if [ -n "${ND_NET[$1]:-}" ]; then
 		net_lines "$1" "$2"
 	else
-		mapfile -t NET_LINES < <(nsx "$1" cat "/proc/net/$2")
+		NET_LINES=()
+		out=$(nsx "$1" cat "/proc/net/$2") || return 1
+		mapfile -t NET_LINES <<<"$out"
 	fi
 }
 # snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts):
 # its lines come in pairs, "Group: names..." then "Group: values...".
 snmp() {
 	local i j names vals
-	netfile_lines "$1" snmp
+	netfile_lines "$1" snmp || return 1
 	for ((i = 0; i + 1 < ${#NET_LINES[@]}; i += 2)); do
 		read -r -a names <<<"${NET_LINES[i]}"
 		[ "${names[0]}" = "$2:" ] || continue
 		read -r -a vals <<<"${NET_LINES[i + 1]}"
 		for ((j = 1; j < ${#names[@]}; j++)); do
-			[ "${names[j]}" = "$3" ] && echo "${vals[j]}"
+			[ "${names[j]}" = "$3" ] && { echo "${vals[j]}"; return 0; }
 		done
 	done
-	return 0
+	echo "no $2 $3 in $1's /proc/net/snmp" >&2
+	return 1
 }
 # snmp6 NS FIELD: a counter of /proc/net/snmp6 (snmp6 ns1 Icmp6InDestUnreachs).
 snmp6() {
 	local l k v
-	netfile_lines "$1" snmp6
+	netfile_lines "$1" snmp6 || return 1
 	for l in "${NET_LINES[@]}"; do
 		read -r k v <<<"$l"
-		[ "$k" = "$2" ] && echo "$v"
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
 	done
-	return 0
+	echo "no $2 in $1's /proc/net/snmp6" >&2
+	return 1
 }
 
 # stat NS DEV FIELD: a device counter (rx_packets, tx_bytes, ...), as sysfs's statistics
@@ -362,7 +374,7 @@ stat() {
 		ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 		return
 	fi
-	netfile_lines "$1" dev
+	netfile_lines "$1" dev || return 1
 	for l in "${NET_LINES[@]}"; do
 		[[ $l =~ ^\ *"$2": ]] || continue
 		read -r -a f <<<"${l#*:}"
