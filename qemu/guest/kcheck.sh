@@ -171,7 +171,20 @@ netns_left() {
 		fi
 		sleep 0.5
 	done
-	echo $((n - 1))
+	echo "$((n - 1))$(netns_holders)"
+}
+# netns_holders: the processes living in a network namespace other than PID 1's (a
+# process a test left behind keeps its namespace alive), as " (held by: COMM[PID] ...)".
+netns_holders() {
+	local p comm list=
+	for p in /proc/[0-9]*; do
+		[ -e "$p/ns/net" ] || continue
+		[ "$p/ns/net" -ef /proc/1/ns/net ] && continue
+		read -r comm <"$p/comm" 2>/dev/null || continue
+		list+=" $comm[${p#/proc/}]"
+	done
+	[ -n "$list" ] && echo " (held by:$list)"
+	return 0
 }
 # settle: whatever a test left (it may have failed before its cleanup) is removed:
 # pktgen devices, nftables rules, namespaces, virtual devices here, our modules.
