@@ -90,13 +90,14 @@ show_splat() { window "$1" "$2" | grep -E -A25 "$SPLAT" | head -60 | sed 's/^/# 
 # another: the test kernel boots with slab_nomerge) or /proc/slabinfo cannot be read.
 slab_objs() {
 	local f name active rest n=0 seen=
+	[ -r /proc/slabinfo ] || return 1
 	for f in /sys/kernel/slab/$1/shrink; do
 		[ -e "$f" ] && echo 1 >"$f" 2>/dev/null
 	done
 	while read -r name active rest; do
 		# shellcheck disable=SC2053 # GLOB is a pattern
 		[[ $name == $1 ]] && n=$((n + active)) seen=1
-	done </proc/slabinfo || return 1
+	done </proc/slabinfo
 	[ -n "$seen" ] || return 1
 	echo $n
 }
