@@ -138,6 +138,7 @@ planted_checker() {
 }
 
 kcheck_start /tmp/ex-kmsg.log
+rm -f /tmp/ex-km-spared
 case ${1:-} in
 check)
 	run_check "$2" "$3"

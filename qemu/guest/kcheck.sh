@@ -248,29 +248,20 @@ kmemleak_reported() {
 	[ -e $KMEMLEAK ] || return 0
 	awk '/^unreferenced object/ {addr = $3} /^  comm .* jiffies / {print addr, $NF}' $KMEMLEAK >"$1"
 }
-# jiffies_now: the kernel's jiffies (/proc/timer_list), the clock kmemleak stamps each
-# object's allocation with.
-jiffies_now() {
-	local k v
-	while read -r k v _; do
-		[ "$k" = jiffies: ] && { echo "$v"; return 0; }
-	done </proc/timer_list
-	return 1
-}
-# kmemleak_new BEFORE OUT [JIFFIES]: scans, then writes to OUT the objects reported that
-# are neither in BEFORE (kmemleak_reported: the same address allocated at the same
-# jiffy; and, given JIFFIES, allocated before it) nor planted (rplant's `memory-leak`
-# blocks, whose first bytes read `ndplant!`), whoever allocated them, and prints "NEW
-# PLANTED": their counts. Fails (printing nothing) if kmemleak does not scan.
+# kmemleak_new BEFORE OUT: scans, then writes to OUT the objects reported that are
+# neither in BEFORE (kmemleak_reported: the same address allocated at the same jiffy, so
+# a new object at a reused address counts) nor planted (rplant's `memory-leak` blocks,
+# whose first bytes read `ndplant!`), whoever allocated them, and prints "NEW PLANTED":
+# their counts. Fails (printing nothing) if kmemleak does not scan.
 kmemleak_new() {
 	: >"$2"
 	[ -e $KMEMLEAK ] || { echo "0 0"; return 0; }
 	kmemleak_scan || return 1
-	awk -v before="$1" -v out="$2" -v j0="${3:-}" '
+	awk -v before="$1" -v out="$2" '
 		function judge() {
 			if (blk == "") return
 			if (blk ~ /ndplant!/) planted++
-			else if (!((addr " " jif) in old) || (j0 != "" && jif + 0 >= j0 + 0)) {
+			else if (!((addr " " jif) in old)) {
 				fresh++
 				print blk > out
 			}
