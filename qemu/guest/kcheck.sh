@@ -183,8 +183,9 @@ netns_holders() {
 	for p in /proc/[0-9]*; do
 		[ -e "$p/ns/net" ] || continue
 		[ "$p/ns/net" -ef /proc/1/ns/net ] && continue
-		read -r comm <"$p/comm" 2>/dev/null || continue
-		list+=" $comm[${p#/proc/}]"
+		read -r -d '' comm <"$p/cmdline" 2>/dev/null
+		[ -n "$comm" ] || read -r comm <"$p/comm" 2>/dev/null || continue
+		list+=" ${comm##*/}[${p#/proc/}]"
 	done
 	[ -n "$list" ] && echo " (held by:$list)"
 	return 0
@@ -205,6 +206,18 @@ settle() {
 		: >/tmp/nd-anchors
 		removed=1
 	fi
+	# Any other process still living in a test's namespace keeps it alive (a server a
+	# test started through a function in the background, whose subshell it killed): so
+	# said, and killed.
+	for t in /proc/[0-9]*; do
+		[ -e "$t/ns/net" ] && ! [ "$t/ns/net" -ef /proc/1/ns/net ] || continue
+		read -r comm 2>/dev/null <"$t/comm" || continue
+		# (An anchor killed just above may not have gone yet.)
+		[ "$comm" = sleep ] ||
+			echo "# settle: killed ${comm}[${t#/proc/}], left running in another network namespace"
+		kill -9 "${t#/proc/}" 2>/dev/null
+		removed=1
+	done
 	[ -e /proc/net/pktgen/pgctrl ] && echo stop >/proc/net/pktgen/pgctrl 2>/dev/null
 	for t in /proc/net/pktgen/kpktgend_*; do [ -e "$t" ] && echo rem_device_all >"$t" 2>/dev/null; done
 	# (nf_tables is built in: no cheaper sign of rules left than asking nft.)

@@ -94,8 +94,10 @@ v1_gone_within() {
 rsock_threads() { pgrep -c '^rsock-' || true; }
 # tdb_server: a user-space TCP server on 10.8.0.2:9 in tdb that accepts one connection
 # and holds it (TDB_PID); returns once it listens.
+# (nsenter itself in the background, not testlib's nsx: $! is then the server, not a
+# subshell whose death would leave it running.)
 tdb_server() {
-	nsx tdb python3 -S - <<'PY' &
+	nsenter --net=/run/netns/tdb -- python3 -S - <<'PY' &
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.8.0.2", 9)); s.listen(8)
@@ -114,7 +116,7 @@ must rsock_cmd tda 'udp-echo 7'
 must rsock_cmd tda 'tcp-echo 7'
 must rsock_cmd tda 'connect tcp 10.8.0.2 9'
 wait_for "tda's servers to listen" 30 sh -c "nsenter --net=/run/netns/tda -- ss -tln | grep -q ':7 '"
-nsx tdb python3 -S - <<'PY' &
+nsenter --net=/run/netns/tdb -- python3 -S - <<'PY' &
 import socket, time
 c = socket.create_connection(("10.8.0.1", 7), timeout=30)
 c.sendall(b"x\n"); c.recv(2)
