@@ -15,8 +15,8 @@ SPLAT=$(paste -sd'|' "$kcheck_dir/splat-patterns")
 # (NAPI_SKB_CACHE_SIZE, net/core/skbuff.c) and up to 64 freed sk_buffs waiting on the
 # CPU's defer list for its next softirq (net.core.skb_defer_max). Pages: the CPUs' free
 # page lists and page-pool rings hold pages no /proc/meminfo line shows; measured over
-# the suite (2026-12-07, 2 CPUs), a test left at most 834 more than it found and the whole
-# run 1245 (each run's balances.txt has the figures), so 2048.
+# the suite (2026-12-07, 2 CPUs), a test left at most 834 more than it found (each run's
+# balances.txt has the figures), so 2048; the whole run has its own (run-tests.sh).
 export SKB_MARGIN=${ND_SKB_MARGIN:-$((128 * $(nproc)))}
 PAGE_MARGIN=${ND_PAGE_MARGIN:-2048}
 
