@@ -384,6 +384,9 @@ stat() {
 	return 1
 }
 
+# rx_at_least NS DEV N: DEV has received N frames or more (a wait_for condition).
+rx_at_least() { [ "$(stat "$1" "$2" rx_packets)" -ge "$3" ]; }
+
 # wait_for WHAT SECONDS CMD...: poll CMD every 0.2 s until it succeeds (the debug kernel
 # under TCG is slow to start programs: no fixed sleeps).
 wait_for() {

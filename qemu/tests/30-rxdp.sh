@@ -25,8 +25,6 @@ hits() { table | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
 # Datagrams that reached ns2's UDP layer and found no socket (Udp: NoPorts).
 noports() { snmp ns2 Udp NoPorts; }
 noports_at_least() { [ "$(noports)" -ge "$1" ]; }
-# rx_at_least NS DEV N: DEV has received N frames or more.
-rx_at_least() { [ "$(stat "$1" "$2" rx_packets)" -ge "$3" ]; }
 # send_udp N PORT: N datagrams from ns1 to 10.9.0.2:PORT.
 send_udp() {
 	ip netns exec ns1 bash -c "for i in \$(seq $1); do echo x >/dev/udp/10.9.0.2/$2; done" ||

@@ -42,8 +42,6 @@ map_of() {
 }
 noports() { snmp ns2 Udp NoPorts; }
 noports_at_least() { [ "$(noports)" -ge "$1" ]; }
-# rx_at_least NS DEV N: DEV has received N frames or more.
-rx_at_least() { [ "$(stat "$1" "$2" rx_packets)" -ge "$3" ]; }
 rxdp_cmd() { net_write ns2 rxdp "$1"; }
 send_udp() {
 	ip netns exec ns1 bash -c "for i in \$(seq $1); do echo x >/dev/udp/10.9.0.2/$2; done" ||
