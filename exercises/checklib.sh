@@ -4,12 +4,13 @@
 # helpers (qemu/guest/testlib.sh: pair_in_namespaces, wait_for, ...) are available; their
 # `fail` ends only the step it is called in.
 . "$(dirname "${BASH_SOURCE[0]}")/../qemu/guest/testlib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/ktap.sh"
 EX_STEP=0
 
 # plan N: the number of steps this checker has, said first ("1..N"): exercises/guest.sh
 # holds the checker to it, so one that ends before its last step (a `fail` outside a
 # step, a crash) is not passed.
-plan() { echo "1..$1"; }
+plan() { ktap_plan "$1"; }
 
 # step WHAT HINT CMD...: one step; CMD's output is shown under a failed step.
 step() {
@@ -17,10 +18,10 @@ step() {
 	shift 2
 	EX_STEP=$((EX_STEP + 1))
 	if out=$("$@" 2>&1); then
-		echo "ok $EX_STEP - $what"
+		ktap_ok $EX_STEP "- $what"
 		return 0
 	fi
-	echo "not ok $EX_STEP - $what"
+	ktap_not_ok $EX_STEP "- $what"
 	echo "#   hint: $hint"
 	[ -n "$out" ] && printf '%s\n' "$out" | grep -v '^ok: ' | tail -n 4 | sed 's/^/#   /'
 	# make test's proof of a skeleton needs only its first failure.

@@ -9,6 +9,8 @@ import os
 import re
 import sys
 
+import ktap
+
 ROW = re.compile(r"^\|.*?`((?:struct )?\w+)`.*?`([\w./-]+\.[ch]):(\d+)`")
 
 
@@ -16,6 +18,7 @@ def check(tree, doc):
     ok = bad = 0
     with open(doc) as f:
         rows = [m for m in (ROW.match(line) for line in f) if m]
+    ktap.plan(len(rows))
     for m in rows:
         name, path, line = m.group(1), m.group(2), int(m.group(3))
         try:
@@ -28,10 +31,10 @@ def check(tree, doc):
             (r"(^|[\s*])" + re.escape(name) + r"\(")
         if re.search(want, got) and not got.rstrip().endswith(";"):
             ok += 1
-            print(f"ok {ok + bad} {name} {path}:{line}")
+            ktap.result(True, ok + bad, f"{name} {path}:{line}")
         else:
             bad += 1
-            print(f"not ok {ok + bad} {name} {path}:{line}: the line is {got.strip()!r}")
+            ktap.result(False, ok + bad, f"{name} {path}:{line}: the line is {got.strip()!r}")
     print(f"# reference locations: {ok} ok, {bad} not ok")
     return bad == 0 and ok > 0
 

@@ -25,7 +25,7 @@ mkdir -p "$work"
 
 snippets=("$ND_PROJ"/rust/compile-fail/[0-9]*.rs)
 echo "KTAP version 1"
-echo "1..${#snippets[@]}"
+ktap_plan ${#snippets[@]}
 n=0 ok=0 bad=0
 for f in "${snippets[@]}"; do
 	n=$((n + 1))
@@ -87,10 +87,10 @@ RS
 	fi
 	if [ -z "$why" ]; then
 		ok=$((ok + 1))
-		echo "ok $n compile-fail/$name # ${expects[*]}"
+		ktap_ok $n "compile-fail/$name" "${expects[*]}"
 	else
 		bad=$((bad + 1))
-		echo "not ok $n compile-fail/$name # $why"
+		ktap_not_ok $n "compile-fail/$name" "$why"
 		grep -E -A6 '^error' "$d/build.log" | head -20 | sed 's/^/# /'
 	fi
 done

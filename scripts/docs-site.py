@@ -27,6 +27,8 @@ import urllib.parse
 
 import markdown
 
+import ktap
+
 PROJ = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 CSS = """body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}
 table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}
@@ -140,12 +142,13 @@ def check(site, browser=None):
         nonlocal ok, bad
         if good:
             ok += 1
-            print(f"ok {ok + bad} {what}")
         else:
             bad += 1
-            print(f"not ok {ok + bad} {what}")
+        ktap.result(good, ok + bad, what)
 
-    for page in sorted(p for p in os.listdir(site) if p.endswith(".html")):
+    pages = sorted(p for p in os.listdir(site) if p.endswith(".html"))
+    ktap.plan(len(pages) * (2 if browser else 1))
+    for page in pages:
         path = os.path.join(site, page)
         refs = parse(path)
         missing = []

@@ -3,7 +3,7 @@
 # `make fuzz`: libFuzzer (cargo fuzz) over the pure parsers the kernel code uses:
 # `headers` (net/hdr.rs), `rules` (rfilter's rule language) and `spec` (rxdp's command
 # language). FUZZ_SECONDS per target (default 60); `make test` runs each for a few
-# seconds. Prints "ok - fuzz <target> ..." or "not ok - fuzz <target> ..." per target;
+# seconds. Prints KTAP (scripts/ktap.sh), a line "fuzz <target> ..." per target;
 # the corpus is kept in the cache, so each run starts where the last one stopped.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,8 +19,11 @@ cd "$ND_PROJ/rust/host" || exit 1
 # cargo fuzz wants nightly flags (-Zsanitizer); the stable toolchain accepts them with
 # RUSTC_BOOTSTRAP, and ships the sanitizer runtime.
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$ND_CACHE/fuzz-target
-failed=0
-for t in headers rules spec query rsock; do
+failed=0 n=0
+targets=(headers rules spec query rsock)
+ktap_plan ${#targets[@]}
+for t in "${targets[@]}"; do
+	n=$((n + 1))
 	nd_stage "fuzzing $t for ${secs}s"
 	mkdir -p "$ND_CACHE/fuzz-corpus/$t"
 	log=$ND_CACHE/fuzz-$t.log
@@ -30,9 +33,9 @@ for t in headers rules spec query rsock; do
 	grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|ERROR|panicked|SUMMARY' "$log" | sed 's/^/# /'
 	runs=$(sed -n 's/^#\([0-9]*\)[[:space:]]*DONE.*/\1/p' "$log" | tail -n 1)
 	if [ $rc = 0 ] && [ -n "$runs" ]; then
-		echo "ok - fuzz $t ($runs inputs in ${secs}s)"
+		ktap_ok $n "fuzz $t ($runs inputs in ${secs}s)"
 	else
-		echo "not ok - fuzz $t (exit $rc; log: $log)"
+		ktap_not_ok $n "fuzz $t (exit $rc; log: $log)"
 		tail -n 5 "$log" | sed 's/^/# /'
 		failed=1
 	fi

@@ -3,6 +3,8 @@
 # Sourced, never run. Everything cached lives under $ND_CACHE, outside the clone.
 
 ND_PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Every stage prints its results in KTAP, through one printer.
+. "$ND_PROJ/scripts/ktap.sh"
 ND_CACHE=${NETDIVE_CACHE:-$HOME/.cache/netdive}
 ND_TOOLS=$ND_CACHE/tools
 ND_KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz

@@ -10,6 +10,7 @@
 #                                      (part of make test)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
+. scripts/ktap.sh
 DOC=docs/safety.md
 BEGIN='<!-- unsafe-count: scripts/unsafe-count.sh --update writes this table; make test checks it -->'
 END='<!-- /unsafe-count -->'
@@ -59,22 +60,22 @@ PY
 	;;
 --check)
 	echo "KTAP version 1"
-	echo "1..2"
+	ktap_plan 2
 	if [ "$(current)" = "$(table)" ]; then
-		echo "ok 1 docs/safety.md gives the current count of unsafe"
+		ktap_ok 1 "docs/safety.md gives the current count of unsafe"
 	else
-		echo "not ok 1 docs/safety.md's count of unsafe is stale: run scripts/unsafe-count.sh --update"
+		ktap_not_ok 1 "docs/safety.md's count of unsafe is stale: run scripts/unsafe-count.sh --update"
 		diff <(current) <(table) | sed 's/^/# /'
 	fi
 	n=$(grep -rnE '\bunsafe\b|no_mangle|export_name|link_section' --include='*.rs' samples exercises |
 		grep -vE '^[^:]+:[0-9]+:\s*//' | wc -l)
 	files=$(find samples exercises -name '*.rs' 2>/dev/null | wc -l)
 	if [ "$files" -lt 10 ]; then
-		echo "not ok 2 samples/ and exercises/ hold $files Rust files: nothing to check"
+		ktap_not_ok 2 "samples/ and exercises/ hold $files Rust files: nothing to check"
 	elif [ "$n" = 0 ]; then
-		echo "ok 2 samples/ and exercises/ have no unsafe code"
+		ktap_ok 2 "samples/ and exercises/ have no unsafe code"
 	else
-		echo "not ok 2 samples/ and exercises/ have $n line(s) of unsafe code"
+		ktap_not_ok 2 "samples/ and exercises/ have $n line(s) of unsafe code"
 		grep -rnE '\bunsafe\b' --include='*.rs' samples exercises | grep -vE '^[^:]+:[0-9]+:\s*//' | head | sed 's/^/# /'
 	fi
 	;;

@@ -96,8 +96,8 @@ step "1 MiB over TCP arrives intact (sha256)" \
 	"TCP sends faster than ping: a poll must take up to its budget of frames, and report how many it took, or frames wait in the ring until it fills" \
 	tcp_intact
 
-nsx ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1 &
-nsx ns2 ping -f -q -w 6 10.9.0.1 >/dev/null 2>&1 &
+nsx_bg ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1
+nsx_bg ns2 ping -f -q -w 6 10.9.0.1 >/dev/null 2>&1
 sleep 1
 step "rmmod under traffic" "unloading deletes every pair (dellink) while frames cross it" rmmod expair
 kill $(jobs -p) 2>/dev/null

@@ -11,20 +11,11 @@ syns_sent() {
 }
 dropped() { nsx ns2 cat /proc/net/exsyn | sed -n 's/^port [0-9]* dropped \([0-9]*\)$/\1/p'; }
 # connect ADDR PORT: one TCP connect from ns1, two seconds at most; says what happened.
-connect() {
-	nsx ns1 python3 -S -c '
-import socket, sys
-fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-s = socket.socket(fam); s.settimeout(2)
-try:
-    s.connect((sys.argv[1], int(sys.argv[2]))); s.sendall(b"ping"); print("connected", s.recv(10).decode())
-except OSError as e:
-    print("no connection:", e); sys.exit(1)' "$@"
-}
+connect() { ndpy --ns ns1 tcp-connect "$1" "$2" --timeout 2 --say ping; }
 refused() { ! connect "$@"; }
 # The listeners: each answers "pong" on every connection.
 listen() {
-	nsx ns2 python3 -S -c '
+	nsx_bg ns2 python3 -S -c '
 import socket, sys, threading
 def answer(c):
     c.settimeout(60)
@@ -36,7 +27,7 @@ def answer(c):
 s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("::", int(sys.argv[1]))); s.listen(16)
 while True:
-    threading.Thread(target=answer, args=(s.accept()[0],), daemon=True).start()' "$1" >/dev/null 2>&1 &
+    threading.Thread(target=answer, args=(s.accept()[0],), daemon=True).start()' "$1" >/dev/null 2>&1
 	wait_for "a listener on port $1" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -ltn | grep -q ':$1 '"
 }
 held_connection_works() {
@@ -61,14 +52,14 @@ need "each namespace has its own /proc/net/exsyn" "a pernet subsystem's control 
 listen 5000
 listen 5001
 # A connection opened before the port is watched: its segments are not SYNs.
-nsx ns1 python3 -S -c '
+nsx_bg ns1 python3 -S -c '
 import socket, time
 s = socket.create_connection(("10.9.0.2", 5000), timeout=5)
 import os
 open("/tmp/ex2.open", "w").close()
 while not os.path.exists("/tmp/ex2.go"):
     time.sleep(0.2)
-s.sendall(b"ping"); print("open connection:", s.recv(10).decode())' >/tmp/ex2.held 2>&1 &
+s.sendall(b"ping"); print("open connection:", s.recv(10).decode())' >/tmp/ex2.held 2>&1
 wait_for "the held connection" 30 test -e /tmp/ex2.open
 need "'port 5000' is taken" "the control file's write" write_ns2 "port 5000"
 need "the nonsense 'port x' is refused" "the control file's write" must_fail "Invalid argument" write_ns2 "port x"
@@ -98,7 +89,7 @@ step "'port 0' lets connects to 5000 through again" "a port of 0 watches nothing
 
 write_ns2 "port 5000"
 traffic=()
-nsx ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1 &
+nsx_bg ns1 ping -f -q -w 6 10.9.0.2 >/dev/null 2>&1
 traffic+=($!)
 for i in 1 2 3; do
 	connect 10.9.0.2 5000 >/dev/null 2>&1 &

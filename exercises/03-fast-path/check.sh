@@ -10,35 +10,14 @@ listing() { nsx ns2 cat /proc/net/exfast; }
 # udp_round PORT N: N datagrams from ns1 to ns2's PORT, where a receiver counts them;
 # prints how many arrived.
 udp_round() {
-	nsx ns2 python3 -S -c '
-import os, socket, sys
-r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-r.bind(("10.9.0.2", int(sys.argv[1]))); r.settimeout(1)
-open("/tmp/ex3.ready", "w").close()
-n = 0
-while not os.path.exists("/tmp/ex3.sent"):
-    try:
-        r.recv(2048); n += 1
-    except socket.timeout:
-        pass
-r.settimeout(1)
-try:
-    while True:
-        r.recv(2048); n += 1
-except socket.timeout:
-    pass
-print(n)' "$1" >/tmp/ex3.udp &
-	local rpid=$!
+	local rpid
+	rm -f /tmp/ex3.ready /tmp/ex3.sent
+	ndpy_bg --ns ns2 udp-count 10.9.0.2 "$1" --ready /tmp/ex3.ready --until /tmp/ex3.sent >/tmp/ex3.udp
+	rpid=$!
 	wait_for "the UDP receiver" 30 test -e /tmp/ex3.ready
-	rm -f /tmp/ex3.ready
-	nsx ns1 python3 -S -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(int(sys.argv[2])):
-    s.sendto(b"x" * 64, ("10.9.0.2", int(sys.argv[1]))); time.sleep(0.002)' "$1" "$2"
+	ndpy --ns ns1 udp-send 10.9.0.2 "$1" --count "$2" --size 64 --gap 0.002
 	touch /tmp/ex3.sent
 	wait $rpid
-	rm -f /tmp/ex3.sent
 	cat /tmp/ex3.udp
 }
 udp_dropped() { same "$(udp_round 7777 50)" 0 && same "$(listing)" "x1 dropped 50 reflected 0"; }

@@ -10,37 +10,9 @@ ctl() { ip netns exec "$1" bash -c "echo '$2' > /proc/net/execho"; }
 echo_round() {
 	local ns=$1
 	shift
-	nsx "$ns" python3 -S - "$@" <<'PY'
-import os, socket, sys
-addr, port, sizes = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
-s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(3)
-for n in sizes:
-    d = os.urandom(n)
-    s.sendto(d, (addr, port))
-    try:
-        got, frm = s.recvfrom(65536)
-    except socket.timeout:
-        sys.exit(f"a {n}-byte datagram did not come back")
-    except ConnectionRefusedError:
-        sys.exit(f"a {n}-byte datagram: port unreachable (nothing listens on {port})")
-    if got != d:
-        sys.exit(f"a {n}-byte datagram came back as {len(got)} different bytes")
-    if frm[0] != addr or frm[1] != port:
-        sys.exit(f"the echo came from {frm[0]} port {frm[1]}, not from {addr} port {port}")
-print(f"{len(sizes)} datagrams came back unchanged")
-PY
+	ndpy --ns "$ns" udp-echo "$@"
 }
-port_refused() {
-	nsx ns1 python3 -S -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
-s.connect(("10.9.0.2", 7007)); s.send(b"x")
-try:
-    s.recv(10); sys.exit("an answer came back")
-except ConnectionRefusedError:
-    print("port unreachable, as nothing listens")'
-}
+port_refused() { same "$(ndpy --ns ns1 udp-refused 10.9.0.2 7007)" refused; }
 port_taken() {
 	nsx ns2 python3 -S -c '
 import errno, socket, sys
@@ -91,12 +63,7 @@ step "stop: the thread ends and the port is closed (ICMP port unreachable)" \
 	"stop shuts the socket down, which makes a blocked receive return: the loop must end then" \
 	stopped
 ctl ns2 "start 7007" >/dev/null 2>&1
-nsx ns1 python3 -S -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-t = time.time() + 6
-while time.time() < t:
-    s.sendto(b"x" * 100, ("10.9.0.2", 7007)); time.sleep(0.001)' >/dev/null 2>&1 &
+ndpy_bg --ns ns1 udp-send 10.9.0.2 7007 --size 100 --gap 0.001 --for 6 >/dev/null 2>&1
 sleep 1
 step "rmmod while two servers run under traffic" "the namespace exit stops each server: the same stop" rmmod execho
 wait

@@ -42,6 +42,7 @@ COUNT=${ND_BENCH_COUNT:-300000}
 ROUNDS=${ND_BENCH_ROUNDS:-7}
 STREAM_SECONDS=${ND_BENCH_STREAM_SECONDS:-4}
 PG=/proc/net/pktgen
+. "$(dirname "$0")/pktgen.sh"
 RUNS=$OUT/rounds.txt
 : >"$RUNS"
 # Under `make profile` (qemu/tcgprof): each measured run is a window of the profile,
@@ -70,24 +71,20 @@ else
 	ACCEL=unknown
 fi
 
-pgset() { echo "$2" >"$1" || die "pktgen refused '$2' on $1"; }
-
-# pg_run DEV SIZE [SETTING...]: COUNT frames of SIZE bytes out of DEV with pktgen, as
-# the kernel's sample scripts do, unshared; prints the microseconds it took.
-pg_run() {
+# pg_timed DEV SIZE [SETTING...]: COUNT frames of SIZE bytes out of DEV with pktgen
+# (pktgen.sh), as the kernel's sample scripts do, unshared; prints the microseconds it took.
+pg_timed() {
 	local dev=$1 size=$2 usec
 	shift 2
-	pgset $PG/kpktgend_0 "rem_device_all"
-	pgset $PG/kpktgend_0 "add_device $dev"
-	for s in "count $COUNT" "pkt_size $size" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" "$@"; do
-		pgset "$PG/$dev" "$s"
-	done
+	pg_clear && pg_add 0 "$dev" &&
+		pg_setup "$dev" "count $COUNT" "pkt_size $size" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" "$@" ||
+		die "pktgen set-up on $dev failed"
 	prof_mark -
-	pgset $PG/pgctrl "start"
+	pg_run || die "pktgen on $dev failed"
 	prof_mark "$PROF_CASE" "$COUNT" packet
-	usec=$(sed -n 's/.*Result: OK: \([0-9]\+\)(.*/\1/p' "$PG/$dev")
-	pgset $PG/kpktgend_0 "rem_device_all"
-	[ -n "$usec" ] && [ "$usec" -gt 0 ] || die "pktgen on $dev did not finish: $(grep Result "$PG/$dev")"
+	usec=$(pg_usec "$dev")
+	pg_clear
+	[ -n "$usec" ] && [ "$usec" -gt 0 ] || die "pktgen on $dev did not finish"
 	echo "$usec"
 }
 
@@ -173,7 +170,7 @@ link_case() {
 	before=$(sysstat a1 rx_packets)
 	napi_before=0
 	[ "$kind" = veth-napi ] && napi_before=$(ethsum a1 _xdp_packets)
-	usec=$(pg_run a0 "$size" "dst 198.18.0.2" "dst_mac $(cat /sys/class/net/a1/address)")
+	usec=$(pg_timed a0 "$size" "dst 198.18.0.2" "dst_mac $(cat /sys/class/net/a1/address)")
 	sleep 0.2
 	got=$(($(sysstat a1 rx_packets) - before))
 	napi=0
@@ -245,7 +242,7 @@ run_filter() {
 	local c=$1 size=60 usec
 	case $c in *-1400) size=1400 ;; esac
 	filter_case "$c"
-	usec=$(pg_run bench0 "$size" "xmit_mode netif_receive" "dst 198.18.0.2" \
+	usec=$(pg_timed bench0 "$size" "xmit_mode netif_receive" "dst 198.18.0.2" \
 		"udp_dst_min 9" "udp_dst_max 9" "dst_mac $(cat /sys/class/net/bench0/address)")
 	expect_count "filter case $c" "$(hits "$c")"
 	mpps "$COUNT" "$usec"
@@ -327,7 +324,7 @@ run_fast() {
 	esac
 	fast_case "$c"
 	before=$(fast_proof "$c")
-	usec=$(pg_run $tx 60 "dst 198.18.1.2" "udp_dst_min 9" "udp_dst_max 9" \
+	usec=$(pg_timed $tx 60 "dst 198.18.1.2" "udp_dst_min 9" "udp_dst_max 9" \
 		"dst_mac $(cat /sys/class/net/$rx/address)")
 	sleep 0.2
 	expect_count "fastpath case $c" "$(($(fast_proof "$c") - before))"

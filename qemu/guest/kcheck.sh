@@ -20,6 +20,12 @@ SPLAT=$(paste -sd'|' "$kcheck_dir/splat-patterns")
 export SKB_MARGIN=${ND_SKB_MARGIN:-$((128 * $(nproc)))}
 PAGE_MARGIN=${ND_PAGE_MARGIN:-2048}
 
+# secs_since START: seconds since START (${EPOCHREALTIME/./}, in microseconds), to a tenth.
+secs_since() {
+	local d=$(((${EPOCHREALTIME/./} - $1) / 100000))
+	echo "$((d / 10)).$((d % 10))"
+}
+
 kcheck_start() {
 	KMSG=$1
 	: >"$KMSG"
@@ -91,15 +97,20 @@ show_splat() { window "$1" "$2" | grep -E -A25 "$SPLAT" | head -60 | sed 's/^/# 
 # Fails, printing nothing, if no cache of that name has a line of its own (merged into
 # another: the test kernel boots with slab_nomerge) or /proc/slabinfo cannot be read.
 slab_objs() {
-	local f name active rest n=0 seen=
+	local f l n=0 seen= lines fields
 	[ -r /proc/slabinfo ] || return 1
 	for f in /sys/kernel/slab/$1/shrink; do
 		[ -e "$f" ] && echo 1 >"$f" 2>/dev/null
 	done
-	while read -r name active rest; do
+	# Read to its end in one go: `while read` would seek back after every line, and a
+	# seq_file renders itself again from the start at each seek (hundreds of caches).
+	mapfile -t lines </proc/slabinfo || return 1
+	for l in "${lines[@]}"; do
 		# shellcheck disable=SC2053 # GLOB is a pattern
-		[[ $name == $1 ]] && n=$((n + active)) seen=1
-	done </proc/slabinfo
+		[[ ${l%% *} == $1 ]] || continue
+		read -r -a fields <<<"$l"
+		n=$((n + fields[1])) seen=1
+	done
 	[ -n "$seen" ] || return 1
 	echo $n
 }
@@ -108,9 +119,12 @@ slab_objs() {
 # in pages.
 skb_objs() { slab_objs 'skbuff_*'; }
 pages_held() {
-	local k v used=0
+	local k l used=0 lines
 	local -A m
-	while read -r k v _; do m[$k]=$v; done </proc/meminfo
+	mapfile -t lines </proc/meminfo
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^([^ ]+)\ +([0-9]+) ]] && m[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+	done
 	for k in MemFree: Buffers: Cached: SwapCached: AnonPages: Slab: KernelStack: PageTables: \
 		SecPageTables: Percpu: VmallocUsed:; do
 		used=$((used - ${m[$k]:-0}))

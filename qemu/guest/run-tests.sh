@@ -29,6 +29,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/testlib.sh"
 . "$here/kcheck.sh"
+. "$here/../../scripts/ktap.sh"
 tests_dir=$here/../tests
 per_test_timeout=${ND_TEST_TIMEOUT:-600}
 
@@ -80,8 +81,7 @@ run_test() {
 	start=${EPOCHREALTIME/./}
 	(cd /tmp && ND_TEST_NAME=$name timeout -k 10 "$per_test_timeout" bash "$path") >"$log" 2>&1
 	rc=$?
-	secs=$(((${EPOCHREALTIME/./} - start) / 100000))
-	secs=$((secs / 10)).$((secs % 10))
+	secs=$(secs_since "$start")
 	settle
 	to=$(mark "end $name")
 	WINDOW_END=$to
@@ -93,21 +93,21 @@ run_test() {
 	echo "$name skbs $skb0 $(skb_objs) pages $pages0 $(pages_held)" >>/tmp/nd-balances
 	blind=$(kcheck_blind)
 	if [ -n "$blind" ]; then
-		echo "not ok $n $name # the kernel log was not read for this test: $blind"
+		ktap_not_ok "$n" "$name" "the kernel log was not read for this test: $blind"
 	elif [ -n "$splat" ]; then
 		echo "# kernel splat during $name:"
 		show_splat "$from" "$to"
-		echo "not ok $n $name # splat in the kernel log: $(echo "$splat" | head -1 | cut -c1-120)"
+		ktap_not_ok "$n" "$name" "splat in the kernel log: $(echo "$splat" | head -1 | cut -c1-120)"
 	elif [ -n "$leak" ]; then
-		echo "not ok $n $name # leak: $leak after the test"
+		ktap_not_ok "$n" "$name" "leak: $leak after the test"
 	elif [ $rc = 0 ]; then
-		echo "ok $n $name # ${secs}s"
+		ktap_ok "$n" "$name" "${secs}s"
 	elif [ $rc = 4 ] || [ $rc = 77 ]; then
-		echo "ok $n $name # SKIP $(tail -n 1 "$log")"
+		ktap_skip "$n" "$name" "$(tail -n 1 "$log")"
 	elif [ $rc = 124 ] || [ $rc = 137 ]; then
-		echo "not ok $n $name # timed out after ${per_test_timeout}s"
+		ktap_not_ok "$n" "$name" "timed out after ${per_test_timeout}s"
 	else
-		echo "not ok $n $name # exit $rc: $(grep -m1 '^FAIL' "$log" | cut -c1-150)"
+		ktap_not_ok "$n" "$name" "exit $rc: $(grep -m1 '^FAIL' "$log" | cut -c1-150)"
 	fi
 }
 
@@ -136,16 +136,16 @@ fi
 planted_detector() {
 	local n=$1 file=$2 what=$3 ere=$4 out verdict
 	if [ -z "$ere" ] || [ ! -f "$tests_dir/planted/$file.sh" ]; then
-		echo "not ok $n planted: ${what:-?} missed # no planted bug '$file' or no reason to expect"
+		ktap_not_ok "$n" "planted: ${what:-?} missed" "no planted bug '$file' or no reason to expect"
 		return
 	fi
 	out=$(run_test "$n" "$tests_dir/planted/$file.sh")
 	verdict=$(grep -E "^(not )?ok $n " <<<"$out" | tail -n 1)
 	if [[ $verdict == "not ok "* ]] && grep -qE -- "$ere" <<<"$verdict"; then
-		echo "ok $n planted: $what caught # ${verdict#*# }"
+		ktap_ok "$n" "planted: $what caught" "${verdict#*# }"
 	else
 		sed 's/^# /# | /' <<<"$out" | grep -vE "^(not )?ok $n " | tail -n 20
-		echo "not ok $n planted: $what missed # the planted $file gave: ${verdict:-no result}"
+		ktap_not_ok "$n" "planted: $what missed" "the planted $file gave: ${verdict:-no result}"
 	fi
 }
 
@@ -157,7 +157,7 @@ extra=1
 [ ${#planted[@]} -gt 0 ] && extra=$((extra + ${#planted[@]} + 1))
 echo "KTAP version 1"
 echo "# netdive tests on $(uname -r), $(nproc) CPUs"
-echo "1..$((total + extra))"
+ktap_plan $((total + extra))
 n=0
 settle
 # The whole run's balances start here (checked in the final sweep).
@@ -234,18 +234,18 @@ if [ -e /proc/lockdep_stats ] && ! grep -Eq 'debug_locks: +1$' /proc/lockdep_sta
 	problems+=("lockdep turned itself off (debug_locks 0): a report it made stopped it")
 fi
 if [ ${#problems[@]} = 0 ]; then
-	echo "ok $n final-sweep # $(wc -l <"$KMSG") kernel log records read, $(echo -n "$splat" | grep -c .) splat line(s) in all; no leaked object; $run_balance"
+	ktap_ok "$n" "final-sweep" "$(wc -l <"$KMSG") kernel log records read, $(echo -n "$splat" | grep -c .) splat line(s) in all; no leaked object; $run_balance"
 else
-	echo "not ok $n final-sweep # $(printf '%s; ' "${problems[@]}" | sed 's/; $//')"
+	ktap_not_ok "$n" "final-sweep" "$(printf '%s; ' "${problems[@]}" | sed 's/; $//')"
 fi
 if [ -e "$KMEMLEAK" ]; then
 	n=$((n + 1))
 	if [ "$leaks_planted" = 0 ]; then
-		echo "not ok $n planted: kmemleak caught # could not plant the leak (modprobe rplant, memory-leak)"
+		ktap_not_ok "$n" "planted: kmemleak caught" "could not plant the leak (modprobe rplant, memory-leak)"
 	elif [ "$km_planted" -gt 0 ]; then
-		echo "ok $n planted: kmemleak caught # $km_planted of the $leaks_planted blocks rplant forgot"
+		ktap_ok "$n" "planted: kmemleak caught" "$km_planted of the $leaks_planted blocks rplant forgot"
 	else
-		echo "not ok $n planted: kmemleak caught # none of the $leaks_planted blocks rplant forgot was reported: kmemleak is blind"
+		ktap_not_ok "$n" "planted: kmemleak caught" "none of the $leaks_planted blocks rplant forgot was reported: kmemleak is blind"
 	fi
 fi
 kcheck_stop
@@ -284,9 +284,9 @@ if [ ${#planted[@]} -gt 0 ]; then
 	wait "$KMSG_PID" 2>/dev/null
 	verdict=$(run_test "$n" "$tests_dir/planted/quiet.sh" | grep -E "^(not )?ok $n " | tail -n 1)
 	if [[ $verdict == "not ok $n "*"the kernel log was not read"* ]]; then
-		echo "ok $n planted: dead log reader caught # ${verdict#*# }"
+		ktap_ok "$n" "planted: dead log reader caught" "${verdict#*# }"
 	else
-		echo "not ok $n planted: dead log reader missed # a test with no reader gave: ${verdict:-no result}"
+		ktap_not_ok "$n" "planted: dead log reader missed" "a test with no reader gave: ${verdict:-no result}"
 	fi
 fi
 exit 0

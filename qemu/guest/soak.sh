@@ -25,6 +25,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/testlib.sh"
 . "$here/kcheck.sh"
+. "$here/pktgen.sh"
 
 minutes=${ND_SOAK_MIN:-10}
 case $minutes in '' | *[!0-9]*) echo "soak: SOAK_MIN wants whole minutes, got '$minutes'"; exit 2 ;; esac
@@ -38,11 +39,11 @@ MODULES="rveth rdummy rfilter rxdp rroute rsock netdevs"
 jobs_=()
 bg() { "$@" >/dev/null 2>&1 & jobs_+=($!); }
 stop_jobs() {
-	[ -e $PG/pgctrl ] && echo stop >$PG/pgctrl 2>/dev/null
+	[ -e $PG/pgctrl ] && pg_write pgctrl stop 2>/dev/null
 	for j in "${jobs_[@]}"; do kill "$j" 2>/dev/null; done
 	for j in "${jobs_[@]}"; do wait "$j" 2>/dev/null; done
 	jobs_=()
-	for t in $PG/kpktgend_*; do [ -e "$t" ] && echo rem_device_all >"$t" 2>/dev/null; done
+	pg_clear 2>/dev/null
 	return 0
 }
 # A cycle's check fails by saying why (a line on stderr, marked) and returning non-zero;
@@ -61,29 +62,22 @@ up_pair() {
 }
 rx() { in_ns "$2" cat "/sys/class/net/$1/statistics/rx_packets" 2>/dev/null || echo 0; }
 # flowing DEV [NS]: rx_packets of DEV grows within 30 s (the flood runs before we act).
+rx_above() { [ "$(rx "$1" "$2")" -gt "$3" ]; }
 flowing() {
-	local r0 i
-	r0=$(rx "$1" "${2:-}")
-	for ((i = 0; i < 150; i++)); do
-		[ "$(rx "$1" "${2:-}")" -gt "$((r0 + 100))" ] && return 0
-		sleep 0.2
-	done
-	say "no traffic on $1 after 30 s"
+	poll 30 rx_above "$1" "${2:-}" $(($(rx "$1" "${2:-}") + 100)) || say "no traffic on $1 after 30 s"
 }
 # pktgen_flood DEV DST-MAC QUEUES: pktgen without end out of DEV (init_net), in the background.
 pktgen_flood() {
-	local t=$PG/kpktgend_$((RANDOM % $(nproc)))
-	echo "add_device $1" >"$t" || say "pktgen refused $1"
-	for c in "count 0" "pkt_size 60" "delay 0" "dst 198.18.0.2" "udp_dst_min 9" "udp_dst_max 10" \
-		"dst_mac $2" "queue_map_min 0" "queue_map_max $(($3 - 1))"; do
-		echo "$c" >"$PG/$1" || say "pktgen refused '$c' on $1"
-	done
-	bg sh -c "echo start > $PG/pgctrl"
+	local err
+	err=$(pg_add $((RANDOM % $(nproc))) "$1" 2>&1) || say "$err" || return 1
+	err=$(pg_setup "$1" "count 0" "pkt_size 60" "delay 0" "dst 198.18.0.2" "udp_dst_min 9" "udp_dst_max 10" \
+		"dst_mac $2" "queue_map_min 0" "queue_map_max $(($3 - 1))" 2>&1) || say "$err" || return 1
+	bg pg_run
 }
 mac() { in_ns "${2:-}" cat "/sys/class/net/$1/address"; }
 prog_map() { # prog_map DEV: the map of DEV's XDP program
 	bpftool prog show id "$(ip -j -d link show "$1" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')" |
+		ndpy json 'd[0]["xdp"]["prog"]["id"]')" |
 		sed -n 's/.*map_ids \([0-9]*\).*/\1/p'
 }
 redirect_into() { # redirect_into FROM TO: FROM's xdp_redirect program sends all to TO
@@ -94,12 +88,7 @@ redirect_into() { # redirect_into FROM TO: FROM's xdp_redirect program sends all
 		say "cannot point $1's redirect map at $2"
 }
 gone() { # gone DEV: DEV disappears within 30 s (devices go in work items)
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ -e "/sys/class/net/$1" ] || return 0
-		sleep 0.2
-	done
-	say "$1 still there 30 s later"
+	poll 30 test ! -e "/sys/class/net/$1" || say "$1 still there 30 s later"
 }
 
 # --- the cycles ---------------------------------------------------------------------

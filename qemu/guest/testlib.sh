@@ -33,6 +33,21 @@ nsx() {
 	shift
 	nsenter --net="/run/netns/$ns" -- "$@"
 }
+# nsx_bg NS CMD...: CMD in NS, in the background, as one of the caller's jobs with $! the
+# command itself (nsenter execs it): killing $! stops it. (`nsx ... &` would run the
+# function in a subshell, and killing that subshell's $! would leave CMD running.) Its
+# input is the caller's (a here-document given to nsx_bg reaches CMD).
+nsx_bg() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@" <&0 &
+}
+# ndpy [--ns NS] COMMAND ARGS...: one of the Python helpers of qemu/guest/nd.py (datagrams,
+# TCP streams, raw frames, JSON), in namespace NS if given: one process, as nd.py enters
+# the namespace itself. ndpy_bg: the same in the background, $! the helper itself.
+ND_PY=$ND_PROJ/qemu/guest/nd.py
+ndpy() { python3 -S "$ND_PY" "$@"; }
+ndpy_bg() { python3 -S "$ND_PY" "$@" <&0 & }
 skip() { echo "$*"; exit 4; } # KSFT_SKIP
 note() { echo "$*"; }
 
@@ -387,78 +402,41 @@ stat() {
 # rx_at_least NS DEV N: DEV has received N frames or more (a wait_for condition).
 rx_at_least() { [ "$(stat "$1" "$2" rx_packets)" -ge "$3" ]; }
 
-# wait_for WHAT SECONDS CMD...: poll CMD every 0.2 s until it succeeds (the debug kernel
-# under TCG is slow to start programs: no fixed sleeps).
-wait_for() {
-	local what=$1 secs=$2 i
-	shift 2
+# poll SECONDS CMD...: runs CMD every 0.2 s until it succeeds (status 0) or SECONDS have
+# passed (status 1), quietly: the debug kernel under TCG is slow to start programs, so
+# no fixed sleeps. The soak and the bench use it in their own checks.
+poll() {
+	local secs=$1 i
+	shift
 	for ((i = 0; i < secs * 5; i++)); do
 		"$@" 2>/dev/null && return 0
 		sleep 0.2
 	done
-	fail "timed out after ${secs}s waiting for $what"
+	return 1
+}
+# wait_for WHAT SECONDS CMD...: poll, and the test fails if CMD never succeeds.
+wait_for() {
+	local what=$1 secs=$2
+	shift 2
+	poll "$secs" "$@" || fail "timed out after ${secs}s waiting for $what"
 }
 
 # tcp_sink NS ADDR PORT OUT: a TCP server in namespace NS on ADDR:PORT, in the background
 # (TCP_SINK_PID); as data arrives it writes the byte count so far to OUT.progress, and
 # when the sender closes, "<bytes> <sha256>" to OUT. Returns once it listens.
 tcp_sink() {
-	rm -f "$4" "$4.progress"
-	nsx "$1" python3 -S - "$2" "$3" "$4" <<'PY' &
-import hashlib, socket, sys
-addr, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, port)); s.listen(1); s.settimeout(120)
-c, _ = s.accept(); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b); n += len(b)
-    open(out + ".progress", "w").write(str(n))
-open(out, "w").write(f"{n} {h.hexdigest()}\n")
-PY
+	rm -f "$4" "$4.progress" "$4.listening"
+	ndpy_bg --ns "$1" tcp-sink "$2" "$3" "$4"
 	TCP_SINK_PID=$!
-	wait_for "the TCP server on $2 port $3" 30 sh -c "nsenter --net=/run/netns/$1 -- ss -ltn | grep -q ':$3 '"
+	wait_for "the TCP server on $2 port $3" 30 test -e "$4.listening"
 }
 
 # tcp_send NS ADDR PORT FILE [PAUSE]: sends FILE over TCP from namespace NS, in 16 KiB
 # writes with PAUSE seconds between them (default none), then closes.
-tcp_send() {
-	nsx "$1" python3 -S - "$2" "$3" "$4" "${5:-0}" <<'PY'
-import socket, sys, time
-addr, port, path, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
-data = open(path, "rb").read()
-s = socket.create_connection((addr, port), timeout=120)
-for i in range(0, len(data), 16384):
-    s.sendall(data[i:i + 16384])
-    if pause:
-        time.sleep(pause)
-s.close()
-PY
-}
+tcp_send() { ndpy --ns "$1" tcp-send "$2" "$3" "$4" "${5:-0}"; }
 
 # send_malformed_frames NS DEV: nine raw frames out of DEV that no stack should choke on:
 # runts and lying IPv4/IPv6 headers, then a full-size frame of an unknown ethertype.
 send_malformed_frames() {
-	nsx "$1" python3 -S - "$2" <<'PY' || fail "sending raw frames on $2"
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-eth = bytes.fromhex("ffffffffffff" "020000000001")
-frames = [
-    eth + b"\x08\x00",                                   # IPv4 ethertype, no header
-    eth + b"\x08\x00" + b"\x45",                         # truncated IPv4 header
-    eth + b"\x08\x00" + b"\x4f" + bytes(19),             # IHL 60 in a 20-byte packet
-    eth + b"\x08\x00" + b"\x45\x00\xff\xff" + bytes(16), # total length past the end
-    eth + b"\x08\x00" + b"\x41" + bytes(30),             # IHL below 5
-    eth + b"\x86\xdd" + b"\x60" + bytes(10),             # truncated IPv6 header
-    eth + b"\x86\xdd" + b"\x60\0\0\0\0\x08\x00\x40" + bytes(32) + bytes(8),  # hop-by-hop loop
-    eth + b"\x08\x00" + b"\x45\x00\x00\x1c" + bytes(5) + b"\x11" + bytes(10) + b"\0\x09",  # UDP cut short
-    eth + b"\x88\xb5" + bytes(1486),                     # full-size, unknown ethertype
-]
-for f in frames:
-    s.send(f)
-PY
+	[ "$(ndpy --ns "$1" malformed "$2")" = 9 ] || fail "sending raw frames on $2"
 }

@@ -16,8 +16,10 @@ import argparse
 import bisect
 import collections
 import os
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import rustsym  # noqa: E402 - scripts/ is found above
 
 # The bench's ratios (qemu/guest/bench.sh): name, ours, reference.
 PAIRS = [
@@ -67,16 +69,8 @@ class Symbols:
 
 
 def demangle(names):
-    """Rust v0 symbols through c++filt (binutils knows them), others as they are."""
-    rust = sorted({n.split()[0] for n in names if n.startswith("_R")})
-    if not rust:
-        return {}
-    try:
-        out = subprocess.run(["c++filt"], input="\n".join(rust), capture_output=True,
-                             text=True, check=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        return {}
-    return {m: d for m, d in zip(rust, out)}
+    """Rust v0 symbols as paths (scripts/rustsym.py), others as they are."""
+    return rustsym.demangle_all(n.split()[0] for n in names)
 
 
 def read_windows(d, kernel):

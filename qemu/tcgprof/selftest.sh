@@ -4,13 +4,16 @@
 # the plugin builds, the installed QEMU loads it, it refuses a bad argument and writes
 # its last window at exit; the report maps blocks to functions (a module's symbols per
 # window, as modules move), skips windows before the first mark and divides by the
-# window's work. Prints TAP lines "ok - tcgprof: ..." / "not ok - tcgprof: ...".
+# window's work. Prints KTAP (scripts/ktap.sh): two results, "tcgprof: ...".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-pass() { echo "ok - tcgprof: $1"; }
-fail() { echo "not ok - tcgprof: $1"; }
+. "$here/../../scripts/ktap.sh"
+n=0
+pass() { ktap_ok $((n += 1)) "tcgprof: $1"; }
+fail() { ktap_not_ok $((n += 1)) "tcgprof: $1"; }
+ktap_plan 2
 
 if ! cc -shared -fPIC -O2 -Wall -Werror -o "$t/tbcount.so" "$here/tbcount.c" 2>"$t/cc.log"; then
 	fail "the plugin does not build: $(head -3 "$t/cc.log")"

@@ -37,7 +37,7 @@ cleanup_namespaces
 
 # rmmod while a flood ping is running: pairs vanish, nothing leaks or crashes.
 pair_in_namespaces rveth
-nsx ns1 ping -f -w 10 10.9.0.2 >/dev/null 2>&1 &
+nsx_bg ns1 ping -f -w 10 10.9.0.2 >/dev/null 2>&1
 ppid=$!
 wait_for "the flood to reach x1" 60 sh -c '[ "$(ip netns exec ns2 cat /sys/class/net/x1/statistics/rx_packets)" -ge 50 ]'
 note "ok: x1 rx_packets during the flood = $(stat ns2 x1 rx_packets)"

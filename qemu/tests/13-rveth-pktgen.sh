@@ -1,11 +1,12 @@
 # Counters agree with what pktgen sent: every frame is sent or counted as dropped, every
 # frame sent arrives, spread over all four queues of a multi-queue pair.
 . "$(dirname "$0")/../guest/testlib.sh"
+. "$(dirname "$0")/../guest/pktgen.sh"
 COUNT=20000
 PG=/proc/net/pktgen
 modprobe pktgen || fail "modprobe pktgen"
 modprobe rveth || fail "modprobe rveth"
-trap 'echo rem_device_all > $PG/kpktgend_0 2>/dev/null; ip link del g0 2>/dev/null' EXIT
+trap 'pg_clear 2>/dev/null; ip link del g0 2>/dev/null; ip link del gv0 2>/dev/null' EXIT
 
 # No IPv6 autoconfiguration, so the only frames are pktgen's.
 must ip link add name g0 numtxqueues 4 numrxqueues 4 type rveth peer name g1 numtxqueues 4 numrxqueues 4
@@ -13,18 +14,16 @@ ip link set g0 addrgenmode none
 ip link set g1 addrgenmode none
 ip link set g0 up
 ip link set g1 up
-echo "rem_device_all" >$PG/kpktgend_0
-echo "add_device g0" >$PG/kpktgend_0
-for c in "count $COUNT" "pkt_size 60" "delay 0" "dst 198.18.0.2" \
-	"dst_mac $(cat /sys/class/net/g1/address)" "queue_map_min 0" "queue_map_max 3"; do
-	echo "$c" >$PG/g0 || fail "pktgen refused '$c'"
-done
-echo start >$PG/pgctrl
+pg_clear || fail "pktgen busy"
+pg_add 0 g0 || fail "pktgen refused g0"
+pg_setup g0 "count $COUNT" "pkt_size 60" "delay 0" "dst 198.18.0.2" \
+	"dst_mac $(cat /sys/class/net/g1/address)" "queue_map_min 0" "queue_map_max 3" || fail "pktgen set-up"
+pg_run || fail "pktgen run"
 # pktgen returns when it has sent; NAPI may still be draining the rings.
 wait_for "g1 to receive what g0 sent" 30 sh -c \
 	'[ "$(cat /sys/class/net/g1/statistics/rx_packets)" = "$(cat /sys/class/net/g0/statistics/tx_packets)" ]'
-grep -q "Result: OK" $PG/g0 || fail "pktgen did not finish: $(grep Result $PG/g0)"
-note "$(grep -E 'Result|pps' $PG/g0 | head -2)"
+result=$(pg_result g0) || fail "pktgen did not finish: $result"
+note "$result"
 
 # Every frame is either sent or counted as a drop (a full ring); what is sent arrives.
 tx=$(cat /sys/class/net/g0/statistics/tx_packets)
@@ -45,38 +44,28 @@ expect_eq "$sum" "$tx" "sum of g1 rx_queue_*_packets"
 # hands it to the peer's ring), so it does not advertise IFF_TX_SKB_SHARING, and pktgen
 # refuses to send one buffer several times at once, exactly as on veth.
 modprobe veth || fail "modprobe veth"
-echo "rem_device_all" >$PG/kpktgend_0
-wait_for "pktgen to let go of g0" 10 sh -c "[ ! -e $PG/g0 ]"
+pg_clear || fail "pktgen did not let go of g0"
 must ip link add name gv0 type veth peer name gv1
-trap 'echo rem_device_all > $PG/kpktgend_0 2>/dev/null; ip link del g0 2>/dev/null; ip link del gv0 2>/dev/null' EXIT
 for d in gv0 gv1; do
 	ip link set $d addrgenmode none
 	ip link set $d up
 done
-echo "add_device g0" >$PG/kpktgend_0 || fail "pktgen refused g0"
-echo "add_device gv0" >$PG/kpktgend_0 || fail "pktgen refused gv0"
+pg_add 0 g0 && pg_add 0 gv0 || fail "pktgen refused a device"
 wait_for "pktgen to take g0 and gv0" 10 sh -c "[ -e $PG/g0 ] && [ -e $PG/gv0 ]"
-# pg_errno DEV SETTING: the errno pktgen's control file gives a write (0: accepted).
-pg_errno() {
-	python3 -S - "$PG/$1" "$2" <<'PY'
-import os, sys
-fd = os.open(sys.argv[1], os.O_WRONLY)
-try:
-    os.write(fd, sys.argv[2].encode())
-    print(0)
-except OSError as e:
-    print(e.errno)
-PY
+# pg_answer DEV SETTING: what pktgen's control file answers a write: "accepted", or the
+# error it refused it with (its errno's text).
+pg_answer() {
+	local err
+	if err=$(pg_write "$1" "$2" 2>&1); then echo accepted; else echo "${err##*: }"; fi
 }
 for setting in "clone_skb 10" "burst 8"; do
-	want=$(pg_errno gv0 "$setting")
-	[ "$want" != 0 ] || fail "veth accepted '$setting' (the reference refuses it)"
-	expect_eq "$(pg_errno g0 "$setting")" "$want" "errno of pktgen '$setting' on rveth (as veth)"
+	want=$(pg_answer gv0 "$setting")
+	[ "$want" != accepted ] || fail "veth accepted '$setting' (the reference refuses it)"
+	expect_eq "$(pg_answer g0 "$setting")" "$want" "pktgen's answer to '$setting' on rveth (as veth)"
 done
-expect_eq "$(pg_errno g0 "clone_skb 0")" "0" "pktgen 'clone_skb 0' on rveth"
-expect_eq "$(pg_errno g0 "burst 1")" "0" "pktgen 'burst 1' on rveth"
-echo "rem_device_all" >$PG/kpktgend_0
-wait_for "pktgen to let go of g0 and gv0" 10 sh -c "[ ! -e $PG/g0 ] && [ ! -e $PG/gv0 ]"
+expect_eq "$(pg_answer g0 "clone_skb 0")" accepted "pktgen 'clone_skb 0' on rveth"
+expect_eq "$(pg_answer g0 "burst 1")" accepted "pktgen 'burst 1' on rveth"
+pg_clear || fail "pktgen did not let go of g0 and gv0"
 
 # A tap on each end under load (tcpdump clones every frame the sender transmits, so
 # rveth gets cloned buffers): both captures hold the same frames, byte for byte.

@@ -28,12 +28,7 @@ expect_eq "$(cat /sys/class/net/d0/carrier)" "1" "d0 carrier after 'carrier on'"
 must ip addr add 10.7.0.1/24 dev d0
 tx0=$(cat /sys/class/net/d0/statistics/tx_packets)
 b0=$(cat /sys/class/net/d0/statistics/tx_bytes)
-python3 -S -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(50):
-    s.sendto(b"x" * 100, ("10.7.0.2", 9))
-' || fail "sending through d0"
+ndpy udp-send 10.7.0.2 9 --count 50 --size 100 || fail "sending through d0"
 expect_eq "$(( $(cat /sys/class/net/d0/statistics/tx_packets) - tx0 ))" "50" "d0 tx_packets for 50 datagrams"
 # 14 Ethernet + 20 IPv4 + 8 UDP + 100 payload = 142 bytes each.
 expect_eq "$(( $(cat /sys/class/net/d0/statistics/tx_bytes) - b0 ))" "7100" "d0 tx_bytes for 50 datagrams of 142 bytes"

@@ -137,7 +137,7 @@ fi
 # Every offload that can be toggled, at either end, on its own: flipped, a 256 KiB TCP
 # transfer whose hash the receiver sends back, flipped back. One client drives it all
 # (starting a program per case costs seconds on the debug kernel under TCG).
-nsx ns2 python3 -S - <<'PY' &
+nsx_bg ns2 python3 -S - <<'PY'
 import hashlib, socket
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -215,7 +215,7 @@ udp_round() { # WHAT NOCHECK
 	timeout 120 ip netns exec ns2 tcpdump -i x1 -n -vv -c 50 -w /tmp/udp.pcap udp port 6000 >/tmp/udp.log 2>&1 &
 	local tpid=$!
 	wait_for "tcpdump listening on x1" 30 grep -q "listening on x1" /tmp/udp.log
-	nsx ns2 python3 -S - "$2" >/tmp/udp.out 2>&1 <<'PY' &
+	nsx_bg ns2 python3 -S - "$2" >/tmp/udp.out 2>&1 <<'PY'
 import hashlib, socket, sys
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 r.bind(("10.9.0.2", 6000)); r.settimeout(20)

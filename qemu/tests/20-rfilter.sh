@@ -58,21 +58,11 @@ for kind in veth rveth; do
 	# Exactly three UDP datagrams, exactly three hits.
 	rf ns2 "flush"
 	rf ns2 "add drop family ip6 proto udp dport 7"
-	nsx ns1 python3 -S -c '
-import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-for i in range(3): s.sendto(b"x" * 10, ("fd00::2", 7))
-'
+	ndpy --ns ns1 udp-send fd00::2 7 --count 3 --size 10 || fail "sending UDP"
 	expect_count "$kind: v6 udp drop rule hits after 3 datagrams" 3 hits ns2 1
 	expect_eq "$(rules ns2 | sed -n 's/.* bytes \([0-9]*\)$/\1/p')" "174" "$kind: bytes of 3 58-byte IPv6/UDP packets"
 	out=$(rf ns2 "add reject family ip6 hook input proto udp dport 9" && rf ns2 "del 1" &&
-		nsx ns1 python3 -S -c '
-import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
-s.connect(("fd00::2", 9)); s.send(b"x")
-try:
-    s.recv(10)
-except ConnectionRefusedError:
-    print("refused")
-' 2>&1)
+		ndpy --ns ns1 udp-refused fd00::2 9 2>&1)
 	expect_eq "$out" "refused" "$kind: UDP to a v6 reject rule gets ICMPv6 port unreachable"
 
 	# Output hook and flush.
@@ -111,7 +101,7 @@ dmesg_since_mark | grep -q "rfilter: rule 2 hook input in=x1 out=- 10.9.0.1 -> 1
 note "ok: log line: $(dmesg_since_mark | grep -m1 'rfilter: rule')"
 
 # rmmod while traffic flows through a rule.
-nsx ns1 ping -f -w 20 10.9.0.2 >/dev/null 2>&1 &
+nsx_bg ns1 ping -f -w 20 10.9.0.2 >/dev/null 2>&1
 pid=$!
 flooded() { [ "$(hits ns2 2)" -ge 20 ] 2>/dev/null; }
 wait_for "the flood to hit rule 2" 60 flooded

@@ -64,12 +64,7 @@ nsx ns1 ping -c 1 -W 1 -s 3000 -q 10.9.0.2 >/dev/null 2>&1 && fail "fragmented p
 expect_eq "$(hits ns2 1)" "3" "prerouting protocol rule hits for a 3-fragment echo"
 noports() { snmp ns2 Udp NoPorts; }
 udp3000() {
-	nsx ns1 python3 -S -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(int(sys.argv[1])):
-    s.sendto(b"u" * 3000, ("10.9.0.2", int(sys.argv[2])))
-' "$1" "$2" || fail "sending UDP"
+	ndpy --ns ns1 udp-send 10.9.0.2 "$2" --count "$1" --size 3000 --byte u || fail "sending UDP"
 }
 rf ns2 "flush"
 rf ns2 "add drop hook prerouting proto udp dport 9"
@@ -93,10 +88,16 @@ rf ns2 "flush"
 head -c 3145728 /dev/urandom >/tmp/stream
 want=$(sha256sum </tmp/stream | cut -d' ' -f1)
 tcp_sink ns2 10.9.0.2 5001 /tmp/got
-tcp_send ns1 10.9.0.2 5001 /tmp/stream 0.02 &
+ndpy_bg --ns ns1 tcp-send 10.9.0.2 5001 /tmp/stream 0.02
 client=$!
-progress() { cat /tmp/got.progress 2>/dev/null || echo 0; }
-wait_for "the stream to be under way" 60 sh -c '[ "$(cat /tmp/got.progress 2>/dev/null || echo 0)" -ge 262144 ]'
+# progress: the bytes the sink has received so far (read by bash itself: no process).
+progress() {
+	local n=0
+	[ -e /tmp/got.progress ] && read -r n </tmp/got.progress
+	echo "${n:-0}"
+}
+under_way() { [ "$(progress)" -ge 262144 ]; }
+wait_for "the stream to be under way" 60 under_way
 rf ns2 "add drop proto tcp dport 5001"
 sleep 1
 stalled=$(progress)
@@ -114,16 +115,7 @@ expect_eq "$(cat /tmp/got)" "3145728 $want" "stream bytes and sha256 after the r
 icmp_in() { snmp ns1 Icmp InDestUnreachs; }
 icmp6_in() { snmp6 ns1 Icmp6InDestUnreachs; }
 connect() {
-	nsx ns1 python3 -S -c '
-import socket, sys
-try:
-    socket.create_connection((sys.argv[1], 7777), timeout=3)
-    print("connected")
-except ConnectionRefusedError:
-    print("refused")
-except OSError as e:
-    print(e.__class__.__name__)
-' "$1"
+	ndpy --ns ns1 tcp-connect "$1" 7777 --timeout 3
 }
 for family in 4 6; do
 	if [ $family = 4 ]; then addr=10.9.0.2 fam=ip; else addr=fd00::2 fam=ip6; fi

@@ -96,7 +96,7 @@ expect_eq "$(rsock_listing ns2)" "$before" "the listing after bad lines"
 
 # A connection held open: the listing shows it ESTABLISHED with its peer; closing the
 # server closes it (the client reads EOF), and no socket is left.
-nsx ns1 python3 -S - <<'PY' &
+nsx_bg ns1 python3 -S - <<'PY'
 import socket, time
 s = socket.create_connection(("10.9.0.2", 7), timeout=60)
 s.sendall(b"hello")
@@ -118,7 +118,7 @@ must rsock_cmd ns2 'tcp-echo 12 reuseport'
 must rsock_cmd ns2 'tcp-echo 12 reuseport'
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'tcp-echo 12'")" EADDRINUSE "a server without reuseport on a shared port"
 rm -f /tmp/rsock-reuse.ready
-nsx ns1 python3 -S - <<'PY' &
+nsx_bg ns1 python3 -S - <<'PY'
 import socket, time
 conns = []
 for _ in range(20):
@@ -143,7 +143,7 @@ for id in $(rsock_listing ns2 | awk '$2 == "tcp-echo" && $3 == "[::]:12" {print 
 rm -f /tmp/rsock-reuse.ready
 
 # In-kernel clients (ns2) to user-space servers (ns1): TCP over IPv4, UDP over IPv6.
-nsx ns1 python3 -S - <<'PY' &
+nsx_bg ns1 python3 -S - <<'PY'
 import socket, threading
 def tcp():
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -186,7 +186,7 @@ expect_eq "$(rsock_listing ns2 | grep -c client)" 0 "client lines after close"
 
 # Ports: with the namespace's ephemeral range narrowed to two ports, two clients to one
 # server get them, the third connect finds none (EADDRNOTAVAIL, from inet_hash_connect).
-nsx ns1 python3 -S - <<'PY' &
+nsx_bg ns1 python3 -S - <<'PY'
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.9.0.1", 11)); s.listen(8)
@@ -207,7 +207,7 @@ kill $PORTS_SERVER 2>/dev/null
 # rmmod under traffic, with connections open: every thread ends, every socket goes.
 must rsock_cmd ns2 'tcp-echo 9'
 for i in 1 2; do
-	nsx ns1 python3 -S - <<'PY' &
+	nsx_bg ns1 python3 -S - <<'PY'
 import socket
 s = socket.create_connection(("fd00::2", 9), timeout=60)
 try:

@@ -24,10 +24,7 @@ pair_in_namespaces rveth
 nsx ns1 ping -c1 -W5 -q 10.9.0.2 >/dev/null || fail "the pair does not pass a ping"
 
 # q FILE EXPR: evaluates a Python expression over the JSON netdive-trace wrote (`d`).
-q() {
-	python3 -S -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-UDP='import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hi", ("10.9.0.2", int(sys.argv[1])))'
+q() { ndpy json "$2" "$1"; }
 # The drops of our datagram (what else the kernel sends meanwhile, an IPv6 multicast
 # report when a program is attached, is traced too, and left out here).
 OURS='[p["drop"].split(" (")[0] for p in d["packets"] if p["drop"] and any(s["function"] == "udp_send_skb" for s in p["steps"])]'
@@ -110,17 +107,17 @@ rmmod rfilter || fail "rmmod rfilter"
 # program in rveth (its verdict is read where it returns), the third sent to a port
 # nobody listens on (NO_SOCKET, and the ICMP error back).
 modprobe rxdp || fail "modprobe rxdp"
-export UDP
+export ND_PY
 XDP_OBJ="/lib/modules/$(uname -r)/xdp/xdp_drop.o"
 export XDP_OBJ
 DROPS='set -e
 ip netns exec ns2 sh -c "echo \"attach x1 drop proto udp dport 9\" > /proc/net/rxdp"
-python3 -S -c "$UDP" 9
+python3 -S "$ND_PY" udp-send 10.9.0.2 9 --size 2
 ip netns exec ns2 sh -c "echo \"detach x1\" > /proc/net/rxdp"
 ip -n ns2 link set dev x1 xdpdrv obj "$XDP_OBJ" sec xdp
-python3 -S -c "$UDP" 9
+python3 -S "$ND_PY" udp-send 10.9.0.2 9 --size 2
 ip -n ns2 link set dev x1 xdpdrv off
-python3 -S -c "$UDP" 4242'
+python3 -S "$ND_PY" udp-send 10.9.0.2 4242 --size 2'
 $TRACE --ns ns1 --raw "$OUT/drops.raw" --json "$OUT/drops.json" -- sh -c "$DROPS" >"$OUT/drops.txt" ||
 	fail "the traced command failed: $(tail -3 "$OUT/drops.txt")"
 grep '=>' "$OUT/drops.txt"

@@ -55,7 +55,7 @@ expect_eq "$(net_read ns2 rxdp)" "x1: pad 60 hits 0" "table after attach"
 # it holds. Each queued frame is a clone of the one rveth delivered to x1.
 tap_hold() {
 	rm -f /tmp/tap.ready /tmp/tap.go /tmp/tap.out
-	nsx ns1 python3 -S - >/tmp/tap.out 2>&1 <<'PY' &
+	nsx_bg ns1 python3 -S - >/tmp/tap.out 2>&1 <<'PY'
 import os, socket, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.setsockopt(socket.SOL_SOCKET, 33, 1 << 20)  # SO_RCVBUFFORCE

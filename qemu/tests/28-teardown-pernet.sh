@@ -8,15 +8,10 @@
 # inside disappears), and TCP connections left with unacknowledged data must not outlive
 # the namespace's TCP state.
 . "$(dirname "$0")/../guest/testlib.sh"
-PG=/proc/net/pktgen
+. "$(dirname "$0")/../guest/pktgen.sh"
 ROUNDS=20
-stop_pktgen() {
-	[ -e $PG/pgctrl ] || return 0
-	echo stop >$PG/pgctrl
-	for t in $PG/kpktgend_*; do echo rem_device_all >"$t" 2>/dev/null; done
-}
 cleanup() {
-	stop_pktgen
+	pg_clear 2>/dev/null
 	ip link del g0 2>/dev/null
 	unanchor tdn
 	ip netns del tdn 2>/dev/null
@@ -40,19 +35,16 @@ must ip -n tdn link set g1 up
 # a frame every 50 us: hooks always in flight, with CPU left for the rounds.
 ncpu=$(nproc)
 for ((c = 0; c < ncpu; c++)); do
-	echo "add_device g0@$c" >$PG/kpktgend_$c || fail "pktgen refused g0@$c"
-	for cmd in "count 0" "pkt_size 60" "delay 50000" "dst 198.18.0.2" "udp_dst_min 9" "udp_dst_max 9" \
+	pg_add $c "g0@$c" || fail "pktgen set-up"
+	pg_setup "g0@$c" "count 0" "pkt_size 60" "delay 50000" "dst 198.18.0.2" "udp_dst_min 9" "udp_dst_max 9" \
 		"dst_mac $(ip netns exec tdn cat /sys/class/net/g1/address)" "queue_map_min $((c % 2))" \
-		"queue_map_max $((c % 2))"; do
-		echo "$cmd" >"$PG/g0@$c" || fail "pktgen refused '$cmd' on g0@$c"
-	done
+		"queue_map_max $((c % 2))" || fail "pktgen set-up"
 done
-(echo start >$PG/pgctrl) &
-wait_for "the flood to reach g1" 30 sh -c '[ "$(ip netns exec tdn cat /sys/class/net/g1/statistics/rx_packets)" -gt 1000 ]'
-
-# tdn's /proc/net/rfilter, written and read by bash itself (testlib's anchor): a round
-# starts no program but modprobe and rmmod.
+pg_run &
+# tdn's /proc/net files (dev, rfilter), written and read by bash itself through testlib's
+# anchor: a round starts no program but modprobe and rmmod.
 anchor tdn
+wait_for "the flood to reach g1" 30 rx_at_least tdn g1 1001
 counting() { [ "$(rule_hits tdn 1)" -gt 100 ] 2>/dev/null; }
 for ((r = 1; r <= ROUNDS; r++)); do
 	modprobe rfilter || fail "round $r: modprobe rfilter"
@@ -64,7 +56,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	[ -e /proc/net/rfilter ] && fail "round $r: /proc/net/rfilter left after rmmod"
 done
 note "rmmod rfilter under a pktgen flood from $ncpu vCPU(s): $ROUNDS rounds (${SECONDS}s)"
-stop_pktgen
+pg_clear || fail "pktgen did not stop"
 
 # --- rsock: a namespace with kernel sockets in it goes without `rmmod` -----------------
 # tda holds rsock's UDP and TCP echo servers, a connection accepted from tdb, and an

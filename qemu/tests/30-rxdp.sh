@@ -151,7 +151,7 @@ note "ok: rmmod rxdp refused while attached ($err)"
 
 # rmmod rveth while the program is attached and traffic flows: the devices go, and with
 # them the program and its module reference; then rxdp unloads.
-nsx ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
+nsx_bg ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1
 flood=$!
 wait_for "the flood to reach x1" 60 rx_at_least ns2 x1 100
 must rmmod rveth

@@ -5,6 +5,7 @@
 # and an eBPF program never share a device; malformed frames do no harm, oversized ones cannot arrive;
 # attach/detach under traffic and deleting a device with a program attached are clean.
 . "$(dirname "$0")/../guest/testlib.sh"
+. "$(dirname "$0")/../guest/pktgen.sh"
 trap 'cleanup_namespaces; unload rxdp' EXIT
 cleanup_namespaces
 unload rxdp
@@ -30,8 +31,7 @@ attach() { ip -force -n "$1" link set dev "$2" xdpdrv obj "$P/xdp_$3.o" sec xdp;
 detach() { ip -n "$1" link set dev "$2" xdpdrv off; }
 # xdp_mode NS DEV: the attach mode `ip -j -d link` reports (1 = native driver mode).
 xdp_mode() {
-	ip -n "$1" -j -d link show dev "$2" |
-		python3 -S -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp", {}).get("mode", 0))'
+	ip -n "$1" -j -d link show dev "$2" | ndpy json 'd[0].get("xdp", {}).get("mode", 0)'
 }
 # map_of NS DEV: the id of the (only) map of the program attached to DEV.
 map_of() {
@@ -105,16 +105,8 @@ expect_ge "$(($(xdp ns2 x1 tx) - tx1))" 3 "x1 xdp_tx for 3 echo requests"
 # frames gathered and put into x0's ring 16 at a time under one lock (when 16 wait and as
 # each poll ends); x0's program drops what comes back. Every frame x1 received went back
 # out, and every one of those was dropped at x0 or counted as an error at x1.
-# pg FILE LINE: a pktgen command. pgctrl acts on the pktgen of the writer's namespace
-# (pgctrl_write takes current's, net/core/pktgen.c), so it is written from ns1; a thread
-# or device file acts on its own namespace's, so through ns1's anchor.
-pg() {
-	if [ "$1" = pgctrl ]; then
-		nsx ns1 sh -c "echo '$2' > /proc/net/pktgen/pgctrl"
-	else
-		net_write ns1 "pktgen/$1" "$2"
-	fi || fail "pktgen refused '$2' on $1"
-}
+# pktgen in ns1 (PG_NS, pktgen.sh): its thread and device files through ns1's anchor.
+PG_NS=ns1
 modprobe pktgen || fail "modprobe pktgen"
 # Nothing else crosses the link meanwhile: ns1's neighbour entry is pinned, and no IPv6
 # (router solicitations, MLD) from either end.
@@ -127,14 +119,13 @@ err1=$(xdp ns2 x1 errors)
 drop0=$(xdp ns1 x0 drop)
 x0_tx1=$(stat ns1 x0 tx_packets)
 x0_drop1=$(stat ns1 x0 tx_dropped)
-pg kpktgend_0 "rem_device_all"
-pg kpktgend_0 "add_device x0"
-for setting in "count 1000" "pkt_size 60" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" \
-	"dst 10.9.0.2" "udp_dst_min 9" "udp_dst_max 9" "dst_mac $(ip netns exec ns2 cat /sys/class/net/x1/address)"; do
-	pg x0 "$setting"
-done
-pg pgctrl start
-pg kpktgend_0 "rem_device_all"
+pg_clear || fail "pktgen busy in ns1"
+pg_add 0 x0 || fail "pktgen refused x0"
+pg_setup x0 "count 1000" "pkt_size 60" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" \
+	"dst 10.9.0.2" "udp_dst_min 9" "udp_dst_max 9" "dst_mac $(ip netns exec ns2 cat /sys/class/net/x1/address)" ||
+	fail "pktgen set-up"
+pg_run || fail "pktgen run"
+pg_clear || fail "pktgen did not let go of x0"
 bounced() { echo $(($(xdp ns1 x0 drop) - drop0 + $(xdp ns2 x1 errors) - err1)); }
 settled() {
 	local tx=$(($(xdp ns2 x1 tx) - tx1))
@@ -208,13 +199,9 @@ must ip -n ns2 link set dev v1 xdpdrv obj "$P/xdp_redirect.o" sec xdp
 must nsx ns2 bpftool map update id "$(map_of ns2 v1)" key 0 0 0 0 value $(le "$ifindex")
 xmit=$(ethstat ns2 r0 xdp_xmit)
 pass=$(xdp ns2 r1 pass)
-nsx ns2 python3 -S - <<'PY' || fail "sending raw frames on v0"
-import socket
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("v0", 0))
-for i in range(8):
-    s.send(bytes.fromhex("ffffffffffff" "020000000001" "88b5") + bytes([i]) * 50)
-PY
+# A broadcast frame of an experimental ethertype (88b5), 60 bytes: nobody's protocol.
+RAW=ffffffffffff02000000000188b5$(printf '00%.0s' {1..46})
+ndpy --ns ns2 raw-send v0 "$RAW" --count 8 || fail "sending raw frames on v0"
 wait_counter "8 frames from veth's XDP through rveth's ndo_xdp_xmit to r1" ns2 r1 pass $((pass + 8))
 expect_ge "$(($(ethstat ns2 r0 xdp_xmit) - xmit))" 8 "r0 xdp_xmit from veth"
 ip -n ns2 link set dev v1 xdpdrv off
@@ -223,28 +210,14 @@ must detach ns2 r1
 must ip -n ns2 link set dev v1 xdpdrv obj "$P/xdp_redirect.o" sec xdp
 must nsx ns2 bpftool map update id "$(map_of ns2 v1)" key 0 0 0 0 value $(le "$ifindex")
 rx1=$(stat ns2 r1 rx_packets)
-nsx ns2 python3 -S -c '
-import socket
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("v0", 0))
-for i in range(4):
-    s.send(bytes.fromhex("ffffffffffff" "020000000001" "88b5") + bytes(46))
-' || fail "sending raw frames on v0"
+ndpy --ns ns2 raw-send v0 "$RAW" --count 4 || fail "sending raw frames on v0"
 wait_for "r1 to receive 4 frames as sk_buffs" 30 rx_at_least ns2 r1 $((rx1 + 4))
 note "ok: frames without a program on r1 reached its stack"
 # The Rust fast path sees redirected frames as they are: rxdp's drop program on r1
 # drops each once, before any sk_buff is built for it; its reflect
 # program sends them back out through r0's ring (XDP_TX), where they become sk_buffs.
 fp() { nsx ns2 ethtool -S "$1" | awk -v k="_fp_$2:" 'index($1, k) {s += $2} END {print s + 0}'; }
-raw_on_v0() {
-	nsx ns2 python3 -S -c "
-import socket
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(('v0', 0))
-for i in range($1):
-    s.send(bytes.fromhex('ffffffffffff' '020000000001' '88b5') + bytes(46))
-" || fail "sending raw frames on v0"
-}
+raw_on_v0() { ndpy --ns ns2 raw-send v0 "$RAW" --count "$1" || fail "sending raw frames on v0"; }
 modprobe rxdp || fail "modprobe rxdp"
 must rxdp_cmd 'attach r1 drop'
 drops=$(fp r1 drop)
@@ -286,7 +259,7 @@ must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 
 # Attach, replace and detach while a flood runs: the poll reads the program once per
 # poll under RCU; the old program is freed after a grace period.
-nsx ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1 &
+nsx_bg ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1
 flood=$!
 for i in 1 2 3 4 5; do
 	attach ns2 x1 pass || fail "attach pass under traffic"

@@ -19,8 +19,11 @@ removed at the end, whatever happens.
 import functools
 import os
 import re
-import shutil
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import rustsym  # noqa: E402 - scripts/ is found above
 
 TRACEFS = "/sys/kernel/tracing"
 INSTANCE = TRACEFS + "/instances/netdive"
@@ -228,15 +231,8 @@ def demangler(text):
     # Only the places packets were freed are shown (`location=`): the probed functions'
     # own names, on every kprobe line, are not, and starting LLVM's demangler costs
     # seconds under TCG.
-    names = sorted(set(re.findall(r"location=(_R[0-9A-Za-z_]+)", text)))
-    table = {}
-    for cand in ("llvm-cxxfilt-19", "llvm-cxxfilt", "rustfilt"):
-        if names and shutil.which(cand):
-            r = subprocess.run([cand] + names, capture_output=True, text=True)
-            out = r.stdout.splitlines()
-            if r.returncode == 0 and len(out) == len(names):
-                table = {n: _shorten(d.strip()) for n, d in zip(names, out)}
-            break
+    names = re.findall(r"location=(_R[0-9A-Za-z_]+)", text)
+    table = {n: _shorten(d.strip()) for n, d in rustsym.demangle_all(names).items()}
     return lambda name: table.get(name, name)
 
 

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 
 import tracepath  # noqa: E402
 import tracesvg  # noqa: E402
@@ -147,13 +148,15 @@ if __name__ == "__main__":
             with open(os.path.join(sys.argv[2], name), "w") as f:
                 f.write(picture(name))
         sys.exit(0)
+    import ktap
     failed = 0
+    ktap.plan(len(CHECKS))
     for n, c in enumerate(CHECKS, 1):
         try:
             c()
-            print(f"ok {n} {c.__name__}")
+            ktap.result(True, n, c.__name__)
         except Exception as e:  # noqa: BLE001 - any failure is a failed check
             failed += 1
-            print(f"not ok {n} {c.__name__}: {type(e).__name__}: {e}")
+            ktap.result(False, n, f"{c.__name__}: {type(e).__name__}: {e}")
     print(f"# trace tool checks: {len(CHECKS) - failed} ok, {failed} not ok")
     sys.exit(1 if failed else 0)
