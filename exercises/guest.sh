@@ -14,8 +14,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 # demangle: Rust's mangled names in a report (`_RNv...+0x40/0x80`) as Rust paths
 # (`<exbug::ExBug as kernel::net::netfilter::Filter>::hook+0x40/0x80`), scripts/rustsym.py.
 demangle() { python3 -S "$here/../scripts/rustsym.py"; }
-ex_dir() { ls -1d "$here"/"$(printf '%02d' "$1")"-*/ | head -1 | sed 's#/$##'; }
-meta() { sed -n "s/^$2=//p" "$1/meta" | head -1; }
+# ex_dir N: exercise N's directory; meta DIR KEY: the value of KEY= in DIR/meta (bash
+# alone: a process costs a fraction of a second on the debug kernel under TCG).
+ex_dir() {
+	local d n
+	printf -v n '%02d' "$1"
+	for d in "$here/$n"-*/; do [ -d "$d" ] && { echo "${d%/}"; return 0; }; done
+	return 1
+}
+meta() {
+	local k v
+	while IFS='=' read -r k v; do [ "$k" = "$2" ] && { echo "$v"; return 0; }; done <"$1/meta"
+	return 0
+}
+# tally FILE: a checker's output counted: STEPS results ("ok N" / "not ok N"), BAD of them
+# "not ok" (an unnumbered "not ok" line counts too), PLAN its "1..N" (empty if none).
+tally() {
+	local l lines
+	STEPS=0 BAD=0 PLAN=
+	mapfile -t lines <"$1"
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^(not\ )?ok\ [0-9]+\  ]] && STEPS=$((STEPS + 1))
+		[[ $l == "not ok"* ]] && BAD=$((BAD + 1))
+		[[ -z $PLAN && $l =~ ^1\.\.([0-9]+)$ ]] && PLAN=${BASH_REMATCH[1]}
+	done
+	return 0
+}
 
 # run_check N KO [DIR]: the checker's steps (of exercise N, or the one in DIR), then one
 # more: the kernel log of the check holds no splat. Prints the steps and a last line;
@@ -23,7 +47,7 @@ meta() { sed -n "s/^$2=//p" "$1/meta" | head -1; }
 # one that ends before its last step without a failed one (a `fail` outside a step, a
 # crash), or exits non-zero, is not passed.
 run_check() {
-	local n=$1 ko=$2 d=${3:-} mod from to splat steps bad plan rc km leaked blind
+	local n=$1 ko=$2 d=${3:-} mod from to splat rc km leaked blind STEPS BAD PLAN
 	[ -n "$d" ] || d=$(ex_dir "$n")
 	mod=$(meta "$d" module)
 	[ -n "${EX_LEAKS_LATER:-}" ] || kmemleak_reported /tmp/ex-km-before
@@ -32,16 +56,15 @@ run_check() {
 		>/tmp/ex-check.out 2>&1 </dev/null
 	rc=$?
 	[ $rc = 124 ] && echo "not ok - the checker ran out of time (300 s)" >>/tmp/ex-check.out
-	steps=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/ex-check.out)
-	plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' /tmp/ex-check.out | head -n 1)
-	if ! grep -q '^not ok' /tmp/ex-check.out; then
-		if [ -z "$plan" ]; then
-			ktap_not_ok $((steps + 1)) "- the checker states its plan (1..N)" >>/tmp/ex-check.out
-		elif [ "$steps" != "$plan" ]; then
-			ktap_not_ok $((steps + 1)) "- the checker gave $steps of the $plan steps it planned (exit $rc)" >>/tmp/ex-check.out
+	tally /tmp/ex-check.out
+	if [ "$BAD" = 0 ]; then
+		if [ -z "$PLAN" ]; then
+			ktap_not_ok $((STEPS + 1)) "- the checker states its plan (1..N)" >>/tmp/ex-check.out
+		elif [ "$STEPS" != "$PLAN" ]; then
+			ktap_not_ok $((STEPS + 1)) "- the checker gave $STEPS of the $PLAN steps it planned (exit $rc)" >>/tmp/ex-check.out
 			tail -n 3 /tmp/ex-check.out | grep -v '^not ok' | sed 's/^/#   /' >>/tmp/ex-check.out
 		elif [ "$rc" != 0 ]; then
-			ktap_not_ok $((steps + 1)) "- the checker exited with status $rc after its last step" >>/tmp/ex-check.out
+			ktap_not_ok $((STEPS + 1)) "- the checker exited with status $rc after its last step" >>/tmp/ex-check.out
 		fi
 	fi
 	# Whatever the module left, whatever the check stopped in the middle of.
@@ -59,7 +82,7 @@ run_check() {
 		leaked=${km%% *}
 	fi
 	grep -v '^1\.\.[0-9]*$' /tmp/ex-check.out
-	steps=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/ex-check.out)
+	tally /tmp/ex-check.out
 	if [ "$leaked" != 0 ]; then
 		splat+="${splat:+$'\n'}kmemleak: $leaked leaked object(s)"
 	fi
@@ -68,9 +91,9 @@ run_check() {
 	[ -n "$blind" ] && echo "# the kernel log of this check was not read: $blind"
 	local clean="the kernel log stayed clean (no KASAN, lockdep, WARN, BUG or leak report)"
 	if [ -z "$splat" ]; then
-		ktap_ok $((steps + 1)) "- $clean"
+		ktap_ok $((STEPS + 1)) "- $clean"
 	else
-		ktap_not_ok $((steps + 1)) "- $clean"
+		ktap_not_ok $((STEPS + 1)) "- $clean"
 		echo "#   hint: the report below names what went wrong and where; read it from the top"
 		show_splat "$from" "$to" | demangle
 		if [ "$leaked" != 0 ]; then
@@ -81,15 +104,14 @@ run_check() {
 			window "$from" "$to" | demangle >"$ND_OUT/exercise-$n-kernel.log"
 			echo "#   the kernel log of the whole check: $ND_OUT/exercise-$n-kernel.log"
 		fi
-		echo "not ok" >>/tmp/ex-check.out
+		BAD=$((BAD + 1))
 	fi
-	steps=$((steps + 1))
-	bad=$(grep -cE '^not ok' /tmp/ex-check.out)
-	if [ "$bad" = 0 ]; then
-		echo "exercise $n: passed ($steps steps)"
+	STEPS=$((STEPS + 1))
+	if [ "$BAD" = 0 ]; then
+		echo "exercise $n: passed ($STEPS steps)"
 		return 0
 	fi
-	echo "exercise $n: not passed ($bad of $steps steps failed)"
+	echo "exercise $n: not passed ($BAD of $STEPS steps failed)"
 	return 1
 }
 

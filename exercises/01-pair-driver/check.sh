@@ -20,12 +20,10 @@ pair_made() {
 	pair_in_namespaces expair
 	ip -n ns1 -d link show x0 | grep -q expair && ip -n ns2 -d link show x1 | grep -q expair
 }
-mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 # Nothing but the pings crosses the link: the neighbours are pinned (no ARP) and IPv6
 # is off (no neighbour discovery, MLD, router solicitations); then the link is quiet.
 quiet_link() {
-	ip -n ns1 neigh replace 10.9.0.2 lladdr "$(mac ns2 x1)" dev x0 nud permanent &&
-		ip -n ns2 neigh replace 10.9.0.1 lladdr "$(mac ns1 x0)" dev x1 nud permanent || return 1
+	pin_neighbours 4
 	quiet_ipv6 ns1 x0
 	quiet_ipv6 ns2 x1
 	wait_for "the link to go quiet" 15 settled
@@ -83,6 +81,9 @@ step "the carrier is on when both ends are up" "(given) open, on either end: bot
 step "deleting one end deletes both" "(given) dellink queues both ends" both_ends_go
 need "a pair across two namespaces: x0 in ns1, x1 in ns2" \
 	"(given) the peer's own attributes (name, netns) come from the request's peer part" pair_made
+# The counters are read through /proc/net/dev by this bash (testlib's anchor: no process).
+anchor ns1
+anchor ns2
 need "ping ns1 -> ns2 (IPv4)" \
 	"a frame sent on x0 must come out of x1: transmit hands it to the peer and wakes the peer's NAPI; the peer's poll takes it off the ring, classifies it and hands it to the stack" \
 	nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2

@@ -5,11 +5,11 @@
 plan 13
 
 # syns_sent: the SYNs ns1's TCP has put on the wire so far (first tries and retries).
-syns_sent() {
-	nsx ns1 nstat -az TcpActiveOpens TcpExtTCPSynRetrans |
-		awk '$1 == "TcpActiveOpens" || $1 == "TcpExtTCPSynRetrans" {s += $2} END {print s + 0}'
+syns_sent() { echo $(($(snmp ns1 Tcp ActiveOpens) + $(snmp ns1 TcpExt TCPSynRetrans netstat))); }
+dropped() {
+	local l
+	l=$(net_read ns2 exsyn) && [[ $l =~ ^port\ [0-9]+\ dropped\ ([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}"
 }
-dropped() { nsx ns2 cat /proc/net/exsyn | sed -n 's/^port [0-9]* dropped \([0-9]*\)$/\1/p'; }
 # connect ADDR PORT: one TCP connect from ns1, two seconds at most; says what happened.
 connect() { ndpy --ns ns1 tcp-connect "$1" "$2" --timeout 2 --say ping; }
 refused() { ! connect "$@"; }
@@ -28,7 +28,7 @@ s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_RE
 s.bind(("::", int(sys.argv[1]))); s.listen(16)
 while True:
     threading.Thread(target=answer, args=(s.accept()[0],), daemon=True).start()' "$1" >/dev/null 2>&1
-	wait_for "a listener on port $1" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -ltn | grep -q ':$1 '"
+	wait_for "a listener on port $1" 30 listening ns2 "$1"
 }
 held_connection_works() {
 	touch /tmp/ex2.go
@@ -36,7 +36,7 @@ held_connection_works() {
 	grep -q 'open connection: pong' /tmp/ex2.held || { cat /tmp/ex2.held; return 1; }
 }
 unwatched_port_connects() { write_ns2 "port 0" && connect 10.9.0.2 5000; }
-write_ns2() { ip netns exec ns2 bash -c "echo '$1' > /proc/net/exsyn"; }
+write_ns2() { net_write ns2 exsyn "$1"; }
 cleanup() {
 	kill $(jobs -p) 2>/dev/null
 	rm -f /tmp/ex2.open /tmp/ex2.go
@@ -47,8 +47,12 @@ trap cleanup EXIT
 
 need "the module loads" "insmod must succeed: see dmesg" load_module
 pair_in_namespaces veth
+# The namespaces' /proc/net files read and written by this bash (testlib's anchor).
+anchor ns1
+anchor ns2
+own_files() { [ -e /proc/net/exsyn ] && same "$(net_read ns2 exsyn)" "port 0 dropped 0"; }
 need "each namespace has its own /proc/net/exsyn" "a pernet subsystem's control file" \
-	test -e /proc/net/exsyn -a "$(nsx ns2 cat /proc/net/exsyn)" = "port 0 dropped 0"
+	own_files
 listen 5000
 listen 5001
 # A connection opened before the port is watched: its segments are not SYNs.

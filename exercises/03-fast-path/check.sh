@@ -5,8 +5,8 @@
 . "$(dirname "$0")/../checklib.sh"
 plan 11
 
-ctl() { ip netns exec ns2 bash -c "echo '$1' > /proc/net/exfast"; }
-listing() { nsx ns2 cat /proc/net/exfast; }
+ctl() { net_write ns2 exfast "$1"; }
+listing() { net_read ns2 exfast; }
 # udp_round PORT N: N datagrams from ns1 to ns2's PORT, where a receiver counts them;
 # prints how many arrived.
 udp_round() {
@@ -42,9 +42,10 @@ trap cleanup EXIT
 
 need "the module loads" "insmod must succeed: see dmesg" load_module
 pair_in_namespaces rveth
+# ns2's /proc/net files read and written by this bash (testlib's anchor: no process).
+anchor ns2
 # Neighbours pinned both ways: the program sees no ARP, the counts are exact.
-ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip -n ns2 -br link show x1 | awk '{print $3}')" dev x0 nud permanent
-ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip -n ns1 -br link show x0 | awk '{print $3}')" dev x1 nud permanent
+pin_neighbours 4
 nsx ns2 sysctl -qw net.ipv4.icmp_echo_ignore_all=1
 need "ns2's own stack does not answer ping" "(the checker's set-up)" no_answer
 need "'attach x1' attaches the program" "(given: the control file)" ctl "attach x1"

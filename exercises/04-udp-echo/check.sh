@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../checklib.sh"
 plan 13
 
-ctl() { ip netns exec "$1" bash -c "echo '$2' > /proc/net/execho"; }
+ctl() { net_write "$1" execho "$2"; }
 # echo_round NS ADDR PORT SIZE...: one datagram of each size (random bytes) from NS; each
 # must come back unchanged, from the address it was sent to.
 echo_round() {
@@ -22,9 +22,11 @@ try:
 except OSError as e:
     sys.exit(0 if e.errno == errno.EADDRINUSE else f"bind: {e}")'
 }
+# only_in_ns2 PORT: a UDP socket bound to PORT in ns2, none in this namespace.
+only_in_ns2() { listening ns2 "$1" udp && ! ss -uln | grep -q ":$1 "; }
 server_in_ns1() { ctl ns1 'start 7007' && echo_round ns2 10.9.0.1 7007 99; }
 stopped() { ctl ns2 stop && port_refused; }
-listing() { nsx "$1" cat /proc/net/execho; }
+listing() { net_read "$1" execho; }
 no_thread() { ! ps -e -o comm | grep -qx execho; }
 cleanup() {
 	kill $(jobs -p) 2>/dev/null
@@ -35,12 +37,15 @@ trap cleanup EXIT
 
 need "the module loads" "insmod must succeed: see dmesg" load_module
 pair_in_namespaces veth
+# The namespaces' /proc/net files read and written by this bash (testlib's anchor).
+anchor ns1
+anchor ns2
 need "'start 7007' starts a server in ns2" \
 	"open_socket: a socket is created in a namespace (sock_create_kern, net/socket.c) and bound to an address (kernel_bind)" \
 	ctl ns2 "start 7007"
 step "the server's socket is in ns2, bound to port 7007" \
 	"the socket belongs to the namespace it was created in: the one passed to Socket::new" \
-	sh -c "nsenter --net=/run/netns/ns2 -- ss -uln | grep -q ':7007 ' && ! ss -uln | grep -q ':7007 '"
+	only_in_ns2 7007
 step "user space cannot bind port 7007 in ns2 (EADDRINUSE)" \
 	"a bound socket holds its port; binding [::] takes it for IPv4 too" port_taken
 step "datagrams from 1 to 1472 bytes come back unchanged (IPv4)" \

@@ -202,6 +202,14 @@ def json_get(a):
     print(eval(a.expr, {"d": d}))  # noqa: S307 - the tests' own expressions
 
 
+def json_lines(a):
+    """Each Python expression EXPR over the JSON in FILE (bound to `d`), one line each:
+    several answers from one start of Python."""
+    d = json.load(open(a.file))
+    for e in a.exprs:
+        print(str(eval(e, {"d": d})).replace("\n", " "))  # noqa: S307 - the tests' own
+
+
 def main():
     p = argparse.ArgumentParser(prog="nd.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--ns", help="the network namespace to run in (/run/netns/NS)")
@@ -233,6 +241,7 @@ def main():
         (["--count"], {"type": int, "default": 1}))
     cmd("malformed", malformed, (["dev"], {}))
     cmd("json", json_get, (["expr"], {}), (["file"], {"nargs": "?"}))
+    cmd("json-lines", json_lines, (["file"], {}), (["exprs"], {"nargs": "+"}))
     a = p.parse_args()
     if a.ns:
         enter_namespace(a.ns)

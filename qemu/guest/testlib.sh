@@ -247,6 +247,29 @@ rsock_listing() {
 		nsx "$1" cat /proc/net/rsock
 	fi
 }
+# dev_mac NS DEV: DEV's link-layer address (`ip -br link`: name, state, address, flags).
+dev_mac() {
+	local l
+	l=$(ip -n "$1" -br link show dev "$2") && read -r _ _ l _ <<<"$l" && [ -n "$l" ] && echo "$l"
+}
+# pin_neighbours [FAMILY...]: x0 (ns1) and x1 (ns2) of pair_in_namespaces know each other's
+# address for good (nud permanent), so no ARP or neighbour discovery crosses the link and
+# a count of frames is exactly what a test sent. FAMILY: 4 (the default), 6, or both.
+pin_neighbours() {
+	local m0 m1 f a=() b=()
+	m0=$(dev_mac ns1 x0) && m1=$(dev_mac ns2 x1) || fail "pin_neighbours: no x0 in ns1 or x1 in ns2"
+	for f in ${*:-4}; do
+		case $f in
+		4) a+=("neigh replace 10.9.0.2 lladdr $m1 dev x0 nud permanent")
+			b+=("neigh replace 10.9.0.1 lladdr $m0 dev x1 nud permanent") ;;
+		6) a+=("neigh replace fd00::2 lladdr $m1 dev x0 nud permanent")
+			b+=("neigh replace fd00::1 lladdr $m0 dev x1 nud permanent") ;;
+		*) fail "pin_neighbours: family 4 or 6, not '$f'" ;;
+		esac
+	done
+	printf '%s\n' "${a[@]}" | ip -n ns1 -batch - && printf '%s\n' "${b[@]}" | ip -n ns2 -batch - ||
+		fail "pin_neighbours: ip neigh replace refused"
+}
 cleanup_namespaces() {
 	unanchor ns1
 	unanchor ns2
@@ -349,11 +372,12 @@ netfile_lines() {
 		mapfile -t NET_LINES <<<"$out"
 	fi
 }
-# snmp NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS (snmp ns2 Udp NoPorts):
-# its lines come in pairs, "Group: names..." then "Group: values...".
+# snmp NS GROUP FIELD [FILE]: a counter of /proc/net/snmp (or FILE: `netstat` for TcpExt
+# and IpExt) in namespace NS (snmp ns2 Udp NoPorts): its lines come in pairs, "Group:
+# names..." then "Group: values...".
 snmp() {
 	local i j names vals
-	netfile_lines "$1" snmp || return 1
+	netfile_lines "$1" "${4:-snmp}" || return 1
 	for ((i = 0; i + 1 < ${#NET_LINES[@]}; i += 2)); do
 		read -r -a names <<<"${NET_LINES[i]}"
 		[ "${names[0]}" = "$2:" ] || continue
@@ -362,7 +386,25 @@ snmp() {
 			[ "${names[j]}" = "$3" ] && { echo "${vals[j]}"; return 0; }
 		done
 	done
-	echo "no $2 $3 in $1's /proc/net/snmp" >&2
+	echo "no $2 $3 in $1's /proc/net/${4:-snmp}" >&2
+	return 1
+}
+
+# listening NS PORT [PROTO]: a socket in NS is bound to local PORT: for tcp (the default)
+# one listening (state 0A), for udp any; IPv4 or IPv6 (/proc/net/tcp, tcp6, udp, udp6,
+# through NS's anchor when it has one). A wait_for condition.
+listening() {
+	local proto=${3:-tcp} hex l f fields
+	printf -v hex '%04X' "$2"
+	for f in "$proto" "${proto}6"; do
+		netfile_lines "$1" "$f" || return 1
+		for l in "${NET_LINES[@]:1}"; do
+			read -r -a fields <<<"$l"
+			[[ ${fields[1]} == *":$hex" ]] || continue
+			[ "$proto" = udp ] || [ "${fields[3]}" = 0A ] || continue
+			return 0
+		done
+	done
 	return 1
 }
 # snmp6 NS FIELD: a counter of /proc/net/snmp6 (snmp6 ns1 Icmp6InDestUnreachs).
@@ -397,6 +439,20 @@ stat() {
 		return 0
 	done
 	return 1
+}
+
+# ethtool_sum NS DEV GLOB: the sum of DEV's `ethtool -S` counters whose names match GLOB
+# (`*_xdp_drop`: every receive queue's), in namespace NS ("" for this one): one process,
+# parsed by bash. Fails if ethtool does; prints 0 if no counter matches.
+ethtool_sum() {
+	local out l n=0 IFS=$'\n'
+	if [ -n "$1" ]; then out=$(nsx "$1" ethtool -S "$2"); else out=$(ethtool -S "$2"); fi || return 1
+	for l in $out; do
+		[[ $l =~ ^\ *([A-Za-z0-9_]+):\ +([0-9]+)$ ]] || continue
+		# shellcheck disable=SC2053 # GLOB is a pattern
+		[[ ${BASH_REMATCH[1]} == $3 ]] && n=$((n + BASH_REMATCH[2]))
+	done
+	echo $n
 }
 
 # rx_at_least NS DEV N: DEV has received N frames or more (a wait_for condition).

@@ -26,8 +26,7 @@ expect_ge "$tx0" 12 "x0 tx_packets after 12 pings and neighbour discovery"
 # Exactly what 10 echo requests make: nothing else crosses meanwhile (the neighbours
 # pinned, no ARP; IPv6 off from here, no router solicitations or MLD), so x0 sends and x1
 # receives 10 frames of 98 bytes (14 Ethernet + 20 IPv4 + 8 ICMP + 56), not one more.
-must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
-must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+pin_neighbours 4
 quiet_ipv6 ns1 x0
 quiet_ipv6 ns2 x1
 counts() { echo "$(stat ns1 x0 tx_packets) $(stat ns1 x0 tx_bytes) $(stat ns2 x1 rx_packets) $(stat ns2 x1 rx_bytes)"; }
@@ -47,9 +46,7 @@ note "ok: 10 echo requests: x0 sent and x1 received exactly 10 frames, 980 bytes
 # ethtool -S sums to the same as ip -s link. The two reads are not atomic and IPv6 may
 # deliver a frame between them, so wait for a snapshot in which they agree; a per-queue
 # counter that misses packets never agrees and fails the test.
-queue_sum() {
-	nsx ns2 ethtool -S x1 | awk '/rx_queue_[0-9]+_packets/ {s+=$2} END {print s}'
-}
+queue_sum() { ethtool_sum ns2 x1 'rx_queue_*_packets'; }
 queues_agree() {
 	[ "$(queue_sum)" = "$(stat ns2 x1 rx_packets)" ]
 }

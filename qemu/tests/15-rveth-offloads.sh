@@ -41,18 +41,20 @@ xdp_on() { ip link set dev "$1" xdpdrv obj "$P/xdp_pass.o" sec xdp; }
 xdp_off() { ip link set dev "$1" xdpdrv off; }
 maxmtu() { ip -d link show "$1" | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p'; }
 # both WHAT CMD-WITH-%: run CMD for veth (% = v) and rveth (% = r); both must give the
-# same exit status, and EXPECT (ok or refused).
+# same exit status, and EXPECT (ok or refused). (CMD is evaluated by this bash, in a
+# subshell: no shell started for it.)
 both() {
-	local expect=$1 what=$2 cmd=$3 sv sr
-	sh -c "${cmd//%/v}" >/tmp/both.v 2>&1
+	local expect=$1 what=$2 cmd=$3 sv sr said
+	(eval "${cmd//%/v}") >/tmp/both.v 2>&1
 	sv=$?
-	sh -c "${cmd//%/r}" >/tmp/both.r 2>&1
+	(eval "${cmd//%/r}") >/tmp/both.r 2>&1
 	sr=$?
 	[ $sv -eq 0 ] && [ "$expect" = refused ] && fail "veth accepted $what (the test is wrong)"
 	[ $sv -ne 0 ] && [ "$expect" = ok ] && fail "veth refused $what: $(cat /tmp/both.v)"
 	[ $sr -eq 0 ] && [ "$expect" = refused ] && fail "rveth accepted $what; veth refuses it: $(cat /tmp/both.v)"
 	[ $sr -ne 0 ] && [ "$expect" = ok ] && fail "rveth refused $what: $(cat /tmp/both.r)"
-	note "ok: $what: $expect by both ($(head -c 100 /tmp/both.r | tr '\n' ' '))"
+	read -r -N 100 said </tmp/both.r
+	note "ok: $what: $expect by both (${said//$'\n'/ })"
 }
 
 must ip link add v0 type veth peer name v1
@@ -154,7 +156,7 @@ while True:
     c.sendall(f"{n} {h.hexdigest()}".encode()); c.close()
 PY
 server=$!
-wait_for "the hashing TCP server" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -ltn | grep -q ':5002 '"
+wait_for "the hashing TCP server" 30 listening ns2 5002
 nsx ns1 python3 -S - <<'PY' || fail "offload toggles (above)"
 import hashlib, os, re, socket, subprocess, sys, time
 data = os.urandom(262144)

@@ -49,8 +49,7 @@ for kind in veth rveth; do
 	# Neighbour discovery is ICMPv6 too, from fd00::1 when ns1 probes fd00::2 again or
 	# answers ns2's probe of fd00::1: both entries pinned, ns1 sends ns2 nothing but the
 	# echo requests, so the rule counts exactly those.
-	must ip -6 -n ns1 neigh replace fd00::2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
-	must ip -6 -n ns2 neigh replace fd00::1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+	pin_neighbours 6
 	rf ns2 "add drop family ip6 proto icmp src fd00::1"
 	nsx ns1 ping -6 -c 3 -i 0.2 -W 1 fd00::2 >/dev/null 2>&1 && fail "$kind: ping6 passed a v6 drop rule"
 	expect_eq "$(hits ns2 1)" 3 "$kind: v6 icmp drop rule hits after 3 echo requests"

@@ -26,10 +26,7 @@ bytes() {
 	return 0
 }
 # Neighbours pinned both ways: no ARP or neighbour discovery adds to the counts.
-must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
-must ip -n ns1 neigh replace fd00::2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
-must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
-must ip -n ns2 neigh replace fd00::1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+pin_neighbours 4 6
 must nsx ns1 ping -c 1 -W 2 -q 10.9.0.2
 must nsx ns1 ping -6 -c 1 -W 2 -q fd00::2
 

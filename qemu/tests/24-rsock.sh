@@ -33,7 +33,8 @@ must rsock_cmd ns2 'tcp-echo 7'
 rsock_listing ns2
 expect_eq "$(rsock_listing ns2 | awk '$2 == "udp-echo" {print $1, $3}')" "1 [::]:7" "the UDP server's line"
 expect_eq "$(rsock_listing ns2 | awk '$2 == "tcp-echo" {print $1, $3, $5}')" "2 [::]:7 TCP_LISTEN" "the TCP server's line"
-wait_for "the servers to listen" 30 sh -c "nsenter --net=/run/netns/ns2 -- ss -uln | grep -q ':7 ' && nsenter --net=/run/netns/ns2 -- ss -tln | grep -q ':7 '"
+servers_listen() { listening ns2 7 udp && listening ns2 7 tcp; }
+wait_for "the servers to listen" 30 servers_listen
 expect_eq "$(pgrep -c '^rsock-(udp|tcp)/7$' || true)" 2 "server threads"
 
 # echo_check PROTO ADDR SIZE...: sends each size (random bytes) to ADDR port 7 and
@@ -164,7 +165,8 @@ threading.Thread(target=udp, daemon=True).start()
 tcp()
 PY
 SERVERS=$!
-wait_for "the user-space servers in ns1" 30 sh -c "nsenter --net=/run/netns/ns1 -- ss -ltn | grep -q '10.9.0.1:9 ' && nsenter --net=/run/netns/ns1 -- ss -lun | grep -q 'fd00::1\]:9 '"
+user_servers_listen() { listening ns1 9 tcp && listening ns1 9 udp; }
+wait_for "the user-space servers in ns1" 30 user_servers_listen
 must rsock_cmd ns2 'connect tcp 10.9.0.1 9'
 must rsock_cmd ns2 'connect udp fd00::1 9'
 tid=$(rsock_listing ns2 | awk '$2 == "tcp-client" {print $1}')
@@ -194,7 +196,7 @@ held = [s.accept()[0] for _ in range(2)]
 time.sleep(60)
 PY
 PORTS_SERVER=$!
-wait_for "the user-space server on port 11" 30 sh -c "nsenter --net=/run/netns/ns1 -- ss -ltn | grep -q '10.9.0.1:11 '"
+wait_for "the user-space server on port 11" 30 listening ns1 11
 nsx ns2 sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
 expect_eq "$(write_errnos ns2 /proc/net/rsock "b'connect tcp 10.9.0.1 11'" "b'connect tcp 10.9.0.1 11'" \
 	"b'connect tcp 10.9.0.1 11'")" "ok ok EADDRNOTAVAIL" "three connects through two ephemeral ports"

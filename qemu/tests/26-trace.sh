@@ -23,8 +23,6 @@ modprobe rveth || fail "modprobe rveth"
 pair_in_namespaces rveth
 nsx ns1 ping -c1 -W5 -q 10.9.0.2 >/dev/null || fail "the pair does not pass a ping"
 
-# q FILE EXPR: evaluates a Python expression over the JSON netdive-trace wrote (`d`).
-q() { ndpy json "$2" "$1"; }
 # The drops of our datagram (what else the kernel sends meanwhile, an IPv6 multicast
 # report when a program is attached, is traced too, and left out here).
 OURS='[p["drop"].split(" (")[0] for p in d["packets"] if p["drop"] and any(s["function"] == "udp_send_skb" for s in p["steps"])]'
@@ -54,15 +52,18 @@ for want in sys.argv[3:]:
 print("ok: in order:", " ".join(sys.argv[3:]))
 PY
 }
-expect_eq "$(q "$OUT/ping.json" 'd["exit_status"]')" 0 "ping's exit status under tracing"
+# Three answers from ping.json in one Python (nd.py's json-lines: `d` is the JSON).
+mapfile -t got < <(ndpy json-lines "$OUT/ping.json" 'd["exit_status"]' \
+	'[p["devices"] for p in d["packets"] if any(s["function"] in ("icmp_echo", "ping_rcv") for s in p["steps"])]' \
+	'any(p["steps"][0]["label"] == "raw_rcv (a raw socket'"'"'s copy)" for p in d["packets"])')
+expect_eq "${got[0]:-}" 0 "ping's exit status under tracing"
 in_order "$OUT/ping.json" "icmp_echo (the reply)" ip_output@ns1 __dev_queue_xmit@ns1 "rveth start_xmit (Rust)@ns1" \
 	"rveth NAPI poll (Rust)@ns2" netif_receive_skb@ns2 ip_rcv@ns2 ip_local_deliver@ns2 \
 	icmp_rcv@ns2 "icmp_echo (the reply)@ns2"
 in_order "$OUT/ping.json" ping_rcv ip_output@ns2 "rveth start_xmit (Rust)@ns2" \
 	netif_receive_skb@ns1 ip_rcv@ns1 icmp_rcv@ns1
-expect_eq "$(q "$OUT/ping.json" '[p["devices"] for p in d["packets"] if any(s["function"] in ("icmp_echo", "ping_rcv") for s in p["steps"])]')" \
-	"['x0 -> x1', 'x1 -> x0']" "the request's and the reply's devices"
-expect_eq "$(q "$OUT/ping.json" 'any(p["steps"][0]["label"] == "raw_rcv (a raw socket'"'"'s copy)" for p in d["packets"])')" True "ping's raw socket got its copy"
+expect_eq "${got[1]:-}" "['x0 -> x1', 'x1 -> x0']" "the request's and the reply's devices"
+expect_eq "${got[2]:-}" True "ping's raw socket got its copy"
 grep -q '^tracing cost: the command took' "$OUT/ping.txt" || fail "no tracing cost line"
 note "ok: $(grep '^tracing cost' "$OUT/ping.txt")"
 
@@ -78,39 +79,21 @@ assert len(rust) >= 3, len(rust)
 print(f"ok: the SVG parses, lanes {lanes}, {len(rust)} Rust steps marked")
 PY
 
-# An rfilter rule in ns2 drops ICMP at LOCAL_IN: hook, reason, rule.
+# Four drops in one trace (each netdive-trace run costs seconds of set-up on the debug
+# kernel): a ping's request dropped by an rfilter rule in ns2 at LOCAL_IN (the hook,
+# NETFILTER_DROP, the rule whose hit counter moved: the rule stays until the trace ends),
+# then three datagrams, the first dropped by rveth's Rust fast path (rxdp), the second by
+# an eBPF XDP program in rveth (its verdict is read where it returns), the third sent to a
+# port nobody listens on (NO_SOCKET, and the ICMP error back; ns2's rule drops only
+# what comes in to ns2).
 modprobe rfilter || fail "modprobe rfilter"
-ip netns exec ns2 sh -c 'echo "add drop proto icmp" > /proc/net/rfilter' || fail "rfilter rule"
-$TRACE --ns ns1 --raw "$OUT/rfilter.raw" --json "$OUT/rfilter.json" --svg "$OUT/rfilter.svg" -- ping -c1 -W2 10.9.0.2 >"$OUT/rfilter.txt"
-grep '=>' "$OUT/rfilter.txt"
-# (The namespaces' own IPv6 multicast reports may be traced and dropped meanwhile: the
-# ping's packets are the IPv4 ones.)
-expect_eq "$(q "$OUT/rfilter.json" '[p["drop"] for p in d["packets"] if p["drop"] and any(s["function"] == "ip_output" for s in p["steps"])]')" \
-	"['dropped in nf_hook_slow at NF_INET_LOCAL_IN (IPv4): NETFILTER_DROP — rfilter rule 1 (its hit counter moved)']" \
-	"the rfilter drop"
-python3 -S - "$OUT/rfilter.svg" <<'PY' || fail "the drop in the SVG (above)"
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-ns = "{http://www.w3.org/2000/svg}"
-drops = [e for e in root.iter(ns + "g") if e.get("class") == "step drop"]
-texts = [e.text for e in root.iter(ns + "text") if e.get("class") == "drop-text"]
-# One marked step per dropped packet, and the ping's among them.
-assert len(drops) == len(texts) >= 1, (len(drops), len(texts))
-assert any("NETFILTER_DROP" in t for t in texts), texts
-print(f"ok: {len(drops)} step(s) marked as drops in the SVG, the rfilter drop among them")
-PY
-ip netns exec ns2 sh -c 'echo flush > /proc/net/rfilter'
-rmmod rfilter || fail "rmmod rfilter"
-
-# Three datagrams in one trace (each netdive-trace run costs seconds of set-up on the debug
-# kernel): the first dropped by rveth's Rust fast path (rxdp), the second by an eBPF XDP
-# program in rveth (its verdict is read where it returns), the third sent to a port
-# nobody listens on (NO_SOCKET, and the ICMP error back).
 modprobe rxdp || fail "modprobe rxdp"
+ip netns exec ns2 sh -c 'echo "add drop proto icmp" > /proc/net/rfilter' || fail "rfilter rule"
 export ND_PY
 XDP_OBJ="/lib/modules/$(uname -r)/xdp/xdp_drop.o"
 export XDP_OBJ
 DROPS='set -e
+if ping -c1 -W2 10.9.0.2 >/dev/null; then echo "the ping passed the rfilter rule"; exit 1; fi
 ip netns exec ns2 sh -c "echo \"attach x1 drop proto udp dport 9\" > /proc/net/rxdp"
 python3 -S "$ND_PY" udp-send 10.9.0.2 9 --size 2
 ip netns exec ns2 sh -c "echo \"detach x1\" > /proc/net/rxdp"
@@ -118,14 +101,36 @@ ip -n ns2 link set dev x1 xdpdrv obj "$XDP_OBJ" sec xdp
 python3 -S "$ND_PY" udp-send 10.9.0.2 9 --size 2
 ip -n ns2 link set dev x1 xdpdrv off
 python3 -S "$ND_PY" udp-send 10.9.0.2 4242 --size 2'
-$TRACE --ns ns1 --raw "$OUT/drops.raw" --json "$OUT/drops.json" -- sh -c "$DROPS" >"$OUT/drops.txt" ||
-	fail "the traced command failed: $(tail -3 "$OUT/drops.txt")"
+$TRACE --ns ns1 --raw "$OUT/drops.raw" --json "$OUT/drops.json" --svg "$OUT/drops.svg" -- sh -c "$DROPS" \
+	>"$OUT/drops.txt" || fail "the traced command failed: $(tail -3 "$OUT/drops.txt")"
 grep '=>' "$OUT/drops.txt"
-expect_eq "$(q "$OUT/drops.json" "$OURS")" \
+ip netns exec ns2 sh -c 'echo flush > /proc/net/rfilter'
+rmmod rfilter || fail "rmmod rfilter"
+# The ping's request is the one packet dropped that went through ip_output and was not a
+# datagram (the namespaces' own IPv6 multicast reports may be traced and dropped too).
+mapfile -t got < <(ndpy json-lines "$OUT/drops.json" \
+	'[p["drop"] for p in d["packets"] if p["drop"] and any(s["function"] == "ip_output" for s in p["steps"]) and not any(s["function"] == "udp_send_skb" for s in p["steps"])]' \
+	"$OURS" \
+	'sum(any(s["function"] == "icmp_rcv" for s in p["steps"]) for p in d["packets"])')
+expect_eq "${got[0]:-}" \
+	"['dropped in nf_hook_slow at NF_INET_LOCAL_IN (IPv4): NETFILTER_DROP — rfilter rule 1 (its hit counter moved)']" \
+	"the rfilter drop"
+expect_eq "${got[1]:-}" \
 	"[\"dropped by rveth's fast path on x1: XDP_DROP\", 'dropped by the eBPF XDP program in rveth on x1: XDP_DROP', 'no socket: NO_SOCKET']" \
 	"the three datagrams' drops, in order"
-expect_eq "$(q "$OUT/drops.json" 'sum(any(s["function"] == "icmp_rcv" for s in p["steps"]) for p in d["packets"])')" 1 \
-	"the ICMP error back to ns1"
+expect_eq "${got[2]:-}" 1 "the ICMP error back to ns1"
+python3 -S - "$OUT/drops.svg" <<'PY' || fail "the drops in the SVG (above)"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+drops = [e for e in root.iter(ns + "g") if e.get("class") == "step drop"]
+texts = [e.text for e in root.iter(ns + "text") if e.get("class") == "drop-text"]
+# One marked step per dropped packet, the rfilter drop and the datagrams' among them.
+assert len(drops) == len(texts) >= 4, (len(drops), len(texts))
+assert any("NETFILTER_DROP" in t for t in texts), texts
+assert any("NO_SOCKET" in t for t in texts), texts
+print(f"ok: {len(drops)} step(s) marked as drops in the SVG, the rfilter drop and the datagrams' among them")
+PY
 rmmod rxdp || fail "rmmod rxdp"
 
 # Bad invocations: a clear error, exit status 2, nothing left behind.

@@ -42,8 +42,7 @@ hits() {
 
 must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # No ARP may cross x0 -> x1 later (a 42-byte reply would be padded too): pin both ends.
-must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
-must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+pin_neighbours 4
 quiet_ipv6 ns1 x0
 
 # --- defect 6: pad, on runts and on TCP super-packets ---------------------------------

@@ -37,7 +37,7 @@ ncpu=$(nproc)
 for ((c = 0; c < ncpu; c++)); do
 	pg_add $c "g0@$c" || fail "pktgen set-up"
 	pg_setup "g0@$c" "count 0" "pkt_size 60" "delay 50000" "dst 198.18.0.2" "udp_dst_min 9" "udp_dst_max 9" \
-		"dst_mac $(ip netns exec tdn cat /sys/class/net/g1/address)" "queue_map_min $((c % 2))" \
+		"dst_mac $(dev_mac tdn g1)" "queue_map_min $((c % 2))" \
 		"queue_map_max $((c % 2))" || fail "pktgen set-up"
 done
 pg_run &
@@ -97,7 +97,7 @@ held = [s.accept()[0]]
 time.sleep(300)
 PY
 	TDB_PID=$!
-	wait_for "the server in tdb" 30 sh -c "nsenter --net=/run/netns/tdb -- ss -ltn | grep -q '10.8.0.2:9 '"
+	wait_for "the server in tdb" 30 listening tdb 9
 }
 trap 'kill $TDB_PID $TDB_CLIENT 2>/dev/null; cleanup; ip netns del tda 2>/dev/null; ip netns del tdb 2>/dev/null; unload rsock; unload rplant' EXIT
 veth_pair
@@ -107,7 +107,7 @@ tdb_server
 must rsock_cmd tda 'udp-echo 7'
 must rsock_cmd tda 'tcp-echo 7'
 must rsock_cmd tda 'connect tcp 10.8.0.2 9'
-wait_for "tda's servers to listen" 30 sh -c "nsenter --net=/run/netns/tda -- ss -tln | grep -q ':7 '"
+wait_for "tda's servers to listen" 30 listening tda 7
 nsenter --net=/run/netns/tdb -- python3 -S - <<'PY' &
 import socket, time
 c = socket.create_connection(("10.8.0.1", 7), timeout=30)

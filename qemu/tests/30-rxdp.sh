@@ -17,10 +17,7 @@ anchor ns2
 ctl() { net_write "$1" rxdp "$2"; }
 table() { net_read ns2 rxdp; }
 # fp NS DEV VERDICT: a fast-path verdict counter of DEV, summed over its receive queues.
-fp() {
-	nsx "$1" ethtool -S "$2" |
-		awk -v k="_fp_$3:" 'index($1, k) && substr($1, length($1) - length(k) + 1) == k {s += $2} END {print s + 0}'
-}
+fp() { ethtool_sum "$1" "$2" "*_fp_$3"; }
 hits() { table | sed -n "s/^$1: .* hits \([0-9]*\).*/\1/p"; }
 # Datagrams that reached ns2's UDP layer and found no socket (Udp: NoPorts).
 noports() { snmp ns2 Udp NoPorts; }
@@ -33,12 +30,10 @@ send_udp() {
 
 must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # reflect and redirect below take ARP too, which would leave ns1's neighbour entry for
-# 10.9.0.2 FAILED and hold back later datagrams: pin x1's address.
-must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
-# And nothing but what a step sends crosses the link, so each count is exact: ns2's
-# neighbour entry pinned too (no ARP probes answered), no IPv6 (router solicitations,
-# MLD).
-must ip -n ns2 neigh replace 10.9.0.1 lladdr "$(ip netns exec ns1 cat /sys/class/net/x0/address)" dev x1 nud permanent
+# 10.9.0.2 FAILED and hold back later datagrams: pin x1's address. And nothing but what a
+# step sends crosses the link, so each count is exact: ns2's neighbour entry pinned too
+# (no ARP probes answered), no IPv6 (router solicitations, MLD).
+pin_neighbours 4
 quiet_ipv6 ns1 x0
 quiet_ipv6 ns2 x1
 

@@ -21,12 +21,9 @@ anchor ns1
 anchor ns2
 
 # xdp NS DEV VERDICT: an eBPF verdict counter of DEV, summed over its receive queues.
-xdp() {
-	nsx "$1" ethtool -S "$2" |
-		awk -v k="_xdp_$3:" 'index($1, k) && substr($1, length($1) - length(k) + 1) == k {s += $2} END {print s + 0}'
-}
+xdp() { ethtool_sum "$1" "$2" "*_xdp_$3"; }
 # ethstat NS DEV NAME: one device-wide ethtool -S counter.
-ethstat() { nsx "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k {print $2}'; }
+ethstat() { ethtool_sum "$1" "$2" "$3"; }
 attach() { ip -force -n "$1" link set dev "$2" xdpdrv obj "$P/xdp_$3.o" sec xdp; }
 detach() { ip -n "$1" link set dev "$2" xdpdrv off; }
 # xdp_mode NS DEV: the attach mode `ip -j -d link` reports (1 = native driver mode).
@@ -60,8 +57,8 @@ wait_counter() {
 must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 # The programs below reflect, abort or redirect everything, ARP included, which would
 # leave ns1's neighbour entry for 10.9.0.2 FAILED and hold back the datagrams that follow:
-# pin x1's address so each one leaves x0 whatever happened to ARP.
-must ip -n ns1 neigh replace 10.9.0.2 lladdr "$(ip netns exec ns2 cat /sys/class/net/x1/address)" dev x0 nud permanent
+# pin x1's address so each one leaves x0 whatever happened to ARP (and x0's at x1).
+pin_neighbours 4
 
 # drop: one UDP flow is dropped in the driver; everything else passes.
 must attach ns2 x1 drop
@@ -74,7 +71,7 @@ expect_eq "$(noports)" "$before" "Udp NoPorts in ns2 (dropped before the stack)"
 passes=$(xdp ns2 x1 pass)
 must nsx ns1 ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
 expect_ge "$(($(xdp ns2 x1 pass) - passes))" 3 "x1 xdp_pass for 3 echo requests"
-expect_eq "$(nsx ns2 ethtool -S x1 | awk '/_fp_/ {s+=$2} END {print s+0}')" "0" "x1 Rust fast-path counters (no Rust program ran)"
+expect_eq "$(ethtool_sum ns2 x1 '*_fp_*')" "0" "x1 Rust fast-path counters (no Rust program ran)"
 
 # One program per device: a Rust program cannot join an eBPF one, nor the other way.
 modprobe rxdp || fail "modprobe rxdp"
@@ -122,7 +119,7 @@ x0_drop1=$(stat ns1 x0 tx_dropped)
 pg_clear || fail "pktgen busy in ns1"
 pg_add 0 x0 || fail "pktgen refused x0"
 pg_setup x0 "count 1000" "pkt_size 60" "delay 0" "flag NO_TIMESTAMP" "flag !SHARED" \
-	"dst 10.9.0.2" "udp_dst_min 9" "udp_dst_max 9" "dst_mac $(ip netns exec ns2 cat /sys/class/net/x1/address)" ||
+	"dst 10.9.0.2" "udp_dst_min 9" "udp_dst_max 9" "dst_mac $(dev_mac ns2 x1)" ||
 	fail "pktgen set-up"
 pg_run || fail "pktgen run"
 pg_clear || fail "pktgen did not let go of x0"
@@ -216,7 +213,7 @@ note "ok: frames without a program on r1 reached its stack"
 # The Rust fast path sees redirected frames as they are: rxdp's drop program on r1
 # drops each once, before any sk_buff is built for it; its reflect
 # program sends them back out through r0's ring (XDP_TX), where they become sk_buffs.
-fp() { nsx ns2 ethtool -S "$1" | awk -v k="_fp_$2:" 'index($1, k) {s += $2} END {print s + 0}'; }
+fp() { ethtool_sum ns2 "$1" "*_fp_$2"; }
 raw_on_v0() { ndpy --ns ns2 raw-send v0 "$RAW" --count "$1" || fail "sending raw frames on v0"; }
 modprobe rxdp || fail "modprobe rxdp"
 must rxdp_cmd 'attach r1 drop'
