@@ -21,6 +21,7 @@ cd "$ND_PROJ/rust/host" || exit 1
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$ND_CACHE/fuzz-target
 failed=0 n=0
 targets=(headers rules spec query rsock)
+echo "KTAP version 1"
 ktap_plan ${#targets[@]}
 for t in "${targets[@]}"; do
 	n=$((n + 1))

@@ -128,18 +128,6 @@ if [ -x "$ND_PROJ/scripts/host-test.sh" ] && [ -z "${ND_TEST_FILTER:-}" ]; then
 	failed=$((failed + hf))
 fi
 
-# --- fuzz: every parser target for a few seconds (make fuzz runs them long) -----------
-if wants fuzz; then
-	nd_stage "fuzz targets, ${ND_TEST_FUZZ_SECONDS:-10}s each (rust/host/fuzz)"
-	FUZZ_SECONDS=${ND_TEST_FUZZ_SECONDS:-10} bash "$ND_PROJ/scripts/fuzz.sh" >"$out/fuzz.log" 2>&1
-	grep -E '^(not )?ok - fuzz' "$out/fuzz.log" || true
-	fp=$(grep -c '^ok - fuzz' "$out/fuzz.log")
-	ff=$(grep -c '^not ok - fuzz' "$out/fuzz.log")
-	if [ "$fp" = 0 ] && [ "$ff" = 0 ]; then ff=1; echo "# the fuzz targets did not run: see $out/fuzz.log"; tail -n 5 "$out/fuzz.log" | sed 's/^/# /'; fi
-	summary+=("fuzz targets: $fp passed, $ff failed")
-	passed=$((passed + fp))
-	failed=$((failed + ff))
-fi
 
 # tool_check KEY STAGE NAME LABEL LOG CMD...: a host check that prints KTAP-style "ok" and
 # "not ok" lines, run when T is unset or matches KEY; its counts join the summary as
@@ -178,6 +166,12 @@ count_results() {
 	passed=$((passed + ok))
 	failed=$((failed + bad))
 }
+
+# fuzz: every parser target for a few seconds (make fuzz runs them long); a plan of one
+# result per target
+tool_check fuzz "fuzz targets, ${ND_TEST_FUZZ_SECONDS:-10}s each (rust/host/fuzz)" \
+	"fuzz targets (rust/host/fuzz)" "fuzz targets" "$out/fuzz.log" \
+	env FUZZ_SECONDS="${ND_TEST_FUZZ_SECONDS:-10}" bash "$ND_PROJ/scripts/fuzz.sh"
 
 # compile-fail: misuses of the kernel-crate abstractions must not build, each for its
 # reason (it prints a plan: a case that never ran is missing from it)

@@ -5,14 +5,22 @@
 plan 13
 
 # syns_sent: the SYNs ns1's TCP has put on the wire so far (first tries and retries).
-syns_sent() { echo $(($(snmp ns1 Tcp ActiveOpens) + $(snmp ns1 TcpExt TCPSynRetrans netstat))); }
+syns_sent() {
+	local opens retrans
+	opens=$(snmp ns1 Tcp ActiveOpens) && retrans=$(snmp ns1 TcpExt TCPSynRetrans netstat) || return 1
+	echo $((opens + retrans))
+}
 dropped() {
 	local l
 	l=$(net_read ns2 exsyn) && [[ $l =~ ^port\ [0-9]+\ dropped\ ([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}"
 }
-# connect ADDR PORT: one TCP connect from ns1, two seconds at most; says what happened.
+# connect ADDR PORT: one TCP connect from ns1, two seconds at most; says what happened
+# ("connected pong", "refused" for a reset, TimeoutError when the SYNs went unanswered).
 connect() { ndpy --ns ns1 tcp-connect "$1" "$2" --timeout 2 --say ping; }
-refused() { ! connect "$@"; }
+# connects ADDR PORT: the listener answered; dropped ADDR PORT: the SYNs were dropped
+# (no answer at all: a reset or an error of the client's own is something else).
+connects() { same "$(connect "$@")" "connected pong"; }
+dropped_syns() { same "$(connect "$@")" TimeoutError; }
 # The listeners: each answers "pong" on every connection.
 listen() {
 	nsx_bg ns2 python3 -S -c '
@@ -35,7 +43,7 @@ held_connection_works() {
 	for _ in $(seq 50); do grep -q 'open connection:' /tmp/ex2.held && break; sleep 0.2; done
 	grep -q 'open connection: pong' /tmp/ex2.held || { cat /tmp/ex2.held; return 1; }
 }
-unwatched_port_connects() { write_ns2 "port 0" && connect 10.9.0.2 5000; }
+unwatched_port_connects() { write_ns2 "port 0" && connects 10.9.0.2 5000; }
 write_ns2() { net_write ns2 exsyn "$1"; }
 cleanup() {
 	kill $(jobs -p) 2>/dev/null
@@ -68,13 +76,13 @@ wait_for "the held connection" 30 test -e /tmp/ex2.open
 need "'port 5000' is taken" "the control file's write" write_ns2 "port 5000"
 need "the nonsense 'port x' is refused" "the control file's write" must_fail "Invalid argument" write_ns2 "port x"
 
-before=$(syns_sent)
+before=$(syns_sent) || fail "no TCP counters in ns1"
 step "a connect to port 5000 (IPv4) gets no connection" \
 	"a new connection starts with a segment that has SYN set and ACK clear; LOCAL_IN sees it before TCP does (tcp_v4_rcv): the hook's verdict decides" \
-	refused 10.9.0.2 5000
+	dropped_syns 10.9.0.2 5000
 step "a connect to port 5000 (IPv6) gets no connection" \
 	"the same hook runs for IPv6 packets (the HOOKS list); the TCP header is found the same way" \
-	refused fd00::2 5000
+	dropped_syns fd00::2 5000
 sleep 1
 sent=$(( $(syns_sent) - before ))
 step "the drop count equals the SYNs sent ($sent, first tries and retries)" \
@@ -82,7 +90,7 @@ step "the drop count equals the SYNs sent ($sent, first tries and retries)" \
 	same "$(dropped)" "$sent"
 step "a connect to port 5001 still works" \
 	"only SYNs to the watched port are stopped: compare the destination port" \
-	connect 10.9.0.2 5001
+	connects 10.9.0.2 5001
 step "the connection opened before still carries data" \
 	"a connection's later segments have ACK set: they are not SYNs, and must pass" \
 	held_connection_works
@@ -102,4 +110,4 @@ done
 sleep 1
 step "rmmod under traffic" "the module must unload while packets go through its hook" rmmod exsyn
 wait "${traffic[@]}"
-step "after rmmod, port 5000 takes connections" "unloading removes the hooks" connect 10.9.0.2 5000
+step "after rmmod, port 5000 takes connections" "unloading removes the hooks" connects 10.9.0.2 5000

@@ -121,7 +121,7 @@ skb_objs() { slab_objs 'skbuff_*'; }
 pages_held() {
 	local k l used=0 lines
 	local -A m
-	mapfile -t lines </proc/meminfo
+	mapfile -t lines </proc/meminfo || return 1
 	for l in "${lines[@]}"; do
 		[[ $l =~ ^([^ ]+)\ +([0-9]+) ]] && m[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
 	done
@@ -278,10 +278,10 @@ kmemleak_reported() {
 	awk '/^unreferenced object/ {addr = $3} /^  comm .* jiffies / {print addr, $NF}' $KMEMLEAK >"$1"
 }
 # kmemleak_new BEFORE OUT: scans, then writes to OUT the objects reported that are
-# neither in BEFORE (kmemleak_reported: the same address allocated at the same jiffy, so
-# a new object at a reused address counts) nor planted (rplant's `memory-leak` blocks,
+# not in BEFORE (kmemleak_reported: the same address allocated at the same jiffy, so a
+# new object at a reused address counts) and not planted (rplant's `memory-leak` blocks,
 # whose first bytes read `ndplant!`), whoever allocated them, and prints "NEW PLANTED":
-# their counts. Fails (printing nothing) if kmemleak does not scan.
+# their counts (planted blocks not in BEFORE either). Fails (printing nothing) if kmemleak does not scan.
 kmemleak_new() {
 	: >"$2"
 	[ -e $KMEMLEAK ] || { echo "0 0"; return 0; }
@@ -289,8 +289,11 @@ kmemleak_new() {
 	awk -v before="$1" -v out="$2" '
 		function judge() {
 			if (blk == "") return
-			if (blk ~ /ndplant!/) planted++
-			else if (!((addr " " jif) in old)) {
+			if ((addr " " jif) in old) {
+				# reported before: not from this scan
+			} else if (blk ~ /ndplant!/) {
+				planted++
+			} else {
 				fresh++
 				print blk > out
 			}

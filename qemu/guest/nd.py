@@ -52,20 +52,22 @@ def udp_send(a):
 
 def udp_count(a):
     """Counts the datagrams that reach ADDR:PORT: creates READY once bound, counts until
-    the file UNTIL appears and then one second passes without a datagram; prints it."""
+    the file UNTIL appears and then one second passes without a datagram; prints it.
+    Gives up (exit 1) after MAX seconds."""
     r = socket.socket(family(a.addr), socket.SOCK_DGRAM)
     r.bind((a.addr, a.port))
     r.settimeout(1)
     open(a.ready, "w").close()
-    n = 0
-    while True:
+    n, end = 0, time.monotonic() + a.max
+    while time.monotonic() < end:
         try:
             r.recv(65536)
             n += 1
         except socket.timeout:
             if os.path.exists(a.until):
-                break
-    print(n)
+                print(n)
+                return
+    sys.exit(f"nd.py udp-count: {a.until} did not appear, or datagrams kept coming, for {a.max:g} s ({n} counted)")
 
 
 def udp_refused(a):
@@ -109,6 +111,13 @@ def udp_echo(a):
     unchanged within 3 s, from the address it went to."""
     s = socket.socket(family(a.addr), socket.SOCK_DGRAM)
     s.settimeout(3)
+    # Not connected, so an echo from another address is seen as such; IP_RECVERR makes an
+    # ICMP port unreachable this socket's error all the same (udp_err: without it, Linux
+    # reports ICMP errors to connected sockets only).
+    if family(a.addr) == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, 25, 1)  # IPV6_RECVERR (include/uapi/linux/in6.h)
+    else:
+        s.setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR (include/uapi/linux/in.h)
     for n in a.sizes:
         d = os.urandom(n)
         s.sendto(d, (a.addr, a.port))
@@ -136,6 +145,7 @@ def tcp_sink(a):
     s.settimeout(120)
     open(a.out + ".listening", "w").close()
     c, _ = s.accept()
+    c.settimeout(120)
     h, n = hashlib.sha256(), 0
     while True:
         b = c.recv(65536)
@@ -229,7 +239,7 @@ def main():
         (["--byte"], {"default": "x"}), (["--gap"], {"type": float, "default": 0}),
         (["--for"], {"dest": "seconds", "type": float, "default": 0}))
     cmd("udp-count", udp_count, addr, port, (["--ready"], {"required": True}),
-        (["--until"], {"required": True}))
+        (["--until"], {"required": True}), (["--max"], {"type": float, "default": 60}))
     cmd("udp-refused", udp_refused, addr, port)
     cmd("tcp-connect", tcp_connect, addr, port, (["--timeout"], {"type": float, "default": 3}),
         (["--say"], {"default": ""}))

@@ -12,25 +12,37 @@
 # namespace, as pgctrl_write acts on the writer's (current's) namespace.
 PG_NS=${PG_NS:-}
 
-# pg_file FILE: the path of FILE in PG_NS's /proc/net/pktgen.
+# pg_file FILE: sets PG_PATH to FILE in PG_NS's /proc/net/pktgen (in this shell: an
+# anchor that died is reported, not lost in a subshell).
 pg_file() {
 	if [ -z "$PG_NS" ]; then
-		echo "/proc/net/pktgen/$1"
-	else
-		anchored "$PG_NS" "pktgen/$1" && echo "$NET_PATH"
+		PG_PATH=/proc/net/pktgen/$1
+		return 0
 	fi
+	local net=${ND_NET[$PG_NS]:-}
+	if [ -z "$net" ] || ! [ "${net%/net}/ns/net" -ef "/run/netns/$PG_NS" ]; then
+		echo "pktgen: namespace $PG_NS has no live anchor (testlib's anchor)" >&2
+		return 1
+	fi
+	PG_PATH=$net/pktgen/$1
 }
 
-# pg_write FILE LINE: one command to FILE (pgctrl, kpktgend_N or a device), one write.
+# pg_write FILE LINE: one command to FILE (pgctrl, kpktgend_N or a device), one write,
+# made by this shell (a `start` blocks it until the run ends; a signal to it stops the run).
+# On a refusal, says which command and why (the errno's text) and fails.
 pg_write() {
-	local f err
+	local err=/tmp/.pg-err.$BASHPID
 	if [ "$1" = pgctrl ] && [ -n "$PG_NS" ]; then
-		err=$(nsx "$PG_NS" sh -c "echo '$2' >/proc/net/pktgen/pgctrl" 2>&1) && return 0
+		printf '%s\n' "$2" | nsx "$PG_NS" tee /proc/net/pktgen/pgctrl >/dev/null 2>"$err" &&
+			{ rm -f "$err"; return 0; }
 	else
-		f=$(pg_file "$1") || return 1
-		err=$( { printf '%s\n' "$2" >"$f"; } 2>&1) && return 0
+		pg_file "$1" || return 1
+		{ printf '%s\n' "$2" >"$PG_PATH"; } 2>"$err" && { rm -f "$err"; return 0; }
 	fi
-	echo "pktgen refused '$2' on $1: ${err##*: }" >&2
+	local why
+	why=$(<"$err")
+	rm -f "$err"
+	echo "pktgen refused '$2' on $1: ${why##*: }" >&2
 	return 1
 }
 
@@ -51,13 +63,14 @@ pg_setup() {
 # which pg_clear stops.
 pg_run() { pg_write pgctrl start; }
 
-# pg_result DEV: DEV's "Result:" line; status 0 only if the run ended OK.
+# pg_result DEV: DEV's "Result:" line; status 0 only if the run ended OK (another
+# result is said on stderr too).
 pg_result() {
-	local f line
-	f=$(pg_file "$1") || return 1
-	line=$(grep -m1 'Result:' "$f") || { echo "pktgen: no result for $1" >&2; return 1; }
+	local line
+	pg_file "$1" || return 1
+	line=$(grep -m1 'Result:' "$PG_PATH") || { echo "pktgen: no result for $1" >&2; return 1; }
 	echo "$line"
-	[[ $line == *"Result: OK"* ]]
+	[[ $line == *"Result: OK"* ]] || { echo "pktgen on $1: $line" >&2; return 1; }
 }
 
 # pg_usec DEV: the microseconds DEV's last run took (its "Result: OK: N(...)" line).
@@ -72,7 +85,8 @@ pg_usec() {
 # their files are gone (a device entry is freed by its thread).
 pg_clear() {
 	local dir t i left
-	dir=$(pg_file "") || return 1
+	pg_file "" || return 1
+	dir=$PG_PATH
 	[ -e "${dir}pgctrl" ] || return 0
 	pg_write pgctrl stop
 	for t in "$dir"kpktgend_*; do printf 'rem_device_all\n' >"$t" 2>/dev/null; done

@@ -443,15 +443,17 @@ stat() {
 
 # ethtool_sum NS DEV GLOB: the sum of DEV's `ethtool -S` counters whose names match GLOB
 # (`*_xdp_drop`: every receive queue's), in namespace NS ("" for this one): one process,
-# parsed by bash. Fails if ethtool does; prints 0 if no counter matches.
+# parsed by bash. Fails, printing nothing, if ethtool does or no counter matches (a
+# counter gone must not read as 0).
 ethtool_sum() {
-	local out l n=0 IFS=$'\n'
+	local out l n=0 seen= IFS=$'\n'
 	if [ -n "$1" ]; then out=$(nsx "$1" ethtool -S "$2"); else out=$(ethtool -S "$2"); fi || return 1
 	for l in $out; do
-		[[ $l =~ ^\ *([A-Za-z0-9_]+):\ +([0-9]+)$ ]] || continue
+		[[ $l =~ ^\ *([^:]+):\ +([0-9]+)$ ]] || continue
 		# shellcheck disable=SC2053 # GLOB is a pattern
-		[[ ${BASH_REMATCH[1]} == $3 ]] && n=$((n + BASH_REMATCH[2]))
+		[[ ${BASH_REMATCH[1]} == $3 ]] && n=$((n + BASH_REMATCH[2])) seen=1
 	done
+	[ -n "$seen" ] || { echo "ethtool -S $2: no counter named $3" >&2; return 1; }
 	echo $n
 }
 

@@ -14,7 +14,7 @@ note "module printed:"; note "$printed"
 expected=$(ip -o link show | awk -F': ' '{print $1, $2}' |
 	while read -r idx name; do
 		name=${name%%@*}
-		echo "$idx $name mtu $(cat /sys/class/net/$name/mtu)"
+		echo "$idx $name mtu $(</sys/class/net/$name/mtu)"
 	done)
 expect_eq "$printed" "$expected" "devices listed by the module (index name mtu)"
 count=$(dmesg_since_mark | sed -n 's/.*netdevs: \([0-9]\+\) devices in init_net.*/\1/p')

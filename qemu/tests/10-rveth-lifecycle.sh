@@ -12,33 +12,33 @@ expect_eq "$(ethtool -i rv0 | sed -n 's/^driver: //p')" "rveth" "ethtool -i driv
 expect_eq "$(ethtool rv0 | sed -n 's/.*Speed: //p')" "10000Mb/s" "ethtool speed"
 
 # Random, valid, locally administered MACs, different on both ends.
-m0=$(cat /sys/class/net/rv0/address)
-m1=$(cat /sys/class/net/rv1/address)
+m0=$(</sys/class/net/rv0/address)
+m1=$(</sys/class/net/rv1/address)
 [ "$m0" != "$m1" ] || fail "both ends have the same MAC $m0"
 [ $(( 0x${m0:0:2} & 2 )) = 2 ] || fail "MAC $m0 is not locally administered"
 [ $(( 0x${m0:0:2} & 1 )) = 0 ] || fail "MAC $m0 is multicast"
 must ip link set rv0 address 02:11:22:33:44:55
-expect_eq "$(cat /sys/class/net/rv0/address)" "02:11:22:33:44:55" "MAC after ip link set address"
+expect_eq "$(</sys/class/net/rv0/address)" "02:11:22:33:44:55" "MAC after ip link set address"
 must_fail "Cannot assign requested address" ip link set rv0 address 01:00:5e:00:00:01
-expect_eq "$(cat /sys/class/net/rv0/address)" "02:11:22:33:44:55" "MAC unchanged after a multicast address was refused"
+expect_eq "$(</sys/class/net/rv0/address)" "02:11:22:33:44:55" "MAC unchanged after a multicast address was refused"
 
 # Carrier follows the peer: up only when both ends are up.
 ip link set rv0 up
-expect_eq "$(cat /sys/class/net/rv0/carrier)" "0" "rv0 carrier with rv1 down"
+expect_eq "$(</sys/class/net/rv0/carrier)" "0" "rv0 carrier with rv1 down"
 ip link set rv1 up
-expect_eq "$(cat /sys/class/net/rv0/carrier)" "1" "rv0 carrier with both up"
-expect_eq "$(cat /sys/class/net/rv1/carrier)" "1" "rv1 carrier with both up"
+expect_eq "$(</sys/class/net/rv0/carrier)" "1" "rv0 carrier with both up"
+expect_eq "$(</sys/class/net/rv1/carrier)" "1" "rv1 carrier with both up"
 ip link set rv1 down
-expect_eq "$(cat /sys/class/net/rv0/carrier)" "0" "rv0 carrier after rv1 went down"
+expect_eq "$(</sys/class/net/rv0/carrier)" "0" "rv0 carrier after rv1 went down"
 
 # MTU: 68 to 65521 accepted, outside refused with the kernel's error, value unchanged.
 must ip link set rv0 mtu 9000
-expect_eq "$(cat /sys/class/net/rv0/mtu)" "9000" "mtu 9000"
+expect_eq "$(</sys/class/net/rv0/mtu)" "9000" "mtu 9000"
 must ip link set rv0 mtu 68
 err=$(ip link set rv0 mtu 67 2>&1) && fail "mtu 67 was accepted"
 note "mtu 67 refused: $err"
 must_fail "mtu greater than device maximum" ip link set rv0 mtu 70000
-expect_eq "$(cat /sys/class/net/rv0/mtu)" "68" "mtu unchanged after refusals"
+expect_eq "$(</sys/class/net/rv0/mtu)" "68" "mtu unchanged after refusals"
 
 # Deleting one end removes both.
 must ip link del rv1

@@ -17,21 +17,21 @@ ip link set g1 up
 pg_clear || fail "pktgen busy"
 pg_add 0 g0 || fail "pktgen refused g0"
 pg_setup g0 "count $COUNT" "pkt_size 60" "delay 0" "dst 198.18.0.2" \
-	"dst_mac $(cat /sys/class/net/g1/address)" "queue_map_min 0" "queue_map_max 3" || fail "pktgen set-up"
+	"dst_mac $(</sys/class/net/g1/address)" "queue_map_min 0" "queue_map_max 3" || fail "pktgen set-up"
 pg_run || fail "pktgen run"
 # pktgen returns when it has sent; NAPI may still be draining the rings.
-wait_for "g1 to receive what g0 sent" 30 sh -c \
-	'[ "$(cat /sys/class/net/g1/statistics/rx_packets)" = "$(cat /sys/class/net/g0/statistics/tx_packets)" ]'
+drained() { [ "$(</sys/class/net/g1/statistics/rx_packets)" = "$(</sys/class/net/g0/statistics/tx_packets)" ]; }
+wait_for "g1 to receive what g0 sent" 30 drained
 result=$(pg_result g0) || fail "pktgen did not finish: $result"
 note "$result"
 
 # Every frame is either sent or counted as a drop (a full ring); what is sent arrives.
-tx=$(cat /sys/class/net/g0/statistics/tx_packets)
-txd=$(cat /sys/class/net/g0/statistics/tx_dropped)
+tx=$(</sys/class/net/g0/statistics/tx_packets)
+txd=$(</sys/class/net/g0/statistics/tx_dropped)
 expect_eq "$((tx + txd))" "$COUNT" "g0 tx_packets + tx_dropped"
 expect_ge "$tx" $((COUNT * 9 / 10)) "g0 tx_packets"
-expect_eq "$(cat /sys/class/net/g1/statistics/rx_packets)" "$tx" "g1 rx_packets = g0 tx_packets"
-expect_eq "$(cat /sys/class/net/g1/statistics/rx_bytes)" "$((tx * 60))" "g1 rx_bytes (60-byte frames)"
+expect_eq "$(</sys/class/net/g1/statistics/rx_packets)" "$tx" "g1 rx_packets = g0 tx_packets"
+expect_eq "$(</sys/class/net/g1/statistics/rx_bytes)" "$((tx * 60))" "g1 rx_bytes (60-byte frames)"
 stats=$(ethtool -S g1)
 for q in 0 1 2 3; do
 	n=$(echo "$stats" | sed -n "s/.*rx_queue_${q}_packets: //p")
@@ -77,7 +77,7 @@ t0=$!
 tcpdump -i g1 -n -c $N -w /tmp/tap1.pcap 'udp port 9' >/tmp/tap1.log 2>&1 &
 t1=$!
 wait_for "tcpdump listening on g0 and g1" 30 sh -c 'grep -q "listening on g0" /tmp/tap0.log && grep -q "listening on g1" /tmp/tap1.log'
-python3 -S - "$N" "$(cat /sys/class/net/g1/address)" <<'PY' || fail "sending on g0"
+python3 -S - "$N" "$(</sys/class/net/g1/address)" <<'PY' || fail "sending on g0"
 import socket, struct, sys, zlib
 n, dst = int(sys.argv[1]), bytes.fromhex(sys.argv[2].replace(":", ""))
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)

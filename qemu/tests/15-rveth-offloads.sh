@@ -63,7 +63,7 @@ same_features "created, down"
 expect_eq "$(feature r0 tcp-segmentation-offload)" "on" "r0 TSO by default"
 expect_eq "$(feature r0 scatter-gather)" "on" "r0 scatter-gather by default"
 expect_eq "$(feature r0 generic-receive-offload)" "off" "r0 GRO by default (off until asked, as veth)"
-for d in v0 v1 r0 r1; do ip link set $d up; done
+printf 'link set %s up\n' v0 v1 r0 r1 | ip -batch - || fail "ip link set up"
 same_features "up"
 must xdp_on r1 && must xdp_on v1
 same_features "XDP on the peer end"
@@ -73,8 +73,8 @@ xdp_off r1 && xdp_off v1
 same_features "XDP detached from one end"
 xdp_off r0 && xdp_off v0
 same_features "XDP detached"
-for d in v0 v1 r0 r1; do ip link set $d down; done
-for d in v0 v1 r0 r1; do ip link set $d up; done
+printf 'link set %s down\n' v0 v1 r0 r1 | ip -batch - || fail "ip link set down"
+printf 'link set %s up\n' v0 v1 r0 r1 | ip -batch - || fail "ip link set up"
 same_features "down and up again"
 both ok "ethtool -K gro on" "ethtool -K %0 gro on"
 same_features "GRO on at one end"
