@@ -9,10 +9,11 @@ it cannot read. One module, one small command each, so a test reads as what it s
 /run/netns/NS first (setns(2), as `ip netns exec` does, without a second program: each
 costs a fraction of a second on the debug kernel under TCG). A command that fails says
 why on stderr and exits 1; a usage error exits 2.
+
+Python's start is what a call costs there (each module imported, hashlib's libcrypto
+above all, is a good part of a second): a command imports only what it uses, and the
+arguments are read by the few lines of `parse` below, not argparse.
 """
-import argparse
-import hashlib
-import json
 import os
 import socket
 import sys
@@ -41,7 +42,8 @@ def udp_send(a):
     many as SECONDS allow."""
     s = socket.socket(family(a.addr), socket.SOCK_DGRAM)
     payload = a.byte.encode()[:1] * a.size
-    end = time.monotonic() + a.seconds if a.seconds else None
+    seconds = getattr(a, "for")
+    end = time.monotonic() + seconds if seconds else None
     n = 0
     while (n < a.count) if end is None else (time.monotonic() < end):
         s.sendto(payload, (a.addr, a.port))
@@ -146,6 +148,7 @@ def tcp_sink(a):
     open(a.out + ".listening", "w").close()
     c, _ = s.accept()
     c.settimeout(120)
+    import hashlib
     h, n = hashlib.sha256(), 0
     while True:
         b = c.recv(65536)
@@ -208,6 +211,7 @@ def malformed(a):
 def json_get(a):
     """Evaluates the Python expression EXPR over the JSON in FILE (or on stdin), bound to
     `d`; prints the result."""
+    import json
     d = json.load(open(a.file) if a.file else sys.stdin)
     print(eval(a.expr, {"d": d}))  # noqa: S307 - the tests' own expressions
 
@@ -215,50 +219,105 @@ def json_get(a):
 def json_lines(a):
     """Each Python expression EXPR over the JSON in FILE (bound to `d`), one line each:
     several answers from one start of Python."""
+    import json
     d = json.load(open(a.file))
     for e in a.exprs:
         print(str(eval(e, {"d": d})).replace("\n", " "))  # noqa: S307 - the tests' own
 
 
+KINDS = {int: "a whole number", float: "a number", str: "a word"}
+
+
+class Args:
+    """A command's arguments, by name."""
+
+
+def parse(argv, positional, options):
+    """ARGV read against POSITIONAL, [(name, type)] where a name ending in "+" takes the
+    rest (one or more) and one ending in "?" may be left out, and OPTIONS, {"--name":
+    (type, default)}, each followed by its value. Exits 2 on a mismatch."""
+    a = Args()
+    for opt, (_, default) in options.items():
+        setattr(a, opt[2:].replace("-", "_"), default)
+    rest = []
+    it = iter(argv)
+    for arg in it:
+        if arg in options:
+            typ = options[arg][0]
+            try:
+                setattr(a, arg[2:].replace("-", "_"), typ(next(it)))
+            except (StopIteration, ValueError):
+                usage(f"{arg} wants {KINDS[typ]}")
+        elif arg.startswith("--"):
+            usage(f"no option {arg}")
+        else:
+            rest.append(arg)
+    for name, typ in positional:
+        key = name.rstrip("+?")
+        try:
+            if name.endswith("+"):
+                if not rest:
+                    raise IndexError
+                setattr(a, key, [typ(x) for x in rest])
+                rest = []
+            elif name.endswith("?"):
+                setattr(a, key, typ(rest.pop(0)) if rest else None)
+            else:
+                setattr(a, key, typ(rest.pop(0)))
+        except IndexError:
+            usage(f"{key.upper()} is missing")
+        except ValueError:
+            usage(f"{key.upper()} wants {KINDS[typ]}")
+    if rest:
+        usage(f"too many arguments: {' '.join(rest)}")
+    return a
+
+
+def usage(why):
+    """A usage error: said, with the commands there are; exit status 2."""
+    print(f"nd.py: {why}\nusage: nd.py [--ns NS] COMMAND ARGS... (commands: "
+          + ", ".join(COMMANDS) + ")", file=sys.stderr)
+    sys.exit(2)
+
+
+ADDR, PORT = ("addr", str), ("port", int)
+# name: (function, positional arguments, options)
+COMMANDS = {
+    "udp-send": (udp_send, [ADDR, PORT], {"--count": (int, 1), "--size": (int, 64),
+                 "--byte": (str, "x"), "--gap": (float, 0.0), "--for": (float, 0.0)}),
+    "udp-count": (udp_count, [ADDR, PORT], {"--ready": (str, None), "--until": (str, None),
+                  "--max": (float, 60.0)}),
+    "udp-refused": (udp_refused, [ADDR, PORT], {}),
+    "udp-echo": (udp_echo, [ADDR, PORT, ("sizes+", int)], {}),
+    "tcp-connect": (tcp_connect, [ADDR, PORT], {"--timeout": (float, 3.0), "--say": (str, "")}),
+    "tcp-sink": (tcp_sink, [ADDR, PORT, ("out", str)], {}),
+    "tcp-send": (tcp_send, [ADDR, PORT, ("file", str), ("pause?", float)], {}),
+    "raw-send": (raw_send, [("dev", str), ("frames+", str)], {"--count": (int, 1)}),
+    "malformed": (malformed, [("dev", str)], {}),
+    "json": (json_get, [("expr", str), ("file?", str)], {}),
+    "json-lines": (json_lines, [("file", str), ("exprs+", str)], {}),
+}
+
+
 def main():
-    p = argparse.ArgumentParser(prog="nd.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--ns", help="the network namespace to run in (/run/netns/NS)")
-    sub = p.add_subparsers(dest="cmd", required=True)
-
-    def cmd(name, fn, *args):
-        c = sub.add_parser(name, help=fn.__doc__.split("\n")[0])
-        c.set_defaults(fn=fn)
-        for arg in args:
-            c.add_argument(*arg[0], **arg[1])
-        return c
-
-    addr = (["addr"], {})
-    port = (["port"], {"type": int})
-    cmd("udp-send", udp_send, addr, port,
-        (["--count"], {"type": int, "default": 1}), (["--size"], {"type": int, "default": 64}),
-        (["--byte"], {"default": "x"}), (["--gap"], {"type": float, "default": 0}),
-        (["--for"], {"dest": "seconds", "type": float, "default": 0}))
-    cmd("udp-count", udp_count, addr, port, (["--ready"], {"required": True}),
-        (["--until"], {"required": True}), (["--max"], {"type": float, "default": 60}))
-    cmd("udp-refused", udp_refused, addr, port)
-    cmd("tcp-connect", tcp_connect, addr, port, (["--timeout"], {"type": float, "default": 3}),
-        (["--say"], {"default": ""}))
-    cmd("udp-echo", udp_echo, addr, port, (["sizes"], {"type": int, "nargs": "+"}))
-    cmd("tcp-sink", tcp_sink, addr, port, (["out"], {}))
-    cmd("tcp-send", tcp_send, addr, port, (["file"], {}),
-        (["pause"], {"type": float, "nargs": "?", "default": 0}))
-    cmd("raw-send", raw_send, (["dev"], {}), (["frames"], {"nargs": "+"}),
-        (["--count"], {"type": int, "default": 1}))
-    cmd("malformed", malformed, (["dev"], {}))
-    cmd("json", json_get, (["expr"], {}), (["file"], {"nargs": "?"}))
-    cmd("json-lines", json_lines, (["file"], {}), (["exprs"], {"nargs": "+"}))
-    a = p.parse_args()
-    if a.ns:
-        enter_namespace(a.ns)
+    argv = sys.argv[1:]
+    ns = None
+    if argv[:1] == ["--ns"]:
+        if len(argv) < 2:
+            usage("--ns wants a namespace")
+        ns, argv = argv[1], argv[2:]
+    if not argv or argv[0] not in COMMANDS:
+        usage(f"no command {argv[0]!r}" if argv else "no command")
+    fn, positional, options = COMMANDS[argv[0]]
+    a = parse(argv[1:], positional, options)
+    if fn is udp_count and (a.ready is None or a.until is None):
+        usage("udp-count wants --ready FILE and --until FILE")
+    if ns:
+        enter_namespace(ns)
     try:
-        a.fn(a)
-    except OSError as e:
-        sys.exit(f"nd.py {a.cmd}: {e}")
+        fn(a)
+    except (OSError, ValueError, LookupError) as e:  # a socket, a frame's hex, JSON
+        sys.exit(f"nd.py {argv[0]}: {type(e).__name__}: {e}")
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ must nsx ns1 ping -6 -c 1 -W 2 -q fd00::2
 for size in 56 120 200 1000 1472 3000 20000; do
 	rf ns2 "flush"
 	rf ns2 "add drop proto icmp src 10.9.0.1"
-	nsx ns1 ping -c 2 -i 0.3 -W 1 -s $size -q 10.9.0.2 >/dev/null 2>&1 &&
+	# (No reply comes: ping waits 0.2 s after its last request, the rule's count is
+	# then awaited.)
+	nsx ns1 ping -c 2 -i 0.2 -W 0.2 -s $size -q 10.9.0.2 >/dev/null 2>&1 &&
 		fail "a $size-byte ping passed a drop rule"
-	expect_eq "$(hits ns2 1) $(bytes ns2 1)" "2 $((2 * (28 + size)))" "hits and bytes for 2 echoes of $size bytes"
+	expect_count "hits for 2 echoes of $size bytes" 2 hits ns2 1
+	expect_eq "$(bytes ns2 1)" "$((2 * (28 + size)))" "bytes for 2 echoes of $size bytes"
 done
 
 # ICMPv6: reassembly comes after LOCAL_IN (ipv6_frag_rcv is a protocol handler), so the
@@ -47,9 +50,9 @@ for size in 56 1000 1452 3000 5000; do
 	frags=$(( msg + 40 <= 1500 ? 1 : (msg + 1447) / 1448 ))
 	rf ns2 "flush"
 	rf ns2 "add drop family ip6 proto icmp src fd00::1"
-	nsx ns1 ping -6 -c 2 -i 0.3 -W 1 -s $size -q fd00::2 >/dev/null 2>&1 &&
+	nsx ns1 ping -6 -c 2 -i 0.2 -W 0.2 -s $size -q fd00::2 >/dev/null 2>&1 &&
 		fail "a $size-byte ping6 passed a drop rule"
-	expect_eq "$(hits ns2 1)" "$((2 * frags))" "hits for 2 echoes of $size bytes ($frags fragment(s) each)"
+	expect_count "hits for 2 echoes of $size bytes ($frags fragment(s) each)" "$((2 * frags))" hits ns2 1
 done
 
 # Fragments at PRE_ROUTING (no reassembly yet): a protocol rule sees all three fragments

@@ -24,7 +24,7 @@ noports() { snmp ns2 Udp NoPorts; }
 noports_at_least() { [ "$(noports)" -ge "$1" ]; }
 # send_udp N PORT: N datagrams from ns1 to 10.9.0.2:PORT.
 send_udp() {
-	ip netns exec ns1 bash -c "for i in \$(seq $1); do echo x >/dev/udp/10.9.0.2/$2; done" ||
+	ndpy --ns ns1 udp-send 10.9.0.2 "$2" --count "$1" --size 2 ||
 		fail "sending UDP from ns1"
 }
 
@@ -150,6 +150,7 @@ nsx_bg ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1
 flood=$!
 wait_for "the flood to reach x1" 60 rx_at_least ns2 x1 100
 must rmmod rveth
+kill $flood 2>/dev/null # (the devices are gone; its -w deadline only bounds a stuck rmmod)
 wait $flood
 expect_eq "$(table | sed 's/ hits [0-9]*//')" "x1: drop proto udp dport 9 (detached: device gone)" "table after the device went"
 must rmmod rxdp

@@ -41,7 +41,7 @@ noports() { snmp ns2 Udp NoPorts; }
 noports_at_least() { [ "$(noports)" -ge "$1" ]; }
 rxdp_cmd() { net_write ns2 rxdp "$1"; }
 send_udp() {
-	ip netns exec ns1 bash -c "for i in \$(seq $1); do echo x >/dev/udp/10.9.0.2/$2; done" ||
+	ndpy --ns ns1 udp-send 10.9.0.2 "$2" --count "$1" --size 2 ||
 		fail "sending UDP from ns1"
 }
 # wait_counter WHAT NS DEV VERDICT MIN
@@ -263,6 +263,7 @@ for i in 1 2 3 4 5; do
 	attach ns2 x1 drop || fail "replace with drop under traffic"
 	detach ns2 x1 || fail "detach under traffic"
 done
+kill $flood 2>/dev/null
 wait $flood
 must nsx ns1 ping -c 2 -i 0.2 -W 2 -q 10.9.0.2
 
