@@ -31,17 +31,15 @@ pg_file() {
 # made by this shell (a `start` blocks it until the run ends; a signal to it stops the run).
 # On a refusal, says which command and why (the errno's text) and fails.
 pg_write() {
-	local err=/tmp/.pg-err.$BASHPID
+	# (The error goes to a file of this shell's, rewritten each time: no process.)
+	local err=/tmp/.pg-err.$BASHPID why
 	if [ "$1" = pgctrl ] && [ -n "$PG_NS" ]; then
-		printf '%s\n' "$2" | nsx "$PG_NS" tee /proc/net/pktgen/pgctrl >/dev/null 2>"$err" &&
-			{ rm -f "$err"; return 0; }
+		printf '%s\n' "$2" | nsx "$PG_NS" tee /proc/net/pktgen/pgctrl >/dev/null 2>"$err" && return 0
 	else
 		pg_file "$1" || return 1
-		{ printf '%s\n' "$2" >"$PG_PATH"; } 2>"$err" && { rm -f "$err"; return 0; }
+		{ printf '%s\n' "$2" >"$PG_PATH"; } 2>"$err" && return 0
 	fi
-	local why
 	why=$(<"$err")
-	rm -f "$err"
 	echo "pktgen refused '$2' on $1: ${why##*: }" >&2
 	return 1
 }
