@@ -59,7 +59,7 @@ kcheck_start /tmp/netdive-kmsg.log
 # could also report a first test's young leak as the boot's, and this kernel has no
 # clock a shell can read that kmemleak stamps objects with: jiffies.)
 rm -f /tmp/kcheck-km-refused /tmp/nd-balances
-kmemleak_scan || echo "kmemleak refused the boot's scan" >>/tmp/kcheck-km-refused
+kmemleak_scan boot || echo "kmemleak refused the boot's scan" >>/tmp/kcheck-km-refused
 kmemleak_reported /tmp/kmemleak-before
 
 # run_test N PATH: test PATH as number N, with its window and balances; prints its
@@ -168,6 +168,16 @@ for path in "${paths[@]}"; do
 	run_test "$n" "$path"
 done
 
+# The exercise solutions make test built (ND_TEST_EXERCISES="LIST BUILDS", scripts/exercise.sh
+# build-proofs), each in a window of its own (exercises/guest.sh), before the sweep: its
+# kmemleak scan and whole-run balances judge what they left with the suite's. Their KTAP
+# lines go to their own file; the host counts them against the plan it printed.
+if [ -n "${ND_TEST_EXERCISES:-}" ] && [ -n "${ND_OUT:-}" ]; then
+	# shellcheck disable=SC2086 # two words: the list and the count of builds
+	bash "$here/../../exercises/guest.sh" prove $ND_TEST_EXERCISES solutions >"$ND_OUT/exercise-proofs.ktap" 2>&1
+	settle
+fi
+
 # The final sweep: whatever the last test left to RCU callbacks, work items and
 # kmemleak's next scan shows up here, not after the run has been declared clean. Every
 # object kmemleak reports that it did not report before the first test fails the run,
@@ -252,19 +262,16 @@ kcheck_stop
 [ -n "${ND_OUT:-}" ] && cp "$KMSG" "$ND_OUT/kmsg.log" 2>/dev/null
 [ -n "${ND_OUT:-}" ] && cp /tmp/nd-balances "$ND_OUT/balances.txt" 2>/dev/null
 
-# The exercise proofs make test built (ND_TEST_EXERCISES="LIST BUILDS", scripts/exercise.sh
-# build-proofs), in this boot, after the sweep: a skeleton may provoke the splat its
-# exercise is about, which turns lockdep off for the rest of the boot. Their KTAP lines go
-# to their own file; the host counts them against the plan it printed. The console's
-# splats after the marker are theirs (exercises/guest.sh holds each to its window).
+# The exercise skeletons after the sweep: one may provoke the splat its exercise is about,
+# which turns lockdep off for the rest of the boot. The console's splats after the marker
+# are theirs (exercises/guest.sh holds each to its window).
 # After this line on the console, splats are the proofs' own (each judged in its window).
 if [ -n "${ND_TEST_EXERCISES:-}" ] || [ ${#planted[@]} -gt 0 ]; then
 	echo "netdive: the suite's windows end here; proofs follow" >/dev/kmsg
 fi
 if [ -n "${ND_TEST_EXERCISES:-}" ] && [ -n "${ND_OUT:-}" ]; then
 	# shellcheck disable=SC2086 # two words: the list and the count of builds
-	# (Their leak verdict starts from the sweep's kmemleak scan, just made.)
-	EX_KMEMLEAK_SCANNED=1 bash "$here/../../exercises/guest.sh" prove $ND_TEST_EXERCISES >"$ND_OUT/exercise-proofs.ktap" 2>&1
+	bash "$here/../../exercises/guest.sh" prove $ND_TEST_EXERCISES skeletons >>"$ND_OUT/exercise-proofs.ktap" 2>&1
 fi
 
 if [ ${#planted[@]} -gt 0 ]; then
