@@ -215,6 +215,7 @@ prove)
 		judged=1
 	fi
 	while read -r n what ko; do
+		[ -n "$n" ] || continue
 		if [ "$part" = skeletons ] && [ "$what" = solution ]; then
 			t=$((t + 1)) # numbered in the first half
 			continue

@@ -219,7 +219,8 @@ build_proofs() {
 	for d in $(ex_dirs); do
 		[ "$(meta "$d" splat)" = yes ] && late+="$(num_of "$d") "
 	done
-	printf '%s\n' "${list[@]}" | awk -v late="$late" '
+	# (No line at all when nothing built: an empty line would run as a proof.)
+	[ ${#list[@]} -eq 0 ] || printf '%s\n' "${list[@]}" | awk -v late="$late" '
 		$2 == "skeleton" && index(late, " " $1 " ") {held[++h] = $0; next}
 		{print}
 		END {for (i = 1; i <= h; i++) print held[i]}' >"$root.list"

@@ -41,6 +41,7 @@ nsx_bg ns1 ping -f -w 10 10.9.0.2 >/dev/null 2>&1
 ppid=$!
 wait_for "the flood to reach x1" 60 rx_at_least ns2 x1 50
 note "ok: x1 rx_packets during the flood = $(stat ns2 x1 rx_packets)"
+kill -0 $ppid 2>/dev/null || fail "the flood ended before rmmod"
 must rmmod rveth
 ip -n ns1 link show x0 >/dev/null 2>&1 && fail "x0 survived rmmod"
 kill $ppid 2>/dev/null # (the devices are gone; its -w deadline only bounds a stuck rmmod)

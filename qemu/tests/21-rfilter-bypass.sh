@@ -32,6 +32,9 @@ must nsx ns1 ping -6 -c 1 -W 2 -q fd00::2
 
 # IPv4 echo of every size: at LOCAL_IN the packet is whole (ip_local_deliver reassembles
 # first), so two echoes are two hits of exactly 28 + size bytes each.
+# The rule drops them (ping's 0.2 s wait proves little on its own): ns2's ICMP never
+# counts an echo request.
+echos0=$(snmp ns2 Icmp InEchos) || fail "no Icmp InEchos in ns2"
 for size in 56 120 200 1000 1472 3000 20000; do
 	rf ns2 "flush"
 	rf ns2 "add drop proto icmp src 10.9.0.1"
@@ -42,9 +45,11 @@ for size in 56 120 200 1000 1472 3000 20000; do
 	expect_count "hits for 2 echoes of $size bytes" 2 hits ns2 1
 	expect_eq "$(bytes ns2 1)" "$((2 * (28 + size)))" "bytes for 2 echoes of $size bytes"
 done
+expect_eq "$(snmp ns2 Icmp InEchos)" "$echos0" "echo requests ns2's ICMP received past the drop rules"
 
 # ICMPv6: reassembly comes after LOCAL_IN (ipv6_frag_rcv is a protocol handler), so the
 # rule sees each fragment: 1448 bytes of message each on a 1500-byte link.
+echos0=$(snmp6 ns2 Icmp6InEchos) || fail "no Icmp6InEchos in ns2"
 for size in 56 1000 1452 3000 5000; do
 	msg=$((size + 8))
 	frags=$(( msg + 40 <= 1500 ? 1 : (msg + 1447) / 1448 ))
@@ -54,6 +59,7 @@ for size in 56 1000 1452 3000 5000; do
 		fail "a $size-byte ping6 passed a drop rule"
 	expect_count "hits for 2 echoes of $size bytes ($frags fragment(s) each)" "$((2 * frags))" hits ns2 1
 done
+expect_eq "$(snmp6 ns2 Icmp6InEchos)" "$echos0" "echo requests ns2's ICMPv6 received past the drop rules"
 
 # Fragments at PRE_ROUTING (no reassembly yet): a protocol rule sees all three fragments
 # of a 3000-byte echo; a port rule sees the first only (the others have no UDP header, as

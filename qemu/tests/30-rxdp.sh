@@ -149,6 +149,7 @@ note "ok: rmmod rxdp refused while attached ($err)"
 nsx_bg ns1 ping -f -w 8 -q 10.9.0.2 >/dev/null 2>&1
 flood=$!
 wait_for "the flood to reach x1" 60 rx_at_least ns2 x1 100
+kill -0 $flood 2>/dev/null || fail "the flood ended before rmmod"
 must rmmod rveth
 kill $flood 2>/dev/null # (the devices are gone; its -w deadline only bounds a stuck rmmod)
 wait $flood
