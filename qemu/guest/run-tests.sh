@@ -21,7 +21,8 @@
 # planted there ("planted: kmemleak caught").
 # ND_TEST_FILTER (a grep -E pattern on the test name) selects tests; ND_TEST_PLANT adds
 # qemu/tests/planted/<name>.sh, a test with a planted bug that must fail the run;
-# ND_TEST_EXERCISES runs the exercise proofs after the sweep (see the end).
+# ND_TEST_EXERCISES runs the exercise proofs: the solutions before the sweep, the
+# skeletons after it.
 # make test boots two guests and gives each its share (scripts/test.sh): ND_TEST_LIST
 # names this guest's tests (file names, "-" for none; it replaces the filter), and then
 # the planted detectors run only where ND_TEST_PLANTED is set.
