@@ -36,13 +36,14 @@ use kernel::prelude::*;
 use kernel::sync::rcu::BhGuard;
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: RdummyModule,
+// Registers link kind `rdummy`; unloading deletes every rdummy device.
+kernel::module_rtnl_link! {
+    type: Rdummy,
     name: "rdummy",
+    alias: "rtnl-link-rdummy",
     author: "netdive",
     description: "Dummy network device in Rust (netdive lesson 1b)",
     license: "GPL",
-    alias: ["rtnl-link-rdummy"],
 }
 
 /// Per-CPU transmit counters: frames and bytes.
@@ -123,18 +124,5 @@ impl ethtool::Operations for RdummyEthtool {
     fn get_drvinfo(_dev: &DriverDevice<Rdummy>, info: &mut DrvInfo) {
         info.set_driver(c_str!("rdummy"));
         info.set_version(c_str!("1.0"));
-    }
-}
-
-struct RdummyModule {
-    _link: Pin<KBox<rtnl::Registration<Rdummy>>>,
-}
-
-impl kernel::Module for RdummyModule {
-    /// Registers link kind `rdummy`; unloading deletes every rdummy device.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _link: KBox::pin_init(rtnl::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

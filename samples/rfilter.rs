@@ -49,8 +49,9 @@ use kernel::{c_str, str::CStr};
 pub mod rules;
 use rules::{Action, Command, Match, RejectWith, Rule};
 
-module! {
-    type: RfilterModule,
+// Hooks every namespace, present and future; unloading unhooks them all.
+kernel::module_pernet! {
+    type: Rfilter,
     name: "rfilter",
     author: "netdive",
     description: "Rule-driven netfilter hook in Rust (netdive lesson 2)",
@@ -119,8 +120,6 @@ struct NetRules {
 }
 
 struct Rfilter;
-
-static RFILTER_ID: pernet::Id = pernet::Id::new();
 
 const fn at(family: Family, point: HookPoint) -> HookSpec {
     // Priority 0 is the filter table's place (NF_IP_PRI_FILTER), after conntrack.
@@ -274,10 +273,6 @@ impl pernet::Subsystem for Rfilter {
     type Data = NetRules;
     type Features = (netfilter::Hooks<Self>, procfs::File<Self>);
 
-    fn id() -> &'static pernet::Id {
-        &RFILTER_ID
-    }
-
     /// A new namespace starts with no rules: nothing published, an empty table to edit.
     fn init(_net: &Namespace) -> impl PinInit<NetRules, Error> {
         try_pin_init!(NetRules {
@@ -367,18 +362,5 @@ impl procfs::ControlFile for Rfilter {
         data.table.set(Some(next.clone()));
         *editor = next;
         Ok(())
-    }
-}
-
-struct RfilterModule {
-    _filter: Pin<KBox<pernet::Registration<Rfilter>>>,
-}
-
-impl kernel::Module for RfilterModule {
-    /// Hooks every namespace, present and future; unloading unhooks them all.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _filter: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

@@ -107,15 +107,11 @@ struct NetState {
 
 struct Rplant;
 
-static RPLANT_ID: pernet::Id = pernet::Id::new();
+kernel::pernet_id!(Rplant);
 
 impl pernet::Subsystem for Rplant {
     type Data = NetState;
     type Features = procfs::File<Self>;
-
-    fn id() -> &'static pernet::Id {
-        &RPLANT_ID
-    }
 
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {

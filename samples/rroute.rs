@@ -41,8 +41,9 @@ use kernel::{c_str, str::CStr};
 #[path = "rroute/query.rs"]
 pub mod query;
 
-module! {
-    type: RrouteModule,
+// Creates `/proc/net/rroute` in every namespace.
+kernel::module_pernet! {
+    type: Rroute,
     name: "rroute",
     author: "netdive",
     description: "Route lookups shown from inside (netdive lesson 2b)",
@@ -64,8 +65,6 @@ struct NetState {
 }
 
 struct Rroute;
-
-static RROUTE_ID: pernet::Id = pernet::Id::new();
 
 /// Asks both steps, under one RCU read-side section so the device named by `iif` stays
 /// valid while the lookups use it.
@@ -188,10 +187,6 @@ impl pernet::Subsystem for Rroute {
     /// No hooks: rroute only asks.
     type Features = procfs::File<Self>;
 
-    fn id() -> &'static pernet::Id {
-        &RROUTE_ID
-    }
-
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {
             last <- new_mutex!(None),
@@ -224,18 +219,5 @@ impl procfs::ControlFile for Rroute {
         let answer = ask(net, parse_question(input)?)?;
         *state.last.lock() = Some(answer);
         Ok(())
-    }
-}
-
-struct RrouteModule {
-    _control: Pin<KBox<pernet::Registration<Rroute>>>,
-}
-
-impl kernel::Module for RrouteModule {
-    /// Creates `/proc/net/rroute` in every namespace.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

@@ -57,8 +57,9 @@ pub mod cmd;
 #[path = "rsock/states.rs"]
 pub mod states;
 
-module! {
-    type: RsockModule,
+// Creates `/proc/net/rsock` in every namespace.
+kernel::module_pernet! {
+    type: Rsock,
     name: "rsock",
     author: "netdive",
     description: "In-kernel UDP and TCP echo servers (netdive lesson 3)",
@@ -159,8 +160,6 @@ struct NetState {
 }
 
 struct Rsock;
-
-static RSOCK_ID: pernet::Id = pernet::Id::new();
 
 /// Every address, IPv4 and IPv6, port `port`: `[::]:port`.
 fn any_address(port: u16) -> SocketAddr {
@@ -536,10 +535,6 @@ impl pernet::Subsystem for Rsock {
         ),
     );
 
-    fn id() -> &'static pernet::Id {
-        &RSOCK_ID
-    }
-
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {
             servers <- new_mutex!(KVec::new()),
@@ -597,18 +592,5 @@ impl procfs::ControlFile for Rsock {
                 Ok(())
             }
         }
-    }
-}
-
-struct RsockModule {
-    _control: Pin<KBox<pernet::Registration<Rsock>>>,
-}
-
-impl kernel::Module for RsockModule {
-    /// Creates `/proc/net/rsock` in every namespace.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

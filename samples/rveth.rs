@@ -102,13 +102,15 @@ use kernel::prelude::*;
 use kernel::sync::rcu::{self, BhGuard};
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: RvethModule,
+// Registers link kind `rveth`; from now on `ip link add ... type rveth` reaches us.
+// Unloading unregisters it, which deletes every pair still alive.
+kernel::module_rtnl_link! {
+    type: Rveth,
     name: "rveth",
+    alias: "rtnl-link-rveth",
     author: "netdive",
     description: "Virtual Ethernet pair in Rust (netdive lesson 1)",
     license: "GPL",
-    alias: ["rtnl-link-rveth"],
 }
 
 /// Packets a receive ring holds before the sender starts dropping (veth: 256).
@@ -932,17 +934,4 @@ impl ethtool::Operations for RvethEthtool {
 fn rx_values(q: &RxQueue) -> impl Iterator<Item = u64> {
     let counts = q.stats.get().into_iter();
     Iterator::chain(Iterator::chain(counts, q.fast.values()), q.xdp.values())
-}
-
-struct RvethModule {
-    _link: Pin<KBox<rtnl::Registration<Rveth>>>,
-}
-
-impl kernel::Module for RvethModule {
-    /// Registers link kind `rveth`; from now on `ip link add ... type rveth` reaches us.
-    /// Unloading unregisters it, which deletes every pair still alive.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let link = KBox::pin_init(rtnl::Registration::new(), GFP_KERNEL)?;
-        Ok(Self { _link: link })
-    }
 }

@@ -47,8 +47,11 @@ pub mod spec;
 use kernel::net::{hdr, ifname};
 use spec::{Command, Name, Spec};
 
-module! {
-    type: RxdpModule,
+// Creates `/proc/net/rxdp` in every namespace. Each attached program holds a
+// reference on this module, so `rmmod rxdp` is refused (`EBUSY`) until every program
+// is detached (or its device deleted); then unloading removes the files.
+kernel::module_pernet! {
+    type: Rxdp,
     name: "rxdp",
     author: "netdive",
     description: "Rust fast-path programs for rveth (netdive lesson 5)",
@@ -123,8 +126,6 @@ struct NetState {
 
 struct Rxdp;
 
-static RXDP_ID: pernet::Id = pernet::Id::new();
-
 /// The device called `name` in `net`, with a reference held.
 fn find_device(net: &Namespace, name: &Name) -> Result<ARef<Device>> {
     let name = CStr::from_bytes_with_nul(name.with_nul())?;
@@ -184,10 +185,6 @@ impl pernet::Subsystem for Rxdp {
     type Data = NetState;
     /// No netfilter hooks: this module works below them, in the driver.
     type Features = procfs::File<Self>;
-
-    fn id() -> &'static pernet::Id {
-        &RXDP_ID
-    }
 
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {
@@ -276,19 +273,4 @@ fn remove(entries: &mut KVec<Entry>, i: usize) -> Result<Entry> {
     }
     *entries = kept;
     removed.ok_or(EINVAL)
-}
-
-struct RxdpModule {
-    _control: Pin<KBox<pernet::Registration<Rxdp>>>,
-}
-
-impl kernel::Module for RxdpModule {
-    /// Creates `/proc/net/rxdp` in every namespace. Each attached program holds a
-    /// reference on this module, so `rmmod rxdp` is refused (`EBUSY`) until every program
-    /// is detached (or its device deleted); then unloading removes the files.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
-    }
 }

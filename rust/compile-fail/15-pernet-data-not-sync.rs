@@ -7,15 +7,11 @@ use kernel::prelude::*;
 
 struct Counts;
 
-static ID: pernet::Id = pernet::Id::new();
+kernel::pernet_id!(Counts);
 
 impl pernet::Subsystem for Counts {
     type Data = core::cell::Cell<u64>;
     type Features = ();
-
-    fn id() -> &'static pernet::Id {
-        &ID
-    }
 
     fn init(_net: &Namespace) -> impl PinInit<Self::Data, Error> {
         core::cell::Cell::new(0)

@@ -7,15 +7,11 @@ use kernel::prelude::*;
 
 struct Keeper;
 
-static ID: pernet::Id = pernet::Id::new();
+kernel::pernet_id!(Keeper);
 
 impl pernet::Subsystem for Keeper {
     type Data = ();
     type Features = tcp_state::Watch<Self>;
-
-    fn id() -> &'static pernet::Id {
-        &ID
-    }
 
     fn init(_net: &Namespace) -> impl PinInit<Self::Data, Error> {}
 }

@@ -10,14 +10,12 @@ use kernel::prelude::*;
 use kernel::sync::sleep::Sleepable;
 
 struct Sub;
-static ID: pernet::Id = pernet::Id::new();
+
+kernel::pernet_id!(Sub);
 
 impl pernet::Subsystem for Sub {
     type Data = ();
     type Features = ();
-    fn id() -> &'static pernet::Id {
-        &ID
-    }
     fn init(_net: &Namespace) -> impl PinInit<(), Error> {}
     fn exit(_data: &(), ctx: &Sleepable) {
         let _again = rtnl::lock(ctx);

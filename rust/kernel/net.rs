@@ -106,3 +106,34 @@ pub fn current_cpu() -> usize {
     // SAFETY: no preconditions.
     unsafe { bindings::raw_smp_processor_id() as usize }
 }
+
+/// The module of [`module_rtnl_link!`](crate::module_rtnl_link) and
+/// [`module_pernet!`](crate::module_pernet): one registration (`rtnl::Registration`,
+/// `pernet::Registration`), made when the module loads and dropped when it goes, and the
+/// `module!` fields given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __module_with_registration {
+    ($registration:ty, { $($fields:tt)* }) => {
+        /// The module: its registration, alive while the module is loaded.
+        struct __ModuleWithRegistration {
+            _registration: ::core::pin::Pin<$crate::alloc::KBox<$registration>>,
+        }
+
+        impl $crate::Module for __ModuleWithRegistration {
+            fn init(_module: &'static $crate::ThisModule) -> $crate::error::Result<Self> {
+                Ok(Self {
+                    _registration: $crate::alloc::KBox::pin_init(
+                        <$registration>::new(),
+                        $crate::alloc::flags::GFP_KERNEL,
+                    )?,
+                })
+            }
+        }
+
+        $crate::prelude::module! {
+            type: __ModuleWithRegistration,
+            $($fields)*
+        }
+    };
+}

@@ -36,13 +36,14 @@ use kernel::prelude::*;
 use kernel::sync::rcu::{self, BhGuard};
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: ExpairModule,
+// Registers link kind `expair`; unloading deletes every pair still alive.
+kernel::module_rtnl_link! {
+    type: Expair,
     name: "expair",
+    alias: "rtnl-link-expair",
     author: "netdive",
     description: "Exercise 1: a virtual Ethernet pair",
     license: "GPL",
-    alias: ["rtnl-link-expair"],
 }
 
 /// Frames the receive ring holds before the sender starts dropping (veth: 256).
@@ -223,18 +224,5 @@ impl rtnl::LinkOps for Expair {
                 queue.queue(peer);
             }
         }
-    }
-}
-
-struct ExpairModule {
-    _link: Pin<KBox<rtnl::Registration<Expair>>>,
-}
-
-impl kernel::Module for ExpairModule {
-    /// Registers link kind `expair`; unloading deletes every pair still alive.
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _link: KBox::pin_init(rtnl::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

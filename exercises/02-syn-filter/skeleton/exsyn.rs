@@ -24,8 +24,8 @@ use kernel::prelude::*;
 use kernel::sync::sleep::Sleepable;
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: ExSynModule,
+kernel::module_pernet! {
+    type: ExSyn,
     name: "exsyn",
     author: "netdive",
     description: "Exercise 2: drop TCP SYNs to one port",
@@ -43,8 +43,6 @@ struct Watch {
 }
 
 struct ExSyn;
-
-static EXSYN_ID: pernet::Id = pernet::Id::new();
 
 /// Whether `pkt` opens a connection to `port`: TCP, SYN set, ACK clear (a SYN-ACK
 /// answers a connection this host opened).
@@ -67,10 +65,6 @@ fn parse(skb: &SkBuff, family: Family) -> Option<hdr::Packet> {
 impl pernet::Subsystem for ExSyn {
     type Data = Watch;
     type Features = (netfilter::Hooks<Self>, procfs::File<Self>);
-
-    fn id() -> &'static pernet::Id {
-        &EXSYN_ID
-    }
 
     /// A new namespace watches no port.
     fn init(_net: &Namespace) -> impl PinInit<Watch, Error> {
@@ -138,17 +132,5 @@ impl procfs::ControlFile for ExSyn {
         })?;
         watch.port.store(port, Ordering::Relaxed);
         Ok(())
-    }
-}
-
-struct ExSynModule {
-    _hooks: Pin<KBox<pernet::Registration<ExSyn>>>,
-}
-
-impl kernel::Module for ExSynModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _hooks: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

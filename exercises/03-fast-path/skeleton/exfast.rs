@@ -33,8 +33,10 @@ use kernel::sync::{new_mutex, rcu, sleep::Sleepable, Arc, Mutex};
 use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: ExFastModule,
+// Creates `/proc/net/exfast` in every namespace. An attached program holds a
+// reference on this module: `rmmod exfast` waits for `detach` (or the device to go).
+kernel::module_pernet! {
+    type: ExFastControl,
     name: "exfast",
     author: "netdive",
     description: "Exercise 3: a Rust fast-path program",
@@ -137,8 +139,6 @@ struct NetState {
 
 struct ExFastControl;
 
-static EXFAST_ID: pernet::Id = pernet::Id::new();
-
 /// Attaches a new program to the rveth device `name` of `net`.
 fn attach(net: &Namespace, name: Name, rtnl: &Rtnl) -> Result<Entry> {
     let cname = CStr::from_bytes_with_nul(name.with_nul())?;
@@ -165,10 +165,6 @@ fn attach(net: &Namespace, name: Name, rtnl: &Rtnl) -> Result<Entry> {
 impl pernet::Subsystem for ExFastControl {
     type Data = NetState;
     type Features = procfs::File<Self>;
-
-    fn id() -> &'static pernet::Id {
-        &EXFAST_ID
-    }
 
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {
@@ -220,19 +216,5 @@ impl procfs::ControlFile for ExFastControl {
                 Err(EINVAL)
             }
         }
-    }
-}
-
-struct ExFastModule {
-    _control: Pin<KBox<pernet::Registration<ExFastControl>>>,
-}
-
-impl kernel::Module for ExFastModule {
-    /// Creates `/proc/net/exfast` in every namespace. An attached program holds a
-    /// reference on this module: `rmmod exfast` waits for `detach` (or the device to go).
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

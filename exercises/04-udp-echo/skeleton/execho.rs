@@ -24,8 +24,8 @@ use kernel::prelude::*;
 use kernel::sync::{new_mutex, sleep::Sleepable, Arc, Mutex};
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: ExEchoModule,
+kernel::module_pernet! {
+    type: ExEcho,
     name: "execho",
     author: "netdive",
     description: "Exercise 4: an in-kernel UDP echo server",
@@ -59,8 +59,6 @@ struct NetState {
 }
 
 struct ExEcho;
-
-static EXECHO_ID: pernet::Id = pernet::Id::new();
 
 /// A UDP socket in `net`, bound to `port` on every address, IPv4 and IPv6 (`[::]`: an
 /// IPv6 socket also takes IPv4 datagrams, as v4-mapped addresses).
@@ -142,10 +140,6 @@ impl pernet::Subsystem for ExEcho {
     type Data = NetState;
     type Features = procfs::File<Self>;
 
-    fn id() -> &'static pernet::Id {
-        &EXECHO_ID
-    }
-
     fn init(_net: &Namespace) -> impl PinInit<NetState, Error> {
         try_pin_init!(NetState {
             running <- new_mutex!(None),
@@ -193,17 +187,5 @@ impl procfs::ControlFile for ExEcho {
                 Err(EINVAL)
             }
         }
-    }
-}
-
-struct ExEchoModule {
-    _control: Pin<KBox<pernet::Registration<ExEcho>>>,
-}
-
-impl kernel::Module for ExEchoModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _control: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

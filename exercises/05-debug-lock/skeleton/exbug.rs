@@ -19,8 +19,8 @@ use kernel::prelude::*;
 use kernel::sync::{new_spinlock, sleep::Sleepable, SpinLock};
 use kernel::{c_str, str::CStr};
 
-module! {
-    type: ExBugModule,
+kernel::module_pernet! {
+    type: ExBug,
     name: "exbug",
     author: "netdive",
     description: "Exercise 5: find the bug the debug kernel reports",
@@ -56,15 +56,9 @@ struct NetCounts {
 
 struct ExBug;
 
-static EXBUG_ID: pernet::Id = pernet::Id::new();
-
 impl pernet::Subsystem for ExBug {
     type Data = NetCounts;
     type Features = (netfilter::Hooks<Self>, procfs::File<Self>);
-
-    fn id() -> &'static pernet::Id {
-        &EXBUG_ID
-    }
 
     fn init(_net: &Namespace) -> impl PinInit<NetCounts, Error> {
         try_pin_init!(NetCounts {
@@ -110,17 +104,5 @@ impl procfs::ControlFile for ExBug {
         }
         *data.counts.lock() = Counts::default();
         Ok(())
-    }
-}
-
-struct ExBugModule {
-    _hooks: Pin<KBox<pernet::Registration<ExBug>>>,
-}
-
-impl kernel::Module for ExBugModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _hooks: KBox::pin_init(pernet::Registration::new(), GFP_KERNEL)?,
-        })
     }
 }

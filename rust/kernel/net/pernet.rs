@@ -73,18 +73,46 @@ impl Default for Id {
     }
 }
 
+/// Where a subsystem's id slot is: one `static` [`Id`] per subsystem type, declared by
+/// [`pernet_id!`](crate::pernet_id) (which [`module_pernet!`](crate::module_pernet) uses).
+///
+/// # Safety
+///
+/// [`IdSlot::id`] returns the same `&'static Id` on every call: the registration hands that
+/// slot to the core, and every callback finds a namespace's state through it
+/// (`net_generic`), so another slot would find storage that is not ours.
+pub unsafe trait IdSlot {
+    /// The subsystem's id slot. A second registration using the same slot while the first
+    /// is registered fails (`EBUSY`).
+    fn id() -> &'static Id;
+}
+
+/// Declares subsystem `type`'s id slot ([`IdSlot`]): one `static` [`Id`], for a module that
+/// writes its own `Module` (it registers more than one thing); [`module_pernet!`] declares
+/// it for the others.
+///
+/// [`module_pernet!`]: crate::module_pernet
+#[macro_export]
+macro_rules! pernet_id {
+    ($type:ty) => {
+        // SAFETY: `id` returns the one static declared in it, on every call.
+        unsafe impl $crate::net::pernet::IdSlot for $type {
+            fn id() -> &'static $crate::net::pernet::Id {
+                static ID: $crate::net::pernet::Id = $crate::net::pernet::Id::new();
+                &ID
+            }
+        }
+    };
+}
+
 /// A module's state in every network namespace.
-pub trait Subsystem: Sized + Send + Sync + 'static {
+pub trait Subsystem: IdSlot + Sized + Send + Sync + 'static {
     /// The state of one namespace.
     type Data: Send + Sync;
 
     /// What each namespace registers that points at its state: `()` for nothing, one
     /// feature, or a pair of them.
     type Features: Feature<Self>;
-
-    /// The subsystem's id slot (`static ID: pernet::Id = pernet::Id::new();`). A second
-    /// registration using the same slot while the first is registered fails (`EBUSY`).
-    fn id() -> &'static Id;
 
     /// Builds a namespace's state in place (pernet `init`); the namespace is being set up,
     /// or exists already when the subsystem registers.
@@ -394,4 +422,41 @@ impl<S: Subsystem> PinnedDrop for Registration<S> {
         unsafe { bindings::unregister_pernet_subsys(self.ops.get()) };
         S::id().in_use.store(false, Ordering::Release);
     }
+}
+
+/// Declares a kernel module that keeps state in every network namespace through one
+/// pernet subsystem, with what each namespace registers (its [`Subsystem::Features`]: a
+/// control file in `/proc/net`, netfilter hooks): C's `module_init` +
+/// `register_pernet_subsys`, declared as the kernel's `module_phy_driver!` declares a PHY
+/// driver module. It declares the subsystem's [`Id`] ([`IdSlot`]); loading registers the
+/// subsystem in every namespace, present and future ([`Registration`]), unloading
+/// unregisters it from all of them.
+///
+/// ```ignore
+/// kernel::module_pernet! {
+///     type: Rfilter,
+///     name: "rfilter",
+///     author: "netdive",
+///     description: "Packet filter rules per namespace",
+///     license: "GPL",
+/// }
+/// ```
+#[macro_export]
+macro_rules! module_pernet {
+    (
+        type: $type:ty,
+        name: $name:literal,
+        author: $author:literal,
+        description: $description:literal,
+        license: $license:literal $(,)?
+    ) => {
+        $crate::pernet_id!($type);
+
+        $crate::__module_with_registration!($crate::net::pernet::Registration<$type>, {
+            name: $name,
+            author: $author,
+            description: $description,
+            license: $license,
+        });
+    };
 }

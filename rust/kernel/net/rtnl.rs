@@ -680,6 +680,78 @@ impl<T: LinkOps> PinnedDrop for Registration<T> {
     }
 }
 
+/// Whether `alias` is the module alias for link kind `kind`, `rtnl-link-<kind>`: what C's
+/// `MODULE_ALIAS_RTNL_LINK(kind)` writes, and what `ip link add ... type <kind>` asks
+/// `request_module` for when no module has registered the kind yet (`rtnl_newlink`).
+/// Checked at build time by [`module_rtnl_link!`](crate::module_rtnl_link).
+#[doc(hidden)]
+pub const fn alias_is_for_kind(alias: &str, kind: &CStr) -> bool {
+    const PREFIX: &[u8] = b"rtnl-link-";
+    let alias = alias.as_bytes();
+    let kind = kind.as_bytes_with_nul();
+    // `kind` ends in its NUL, which the alias does not have.
+    if alias.len() != PREFIX.len() + kind.len() - 1 {
+        return false;
+    }
+    let mut i = 0;
+    while i < alias.len() {
+        let want = if i < PREFIX.len() { PREFIX[i] } else { kind[i - PREFIX.len()] };
+        if alias[i] != want {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Declares a kernel module that registers one link type: what C writes as `module_init`
+/// + `rtnl_link_register` + `MODULE_ALIAS_RTNL_LINK` (drivers/net/veth.c), declared as the
+/// kernel's `module_phy_driver!` ([`rust/kernel/net/phy.rs`](srctree/rust/kernel/net/phy.rs))
+/// declares a PHY driver module. Loading registers [`LinkOps`] type `type` (a
+/// [`Registration`]); unloading unregisters it, which deletes every device of the type
+/// still alive.
+///
+/// `alias` must be `"rtnl-link-<KIND>"` for the type's [`LinkOps::KIND`] (a build error
+/// otherwise): it is how `ip link add ... type <KIND>` loads the module on demand.
+///
+/// ```ignore
+/// kernel::module_rtnl_link! {
+///     type: Rdummy,
+///     name: "rdummy",
+///     alias: "rtnl-link-rdummy",
+///     author: "netdive",
+///     description: "A dummy device in Rust",
+///     license: "GPL",
+/// }
+/// ```
+#[macro_export]
+macro_rules! module_rtnl_link {
+    (
+        type: $type:ty,
+        name: $name:literal,
+        alias: $alias:literal,
+        author: $author:literal,
+        description: $description:literal,
+        license: $license:literal $(,)?
+    ) => {
+        const _: () = ::core::assert!(
+            $crate::net::rtnl::alias_is_for_kind(
+                $alias,
+                <$type as $crate::net::rtnl::LinkOps>::KIND
+            ),
+            "the alias must be \"rtnl-link-\" followed by the type's LinkOps::KIND",
+        );
+
+        $crate::__module_with_registration!($crate::net::rtnl::Registration<$type>, {
+            name: $name,
+            author: $author,
+            description: $description,
+            license: $license,
+            alias: [$alias],
+        });
+    };
+}
+
 /// The namespace a request's device goes to, held (`rtnl_link_get_net`): the one its
 /// attributes name (`netns`), or the request's own.
 ///
