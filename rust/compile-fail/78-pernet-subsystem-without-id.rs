@@ -12,6 +12,6 @@ impl pernet::Subsystem for Counts {
     type Features = ();
 
     fn init(_net: &Namespace) -> impl PinInit<Self::Data, Error> {
-        kernel::init::zeroed()
+        ()
     }
 }

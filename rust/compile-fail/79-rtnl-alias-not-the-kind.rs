@@ -1,3 +1,4 @@
+// expect: E0080
 // expect: the alias must be "rtnl-link-" followed by the type's LinkOps::KIND
 // `ip link add ... type rdum` asks for module alias `rtnl-link-rdum`: a module whose
 // alias names another kind is never loaded on demand. `module_rtnl_link!` refuses to
@@ -18,7 +19,7 @@ impl dev::Driver for Rdum {
     type Data = ();
 
     fn init(_dev: &Device, _rtnl: &Rtnl) -> impl PinInit<(), Error> {
-        kernel::init::zeroed()
+        ()
     }
 
     fn start_xmit(_skb: OwnedSkBuff, _dev: &DriverDevice<Self>, _bh: &BhGuard) -> TxOutcome {

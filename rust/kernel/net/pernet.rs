@@ -445,10 +445,10 @@ impl<S: Subsystem> PinnedDrop for Registration<S> {
 macro_rules! module_pernet {
     (
         type: $type:ty,
-        name: $name:literal,
-        author: $author:literal,
-        description: $description:literal,
-        license: $license:literal $(,)?
+        name: $name:tt,
+        author: $author:tt,
+        description: $description:tt,
+        license: $license:tt $(,)?
     ) => {
         $crate::pernet_id!($type);
 

@@ -695,7 +695,11 @@ pub const fn alias_is_for_kind(alias: &str, kind: &CStr) -> bool {
     }
     let mut i = 0;
     while i < alias.len() {
-        let want = if i < PREFIX.len() { PREFIX[i] } else { kind[i - PREFIX.len()] };
+        let want = if i < PREFIX.len() {
+            PREFIX[i]
+        } else {
+            kind[i - PREFIX.len()]
+        };
         if alias[i] != want {
             return false;
         }
@@ -705,11 +709,11 @@ pub const fn alias_is_for_kind(alias: &str, kind: &CStr) -> bool {
 }
 
 /// Declares a kernel module that registers one link type: what C writes as `module_init`
-/// + `rtnl_link_register` + `MODULE_ALIAS_RTNL_LINK` (drivers/net/veth.c), declared as the
-/// kernel's `module_phy_driver!` ([`rust/kernel/net/phy.rs`](srctree/rust/kernel/net/phy.rs))
-/// declares a PHY driver module. Loading registers [`LinkOps`] type `type` (a
-/// [`Registration`]); unloading unregisters it, which deletes every device of the type
-/// still alive.
+/// with `rtnl_link_register`, and `MODULE_ALIAS_RTNL_LINK` (drivers/net/veth.c), declared
+/// as the kernel's `module_phy_driver!`
+/// ([`rust/kernel/net/phy.rs`](srctree/rust/kernel/net/phy.rs)) declares a PHY driver
+/// module. Loading registers [`LinkOps`] type `type` (a [`Registration`]); unloading
+/// unregisters it, which deletes every device of the type still alive.
 ///
 /// `alias` must be `"rtnl-link-<KIND>"` for the type's [`LinkOps::KIND`] (a build error
 /// otherwise): it is how `ip link add ... type <KIND>` loads the module on demand.
@@ -728,11 +732,11 @@ pub const fn alias_is_for_kind(alias: &str, kind: &CStr) -> bool {
 macro_rules! module_rtnl_link {
     (
         type: $type:ty,
-        name: $name:literal,
-        alias: $alias:literal,
-        author: $author:literal,
-        description: $description:literal,
-        license: $license:literal $(,)?
+        name: $name:tt,
+        alias: $alias:tt,
+        author: $author:tt,
+        description: $description:tt,
+        license: $license:tt $(,)?
     ) => {
         const _: () = ::core::assert!(
             $crate::net::rtnl::alias_is_for_kind(
