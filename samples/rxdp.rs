@@ -48,7 +48,7 @@ use kernel::net::{hdr, ifname};
 use spec::{Command, Name, Spec};
 
 // Creates `/proc/net/rxdp` in every namespace. Each attached program holds a
-// reference on this module, so `rmmod rxdp` is refused (`EBUSY`) until every program
+// reference on this module, so `rmmod rxdp` is refused (the module is in use) until every program
 // is detached (or its device deleted); then unloading removes the files.
 kernel::module_pernet! {
     type: Rxdp,

@@ -34,7 +34,7 @@ use kernel::types::ARef;
 use kernel::{c_str, str::CStr};
 
 // Creates `/proc/net/exfast` in every namespace. An attached program holds a
-// reference on this module: `rmmod exfast` waits for `detach` (or the device to go).
+// reference on this module: `rmmod exfast` is refused until `detach` (or the device goes).
 kernel::module_pernet! {
     type: ExFastControl,
     name: "exfast",

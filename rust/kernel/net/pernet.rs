@@ -73,7 +73,7 @@ impl Default for Id {
     }
 }
 
-/// Where a subsystem's id slot is: one `static` [`Id`] per subsystem type, declared by
+/// Where a subsystem's id slot is: a `static` [`Id`], the same on every call, declared by
 /// [`pernet_id!`](crate::pernet_id) (which [`module_pernet!`](crate::module_pernet) uses).
 ///
 /// # Safety
@@ -303,7 +303,9 @@ impl<S: Subsystem> Registration<S> {
     /// `net` is a namespace in which this subsystem is registered (between `init` and
     /// `exit`).
     unsafe fn slot(net: *mut bindings::net) -> *mut NetSlot<S> {
-        // SAFETY: the core allocated `size` zeroed bytes for our id in every namespace.
+        // SAFETY: the core allocated `size` zeroed bytes for our id in every namespace
+        // whose `init` ran (the caller's namespace is one), and `S::id()` is the slot it
+        // recorded that id in (`IdSlot`'s contract).
         unsafe { bindings::net_generic(net, S::id().get()).cast() }
     }
 

@@ -682,7 +682,8 @@ impl<T: LinkOps> PinnedDrop for Registration<T> {
 
 /// Whether `alias` is the module alias for link kind `kind`, `rtnl-link-<kind>`: what C's
 /// `MODULE_ALIAS_RTNL_LINK(kind)` writes, and what `ip link add ... type <kind>` asks
-/// `request_module` for when no module has registered the kind yet (`rtnl_newlink`).
+/// `request_module` for when no module has registered the kind yet (`__rtnl_newlink`,
+/// net/core/rtnetlink.c:3849).
 /// Checked at build time by [`module_rtnl_link!`](crate::module_rtnl_link).
 #[doc(hidden)]
 pub const fn alias_is_for_kind(alias: &str, kind: &CStr) -> bool {
