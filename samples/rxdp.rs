@@ -47,8 +47,8 @@ pub mod spec;
 use kernel::net::{hdr, ifname};
 use spec::{Command, Name, Spec};
 
-// Creates `/proc/net/rxdp` in every namespace. Each attached program holds a
-// reference on this module, so `rmmod rxdp` is refused (the module is in use) until every program
+// Creates `/proc/net/rxdp` in every namespace. Each attached program holds a reference
+// on this module, so `rmmod rxdp` is refused (the module is in use) until every program
 // is detached (or its device deleted); then unloading removes the files.
 kernel::module_pernet! {
     type: Rxdp,
